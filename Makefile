@@ -1,0 +1,41 @@
+# The two commands: `make run` (set up and start the portal with demo data) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: run test install system-deps translations bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+# Compiled message catalogues are build output: made from the committed .po files.
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile -q -d portal/translations
+
+# Chromium and a CJK font for the browser tests (and PostgreSQL for the second CI pass).
+# Installed only when missing and only where apt-get can run (root); otherwise the tests say what is missing.
+system-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else echo "warning: install chromium and fonts-noto-cjk for the browser tests"; fi; \
+	fi
+
+run: install
+	$(PY) -m devtools.run
+
+test: install system-deps
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,83 @@
+"""`flask` commands: db upgrade, forms check/sync, demo load, notifications send."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from portal import db, migrate
+from portal.procedures.definition import DefinitionError, load_file
+
+db_cli = AppGroup("db", help="Database schema (Alembic).")
+forms_cli = AppGroup("forms", help="Procedure definitions under forms/.")
+demo_cli = AppGroup("demo", help="Demo data.")
+notifications_cli = AppGroup("notifications", help="Outgoing email.")
+
+
+@db_cli.command("upgrade")
+def db_upgrade():
+    migrate.upgrade(current_app.config["DATABASE_URL"])
+    click.echo("database is at the latest revision")
+
+
+@db_cli.command("revision")
+@click.argument("message")
+def db_revision(message):
+    migrate.revision(current_app.config["DATABASE_URL"], message)
+
+
+@forms_cli.command("check")
+@click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+def forms_check(directory):
+    """Validate every definition; exit 1 naming the file and path of the first problem."""
+    directory = directory or Path(current_app.config["FORMS_DIR"])
+    failed = False
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            load_file(path)
+        except DefinitionError as exc:
+            click.echo(f"error: {exc}", err=True)
+            failed = True
+        else:
+            click.echo(f"ok: {path.name}")
+    if failed:
+        raise SystemExit(1)
+
+
+@forms_cli.command("sync")
+def forms_sync():
+    """Publish new definition versions from forms/ (published versions are never changed)."""
+    from portal.procedures.sync import sync_directory
+
+    session = db.session()
+    result = sync_directory(session, Path(current_app.config["FORMS_DIR"]))
+    session.commit()
+    click.echo(f"published: {', '.join(result.added) or 'none'}; unchanged: {len(result.unchanged)}")
+
+
+@demo_cli.command("load")
+def demo_load():
+    """Municipalities and procedures for trying the portal; running it twice changes nothing."""
+    from portal.procedures.sync import sync_directory
+    from portal.tenancy.demo import load_municipalities
+
+    session = db.session()
+    added = load_municipalities(session)
+    result = sync_directory(session, Path(current_app.config["FORMS_DIR"]))
+    session.commit()
+    click.echo(f"municipalities added: {added}; definitions published: {', '.join(result.added) or 'none'}")
+
+
+@notifications_cli.command("send")
+def notifications_send():
+    from portal.notifications.mail import send_pending
+
+    sent, failed = send_pending(db.session())
+    click.echo(f"sent {sent}, failed {failed}")
+
+
+def init_app(app: Flask) -> None:
+    for group in (db_cli, forms_cli, demo_cli, notifications_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,31 @@
+"""Locale selection and helpers for definition texts given as ``{ja: ..., en: ...}``."""
+from __future__ import annotations
+
+from flask import request, session
+from flask_babel import get_locale
+
+LOCALES = ("ja", "en")
+
+
+def select_locale() -> str:
+    chosen = session.get("lang") if request else None
+    if chosen in LOCALES:
+        return chosen
+    return "ja"
+
+
+def current_lang() -> str:
+    try:
+        return str(get_locale() or "ja")[:2]
+    except RuntimeError:  # outside a request: Japanese, the service's primary language
+        return "ja"
+
+
+def localized(text) -> str:
+    """A definition string is either plain text or a mapping of language to text; Japanese is the fallback."""
+    if text is None:
+        return ""
+    if isinstance(text, str):
+        return text
+    lang = current_lang()
+    return text.get(lang) or text.get("ja") or next(iter(text.values()), "")

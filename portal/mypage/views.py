@@ -1,0 +1,90 @@
+"""マイページ: the resident's drafts and submissions in this municipality; every object URL checks ownership."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, g, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal import db
+from portal.identity import resident_required
+from portal.procedures import journey
+from portal.procedures.catalogue import definition_of
+from portal.procedures.models import Submission, UploadedFile
+from portal.procedures.workflow import withdraw, can_withdraw
+from portal.tenancy.scope import of_municipality, tenant_blueprint
+
+bp = tenant_blueprint("mypage", __name__, url_prefix="/mypage", template_folder="templates")
+
+
+def _own_submission_or_404(reference: str) -> Submission:
+    submission = db.session().scalar(
+        of_municipality(Submission).where(Submission.reference == reference, Submission.resident_id == g.resident.id)
+    )
+    if submission is None:
+        abort(404)
+    return submission
+
+
+@bp.get("/")
+@resident_required
+def index():
+    drafts = journey.open_drafts(db.session(), g.municipality, journey.Applicant(resident=g.resident))
+    submissions = db.session().scalars(
+        of_municipality(Submission)
+        .where(Submission.resident_id == g.resident.id)
+        .order_by(Submission.submitted_at.desc())
+    ).all()
+    return render_template(
+        "mypage/index.html",
+        drafts=[(d, definition_of(d.definition), journey.next_step(definition_of(d.definition), d)) for d in drafts],
+        submissions=[(s, definition_of(s.definition)) for s in submissions],
+    )
+
+
+@bp.get("/submissions/<reference>")
+@resident_required
+def submission(reference: str):
+    submission = _own_submission_or_404(reference)
+    definition = definition_of(submission.definition)
+    answers = submission.answers
+    sections = [
+        (step, [(f, answers.get(f.id)) for f in step.visible_fields(answers)])
+        for step in definition.visible_steps(answers)
+    ]
+    return render_template(
+        "mypage/submission.html",
+        submission=submission,
+        definition=definition,
+        sections=sections,
+        can_withdraw=can_withdraw(submission),
+    )
+
+
+@bp.post("/submissions/<reference>/withdraw")
+@resident_required
+def withdraw_submission(reference: str):
+    submission = _own_submission_or_404(reference)
+    if not can_withdraw(submission):
+        flash(_("この申請は処理が始まっているため取り下げできません。担当課にお問い合わせください。"), "error")
+    else:
+        withdraw(submission)
+        db.session().commit()
+        flash(_("申請を取り下げました。"), "success")
+    return redirect(url_for(".submission", reference=reference))
+
+
+@bp.get("/submissions/<reference>/files/<token>")
+@resident_required
+def download(reference: str, token: str):
+    submission = _own_submission_or_404(reference)
+    upload = db.session().scalar(
+        select(UploadedFile).where(UploadedFile.token == token, UploadedFile.submission_id == submission.id)
+    )
+    if upload is None:
+        abort(404)
+    return send_file(
+        journey.file_path(current_app.config["UPLOAD_DIR"], upload),
+        mimetype=upload.content_type,
+        as_attachment=True,
+        download_name=upload.filename,
+    )

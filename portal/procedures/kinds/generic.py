@@ -1,0 +1,8 @@
+from portal.procedures.kinds.base import ProcedureKind, register
+
+
+@register
+class GenericKind(ProcedureKind):
+    """Applications, notifications and surveys: the engine's behaviour as it is."""
+
+    name = "generic"

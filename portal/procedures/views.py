@@ -1,0 +1,261 @@
+"""Resident journey: start page → one topic per page → check answers → submit → confirmation."""
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from portal import db
+from portal.i18n import current_lang
+from portal.notifications import mail
+from portal.procedures import journey, postal
+from portal.procedures.catalogue import definition_of, latest_version
+from portal.procedures.models import Draft, Submission
+from portal.tenancy.scope import tenant_blueprint
+
+bp = tenant_blueprint("procedures", __name__, template_folder="templates")
+
+
+def _applicant() -> journey.Applicant:
+    return journey.Applicant.from_browser_key(g.resident, session.get("browser_key"))
+
+
+def _definition_row_or_404(key: str):
+    row = latest_version(db.session(), g.municipality, key)
+    if row is None:
+        abort(404)
+    return row
+
+
+def _draft_or_404(token: str) -> Draft:
+    """Someone else's draft is indistinguishable from one that doesn't exist."""
+    draft = db.session().scalar(select(Draft).where(Draft.token == token, Draft.municipality_id == g.municipality.id))
+    if draft is None or draft.staff_user_id is not None or not _applicant().owns(draft):
+        abort(404)
+    return draft
+
+
+@bp.get("/procedures/<key>")
+def start_page(key: str):
+    row = _definition_row_or_404(key)
+    definition = definition_of(row)
+    blocked = journey.may_use(definition, g.resident, g.municipality)
+    drafts = journey.open_drafts(db.session(), g.municipality, _applicant(), key=key)
+    return render_template(
+        "procedures/start.html",
+        row=row,
+        definition=definition,
+        blocked=blocked,
+        drafts=drafts,
+        fee_rule=row.content.get("fee"),
+    )
+
+
+@bp.post("/procedures/<key>/start")
+def start(key: str):
+    row = _definition_row_or_404(key)
+    definition = definition_of(row)
+    blocked = journey.may_use(definition, g.resident, g.municipality)
+    if blocked == "sign_in":
+        return redirect(url_for("identity.login", next=url_for(".start_page", key=key)))
+    if blocked:
+        abort(403)
+    if g.resident is None and not session.get("browser_key"):
+        session["browser_key"] = secrets.token_urlsafe(32)
+    draft = journey.start_draft(db.session(), g.municipality, row, _applicant())
+    db.session().commit()
+    return redirect(url_for(".step", token=draft.token, step_id=draft.current_step))
+
+
+@bp.route("/drafts/<token>/steps/<step_id>", methods=["GET", "POST"])
+def step(token: str, step_id: str):
+    draft = _draft_or_404(token)
+    if draft.submitted_at is not None:
+        return _to_confirmation(draft)
+    definition = definition_of(draft.definition)
+    current = definition.step(step_id)
+    if current is None or current not in definition.visible_steps(draft.answers):
+        abort(404)
+    # A step can't be reached past an unanswered earlier one (e.g. by editing the URL).
+    following = journey.next_step(definition, draft)
+    visible = definition.visible_steps(draft.answers)
+    if following is not None and visible.index(current) > visible.index(following):
+        return redirect(url_for(".step", token=token, step_id=following.id))
+    returning = request.args.get("return") == "check"
+
+    if request.method == "GET":
+        states = journey.field_states(definition, draft, current, g.resident)
+        return _render_step(draft, definition, current, states, returning)
+
+    if request.form.get("field_action"):
+        states = _after_field_action(definition, draft, current)
+        return _render_step(draft, definition, current, states, returning)
+
+    states = journey.save_step(
+        db.session(),
+        draft,
+        current,
+        request.form,
+        request.files,
+        g.resident,
+        current_app.config["UPLOAD_DIR"],
+        current_app.config["UPLOAD_MAX_BYTES"],
+    )
+    if any(s.errors for s in states):
+        db.session().commit()  # uploads that passed are kept with the draft even when another field failed
+        return _render_step(draft, definition, current, states, returning), 422
+    db.session().commit()
+    if request.form.get("intent") == "later":
+        flash(_("下書きを保存しました。マイページから続きを入力できます。"), "success")
+        return redirect(url_for("mypage.index") if g.resident else url_for(".start_page", key=draft.definition.key))
+    following = journey.next_step(definition, draft)
+    if following is None:
+        return redirect(url_for(".check", token=token))
+    return redirect(url_for(".step", token=token, step_id=following.id))
+
+
+def _after_field_action(definition, draft, current):
+    """An in-page action without JavaScript (the postal-code lookup): redisplay, save nothing."""
+    target = request.form["field_action"]
+    states = []
+    for s in journey.field_states(definition, draft, current, g.resident):
+        if s.prefill and s.prefill.locked:
+            states.append(s)
+            continue
+        parsed = s.field.parse(request.form, None, None) if s.field.spec["type"] != "file" else None
+        s.raw = parsed.raw if parsed else s.raw
+        if s.field.id == target:
+            s.raw, s.errors = s.field.perform_action(request.form)
+        states.append(s)
+    return states
+
+
+def _render_step(draft, definition, current, states, returning):
+    position, total = journey.step_position(definition, draft, current)
+    back = journey.previous_step(definition, draft, current)
+    errors = [
+        {"href": f"#f-{s.field.input_names()[0]}", "message": message}
+        for s in states
+        for message in s.errors
+    ]
+    return render_template(
+        "procedures/step.html",
+        draft=draft,
+        definition=definition,
+        step=current,
+        states=states,
+        errors=errors,
+        position=position,
+        total=total,
+        back=back,
+        returning=returning,
+    )
+
+
+@bp.get("/drafts/<token>/check")
+def check(token: str):
+    draft = _draft_or_404(token)
+    if draft.submitted_at is not None:
+        return _to_confirmation(draft)
+    definition = definition_of(draft.definition)
+    missing = journey.next_step(definition, draft)
+    if missing is not None:
+        return redirect(url_for(".step", token=token, step_id=missing.id))
+    answers = definition.prune(draft.answers)
+    sections = [
+        (step, [(f, answers.get(f.id)) for f in step.visible_fields(answers)])
+        for step in definition.visible_steps(answers)
+    ]
+    return render_template(
+        "procedures/check.html",
+        draft=draft,
+        definition=definition,
+        sections=sections,
+        fee=journey.fee_for(draft.definition, answers),
+    )
+
+
+@bp.post("/drafts/<token>/submit")
+def submit(token: str):
+    draft = _draft_or_404(token)
+    dbs = db.session()
+    try:
+        submission, created = journey.submit(dbs, draft, _applicant())
+        if created:
+            _queue_confirmation(submission)
+        dbs.commit()
+    except journey.NotReady:
+        dbs.rollback()
+        return redirect(url_for(".check", token=token))
+    except (IntegrityError, OperationalError):
+        # The other click won the race: show its result.
+        dbs.rollback()
+        submission = journey.submission_for_draft(dbs, draft)
+        if submission is None:
+            raise
+    mail.send_pending(dbs)
+    _remember_anonymous(submission)
+    return redirect(url_for(".confirmation", reference=submission.reference))
+
+
+def _queue_confirmation(submission: Submission) -> None:
+    definition = definition_of(submission.definition)
+    mail.queue(
+        db.session(),
+        submission.contact_email,
+        "submission_received",
+        current_lang(),
+        submission.municipality_id,
+        municipality=g.municipality,
+        submission=submission,
+        title=definition.title,
+        next_steps=definition.text("next_steps"),
+        status_url=url_for("mypage.submission", reference=submission.reference, _external=True),
+    )
+
+
+def _remember_anonymous(submission: Submission) -> None:
+    if submission.resident_id is None:
+        refs = session.get("submitted", [])[-9:]
+        session["submitted"] = refs + [submission.reference]
+
+
+def _to_confirmation(draft: Draft):
+    submission = journey.submission_for_draft(db.session(), draft)
+    return redirect(url_for(".confirmation", reference=submission.reference))
+
+
+@bp.post("/drafts/<token>/delete")
+def delete_draft(token: str):
+    draft = _draft_or_404(token)
+    if draft.submitted_at is None:
+        db.session().delete(draft)
+        db.session().commit()
+        flash(_("下書きを削除しました。"), "success")
+    return redirect(url_for("mypage.index") if g.resident else url_for("municipal.catalogue"))
+
+
+@bp.get("/submissions/<reference>/confirmation")
+def confirmation(reference: str):
+    submission = db.session().scalar(
+        select(Submission).where(Submission.reference == reference, Submission.municipality_id == g.municipality.id)
+    )
+    if submission is None or not _applicant().owns(submission):
+        abort(404)
+    definition = definition_of(submission.definition)
+    return render_template("procedures/confirmation.html", submission=submission, definition=definition)
+
+
+api = Blueprint("procedures_api", __name__)
+
+
+@api.get("/api/postal-codes/<code>")
+def postal_code(code: str):
+    """JSON for the progressive-enhancement script; the same lookup runs server-side without JS."""
+    found = postal.lookup(code)
+    if found is None:
+        return {"error": "not_found"}, 404
+    return found

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from collections import defaultdict
+
+from flask import Blueprint, g, render_template, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal import db
+from portal.procedures.catalogue import definition_of, latest_versions, matches
+from portal.procedures.definition import CATEGORIES
+from portal.tenancy.models import Municipality
+from portal.tenancy.scope import tenant_blueprint
+
+CATEGORY_LABELS = {
+    "kosodate": _l("子育て"),
+    "sumai": _l("住まい・引越し"),
+    "shomeisho": _l("証明書"),
+    "shisetsu": _l("施設"),
+    "event": _l("イベント"),
+    "kurashi": _l("くらし・ご意見"),
+}
+
+bp = Blueprint("tenancy", __name__, template_folder="templates")
+municipal = tenant_blueprint("municipal", __name__, template_folder="templates")
+
+
+@bp.get("/")
+def home():
+    municipalities = db.session().scalars(select(Municipality).order_by(Municipality.code)).all()
+    return render_template("tenancy/home.html", municipalities=municipalities)
+
+
+@municipal.get("/")
+def catalogue():
+    query = request.args.get("q", "").strip()
+    grouped = defaultdict(list)
+    for row in latest_versions(db.session(), g.municipality):
+        definition = definition_of(row)
+        if matches(definition, query):
+            grouped[row.content["category"]].append((row, definition))
+    sections = [
+        (category, CATEGORY_LABELS[category], sorted(grouped[category], key=lambda item: item[1].title))
+        for category in CATEGORIES
+        if grouped.get(category)
+    ]
+    return render_template("tenancy/catalogue.html", sections=sections, query=query)

@@ -1,0 +1,142 @@
+"""End-to-end fixtures: the portal and the mock identity provider served on real localhost ports,
+driven by Debian's Chromium through Playwright, with axe-core on the pages a journey visits."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from portal import create_app
+from tests.conftest import app_config, reset_database
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS", Path(tempfile.gettempdir()) / "portal-e2e"))
+
+
+class LateApp:
+    """Lets a server bind its port before the app that needs to know the other server's port exists."""
+
+    app = None
+
+    def __call__(self, environ, start_response):
+        return self.app(environ, start_response)
+
+
+class LiveServer:
+    def __init__(self):
+        self.wsgi = LateApp()
+        self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self, app):
+        self.wsgi.app = app
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live(database_url, mail_sink, tmp_path_factory):
+    """The portal and the mock provider, each on its own port, configured for each other."""
+    from portal.mockidp import create_app as create_idp
+
+    portal_server, idp_server = LiveServer(), LiveServer()
+    tmp = tmp_path_factory.mktemp("live")
+    secret = "e2e-client-secret"
+    idp = create_idp({
+        "MOCKIDP_ISSUER": idp_server.url,
+        "MOCKIDP_DATA_DIR": str(tmp / "idp"),
+        "MOCKIDP_CLIENTS": [{"client_id": "portal", "client_secret": secret,
+                             "redirect_uris": [f"{portal_server.url}/auth/callback"]}],
+        "SECRET_KEY": "e2e-idp-secret",
+    })
+    portal = create_app(app_config(
+        database_url, tmp,
+        SMTP_PORT=mail_sink.port,
+        OIDC_DISCOVERY_URL=f"{idp_server.url}/.well-known/openid-configuration",
+        OIDC_CLIENT_SECRET=secret,
+        PUBLIC_URL=portal_server.url,
+    ))
+    idp_server.start(idp)
+    portal_server.start(portal)
+    yield type("Live", (), {"portal": portal, "portal_url": portal_server.url, "idp_url": idp_server.url})
+    portal_server.stop()
+    idp_server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is required for the end-to-end tests: {CHROMIUM} not found (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser, live, mail_sink):
+    """A fresh phone-sized browser context on a clean database."""
+    reset_database(live.portal)
+    mail_sink.clear()
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="ja-JP", is_mobile=True, has_touch=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.console_errors = errors
+    yield page
+    context.close()
+
+
+class Accessibility:
+    """Runs axe-core on each page a journey visits and keeps a screenshot of it."""
+
+    def __init__(self, name: str):
+        from axe_playwright_python.sync_playwright import Axe
+
+        self.axe = Axe()
+        self.name = name
+        self.checked: list[str] = []
+        self.directory = SCREENSHOTS / name
+        shutil.rmtree(self.directory, ignore_errors=True)
+        self.directory.mkdir(parents=True, exist_ok=True)
+
+    def check(self, page, label: str) -> None:
+        page.wait_for_load_state("load")
+        index = len(self.checked) + 1
+        page.screenshot(path=str(self.directory / f"{index:02d}-{label}.png"), full_page=True)
+        results = self.axe.run(page)
+        violations = results.response["violations"]
+        summary = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
+        assert not violations, f"axe violations on {label} ({page.url}): {summary}"
+        self.checked.append(label)
+
+
+@pytest.fixture
+def a11y(request):
+    return Accessibility(request.node.name)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/tests/e2e/" in str(item.path):
+            item.add_marker(pytest.mark.e2e)

@@ -1,0 +1,50 @@
+"""Browser-like helpers for the Flask test client: every POST carries the page's real CSRF token."""
+from __future__ import annotations
+
+import re
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, url: str = "/") -> str:
+    page = client.get(url)
+    match = CSRF.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {url} ({page.status_code})"
+    return match.group(1)
+
+
+def post(client, url: str, data: dict | None = None, page: str | None = None, **kwargs):
+    """POST as a browser would after loading ``page`` (default: the home page, which has the header forms)."""
+    payload = {"csrf_token": csrf_token(client, page or "/"), **(data or {})}
+    return client.post(url, data=payload, **kwargs)
+
+
+def location_path(response) -> str:
+    location = response.headers["Location"]
+    return re.sub(r"^https?://[^/]+", "", location)
+
+
+JUMINHYO_SELF = [
+    ("requester", {"requester": "self"}),
+    ("applicant", {"name_kana": "いちのみや はなこ", "phone": "090-1234-5678", "email": "hanako@example.jp"}),
+    ("contents", {"copies": "3", "scope": "household", "include": ["head"], "purpose": "work"}),
+    ("delivery", {"delivery": "registered"}),
+    ("declaration", {"declaration": "yes"}),
+]
+
+
+def start(client, slug: str, key: str) -> str:
+    """Start a procedure; returns the first step's path."""
+    response = post(client, f"/{slug}/procedures/{key}/start", page=f"/{slug}/procedures/{key}")
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return location_path(response)
+
+
+def draft_token(step_path: str) -> str:
+    return step_path.split("/drafts/")[1].split("/")[0]
+
+
+def answer(client, slug: str, token: str, step_id: str, data: dict, **query):
+    url = f"/{slug}/drafts/{token}/steps/{step_id}"
+    suffix = "?return=check" if query.get("returning") else ""
+    return post(client, url + suffix, data, page=url + suffix)

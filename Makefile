@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test install system-deps translations bench clean
+.PHONY: run test install system-deps translations messages bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ install: $(VENV)/.installed translations
 
 # Compiled message catalogues are build output: made from the committed .po files.
 translations: $(VENV)/.installed
-	$(VENV)/bin/pybabel compile -q -d portal/translations
+	$(VENV)/bin/pybabel compile -d portal/translations >/dev/null
 
 # Chromium and a CJK font for the browser tests (and PostgreSQL for the second CI pass).
 # Installed only when missing and only where apt-get can run (root); otherwise the tests say what is missing.
@@ -27,6 +27,11 @@ system-deps:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	  else echo "warning: install chromium and fonts-noto-cjk for the browser tests"; fi; \
 	fi
+
+# After changing user-facing text: extract the Japanese msgids and merge them into the English catalogue.
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F portal/translations/babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o portal/translations/messages.pot portal
+	$(VENV)/bin/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching
 
 run: install
 	$(PY) -m devtools.run

@@ -17,6 +17,17 @@ from portal.procedures.sync import sync_directory
 from portal.tenancy.demo import load_municipalities
 
 ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# As root, and on a network that refuses everything but loopback (see the README).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")
@@ -147,3 +158,16 @@ def sign_in_as(client, resident: Resident) -> None:
     """Test set-up shortcut: the real OIDC sign-in is exercised in test_identity_oidc and the e2e test."""
     with client.session_transaction() as browser_session:
         browser_session["resident_id"] = resident.id
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the whole run (Playwright's sync API allows one driver per process)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is required for the end-to-end tests: {CHROMIUM} not found (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -47,8 +47,8 @@ def test_full_journey_with_identity_prefill_check_submit_and_email(client, db, m
     answer(client, "ichinomiya", token, "requester", {"requester": "self"})
 
     page = client.get(f"/ichinomiya/drafts/{token}/steps/applicant").get_data(as_text=True)
-    assert "一宮 花子" in page and "マイナンバーカードから" in page and "readonly" in page
-    assert "491-0859" in page
+    assert "一宮 花子" in page and "マイナンバーカードから" in page and "ここでは変更できません" in page
+    assert "491-0859" in page and 'name="name"' not in page
 
     # A tampered locked field is ignored: the card's name stands.
     data = dict(JUMINHYO_SELF[1][1], name="別人 太郎")

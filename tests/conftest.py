@@ -94,11 +94,15 @@ def reset_database(app) -> None:
 
 @pytest.fixture
 def db(app, mail_sink):
-    """A clean database with the demo municipalities and forms, and an app context around the test."""
+    """A clean database with the demo municipalities and forms, and the test's own session.
+
+    No app context is held open: each test-client request must get its own, as in production
+    (Flask reuses an already-pushed context, which would share ``g`` between requests)."""
     reset_database(app)
     mail_sink.clear()
-    with app.test_request_context():
-        yield portal_db.session()
+    session = app.extensions["db_sessionmaker"]()
+    yield session
+    session.close()
 
 
 @pytest.fixture

@@ -26,13 +26,14 @@ def _safe_next(target: str | None) -> str:
 @bp.get("/login")
 @limiter.limit("30 per minute")
 def login():
-    session["login_next"] = _safe_next(request.args.get("next"))
-    return render_template("identity/login.html")
+    return render_template("identity/login.html", next=_safe_next(request.args.get("next")))
 
 
 @bp.post("/login")
 @limiter.limit("30 per minute")
 def login_start():
+    # Where to go afterwards travels with the form, so another tab's sign-in page can't overwrite it.
+    session["login_next"] = _safe_next(request.form.get("next"))
     redirect_uri = url_for("identity.callback", _external=True)
     return provider().authorize_redirect(redirect_uri)
 

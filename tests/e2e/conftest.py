@@ -5,41 +5,15 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
-
 from portal import create_app
 from tests.conftest import app_config, reset_database
+from tests.live_server import LiveServer
 
 PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS", Path(tempfile.gettempdir()) / "portal-e2e"))
-
-
-class LateApp:
-    """Lets a server bind its port before the app that needs to know the other server's port exists."""
-
-    app = None
-
-    def __call__(self, environ, start_response):
-        return self.app(environ, start_response)
-
-
-class LiveServer:
-    def __init__(self):
-        self.wsgi = LateApp()
-        self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self, app):
-        self.wsgi.app = app
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -19,8 +19,9 @@ def post(client, url: str, data: dict | None = None, page: str | None = None, **
     return client.post(url, data=payload, **kwargs)
 
 
-def location_path(response) -> str:
-    location = response.headers["Location"]
+def location_path(response_or_url) -> str:
+    """The path (and query) a redirect points at, whatever host it names."""
+    location = response_or_url if isinstance(response_or_url, str) else response_or_url.headers["Location"]
     return re.sub(r"^https?://[^/]+", "", location)
 
 

@@ -2,7 +2,11 @@
 
     portal (gunicorn)           http://127.0.0.1:8000
     mock My Number provider     http://127.0.0.1:8001
+    Stripe API emulator         http://127.0.0.1:8002   (checkout pages, signed webhooks to the portal)
     mailbox (read sent email)   http://127.0.0.1:8003   (SMTP on 8025)
+    payment reconciliation      every minute (catches a missed webhook)
+
+With STRIPE_SECRET_KEY set (real Stripe test keys), the emulator is not started; see the README.
 
 Ctrl-C stops them all.
 """
@@ -32,9 +36,23 @@ DEV_ENV = {
     "SESSION_COOKIE_SECURE": "false",
 }
 
+EMULATOR_PORT = 8002
+WEBHOOK_URL = "http://127.0.0.1:8000/payments/stripe/webhook"
+# The local Stripe emulator and a development-only webhook secret it signs with (see devtools/stripe_emulator).
+EMULATOR_ENV = {
+    "STRIPE_SECRET_KEY": "sk_test_dev_emulator",
+    "STRIPE_WEBHOOK_SECRET": "whsec_dev_emulator",
+    "STRIPE_API_BASE": f"http://127.0.0.1:{EMULATOR_PORT}",
+    "STRIPE_CHECKOUT_ORIGIN": f"http://127.0.0.1:{EMULATOR_PORT}",
+}
+RECONCILE_EVERY_SECONDS = 60
+
 
 def main() -> int:
     env = {**os.environ, **{k: v for k, v in DEV_ENV.items() if k not in os.environ}}
+    use_emulator = "STRIPE_SECRET_KEY" not in os.environ
+    if use_emulator:
+        env.update(EMULATOR_ENV)
     python = sys.executable
     INSTANCE.mkdir(parents=True, exist_ok=True)
     flask = [python, "-m", "flask", "--app", "wsgi:app"]
@@ -47,7 +65,14 @@ def main() -> int:
         "mock IdP": [python, "-m", "portal.mockidp", "--port", "8001"],
         "portal": [python, "-m", "gunicorn", "--bind", "127.0.0.1:8000", "--workers", "2",
                    "--access-logfile", "-", "wsgi:app"],
+        "payment reconciliation": [*flask, "payments", "reconcile", "--every", str(RECONCILE_EVERY_SECONDS)],
     }
+    if use_emulator:
+        commands["Stripe emulator"] = [
+            python, "-m", "devtools.stripe_emulator", "--port", str(EMULATOR_PORT),
+            "--webhook-url", WEBHOOK_URL, "--webhook-secret", EMULATOR_ENV["STRIPE_WEBHOOK_SECRET"],
+            "--state-file", str(INSTANCE / "stripe-emulator.json"),
+        ]
     processes = {name: subprocess.Popen(cmd, env=env, cwd=ROOT) for name, cmd in commands.items()}
     time.sleep(1.5)
     print(BANNER, flush=True)
@@ -76,8 +101,10 @@ BANNER = """
  書かない portal is running
    portal              http://127.0.0.1:8000
    mock My Number IdP  http://127.0.0.1:8001   (demo PIN: 1234)
+   Stripe emulator     http://127.0.0.1:8002   (test payments; controls at /_emulator/…)
    mailbox             http://127.0.0.1:8003
  Demo municipalities: 一宮市 (/ichinomiya/), 安城市 (/anjo/)
+ Back office: /ichinomiya/backoffice/  (demo staff: see README)
  Ctrl-C stops everything.
 ==============================================================
 """

@@ -51,6 +51,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(procedures_bp)
     app.register_blueprint(procedures_api_bp)
     app.register_blueprint(mypage_bp)
+    from portal.backoffice import init_app as init_backoffice
+
+    init_backoffice(app)
+    from portal.payments import init_app as init_payments
+
+    init_payments(app)
     cli.init_app(app)
     return app
 

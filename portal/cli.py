@@ -68,6 +68,13 @@ def demo_load():
     result = sync_directory(session, Path(current_app.config["FORMS_DIR"]))
     session.commit()
     click.echo(f"municipalities added: {added}; definitions published: {', '.join(result.added) or 'none'}")
+    if current_app.config.get("PORTAL_ENV") == "production":
+        click.echo("PORTAL_ENV=production: no demo staff accounts (create the first admin with `flask staff create`)")
+    else:
+        from portal.staff.demo import load_demo_staff
+
+        click.echo(f"demo staff accounts added: {load_demo_staff(session)} (development only)")
+        session.commit()
 
 
 @notifications_cli.command("send")

@@ -13,9 +13,21 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
 def from_environment() -> dict:
+    stripe_api_base = os.environ.get("STRIPE_API_BASE", "")
+    # Browsers apply the CSP form-action to the redirect after the Pay button's POST: allow Checkout's origin.
+    checkout_origin = os.environ.get("STRIPE_CHECKOUT_ORIGIN") or _origin(stripe_api_base) or "https://checkout.stripe.com"
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        # "production" turns off what only a demo may have (demo staff accounts with published passwords)
+        "PORTAL_ENV": os.environ.get("PORTAL_ENV", "development"),
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'portal.sqlite3'}"),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(INSTANCE / "uploads")),
         "UPLOAD_MAX_BYTES": int(os.environ.get("UPLOAD_MAX_BYTES", 5 * 1024 * 1024)),
@@ -43,4 +55,13 @@ def from_environment() -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_REQUEST_BYTES", 12 * 1024 * 1024)),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Payments (Stripe Checkout); see the README's payment section.
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY"),
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET"),
+        "STRIPE_API_BASE": stripe_api_base or None,
+        "STRIPE_CHECKOUT_ORIGIN": checkout_origin,
+        "CSP_FORM_ACTION_EXTRA": [checkout_origin],
+        "PAYMENT_METHODS": [m.strip() for m in os.environ.get("PAYMENT_METHODS", "card,konbini,paypay").split(",") if m.strip()],
+        "KONBINI_EXPIRES_AFTER_DAYS": int(os.environ.get("KONBINI_EXPIRES_AFTER_DAYS", 3)),
+        "PAYMENTS_REFUND_LOOKBACK_DAYS": int(os.environ.get("PAYMENTS_REFUND_LOOKBACK_DAYS", 180)),
     }

@@ -3,3 +3,10 @@ from portal.identity.models import Resident  # noqa: F401
 from portal.notifications.models import OutboxEmail  # noqa: F401
 from portal.procedures.models import Draft, FormDefinition, Submission, UploadedFile  # noqa: F401
 from portal.tenancy.models import Municipality  # noqa: F401
+from portal.audit.models import AuditEvent  # noqa: F401
+from portal.backoffice.models import SubmissionNote  # noqa: F401
+from portal.procedures.history import SubmissionEvent  # noqa: F401
+from portal.procedures.publication import ProcedureSetting  # noqa: F401
+from portal.staff.models import StaffProcedure, StaffUser  # noqa: F401
+from portal.payments.models import MunicipalityPaymentSettings, Payment, PaymentTransition, ProcessedEvent, Refund, SubmissionFee  # noqa: F401,E501
+import portal.backoffice.indexing  # noqa: F401,E402  (keeps the queue's search keys up to date)

@@ -83,8 +83,11 @@ def reset_database(app) -> None:
             names = ", ".join(t.name for t in Base.metadata.sorted_tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
-            for table in reversed(Base.metadata.sorted_tables):
-                conn.execute(table.delete())
+            from portal.audit.maintenance import append_only_triggers_lifted
+
+            with append_only_triggers_lifted(conn):
+                for table in reversed(Base.metadata.sorted_tables):
+                    conn.execute(table.delete())
     with app.app_context():
         session = portal_db.session()
         load_municipalities(session)

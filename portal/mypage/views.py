@@ -4,10 +4,13 @@ from __future__ import annotations
 from flask import abort, current_app, flash, g, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal import db
 from portal.identity import resident_required
-from portal.procedures import journey
+from portal.notifications import mail
+from portal.notifications import status as status_mail
+from portal.procedures import correction, journey
 from portal.procedures.catalogue import definition_of
 from portal.procedures.models import Submission, UploadedFile
 from portal.procedures.workflow import withdraw, can_withdraw
@@ -51,12 +54,16 @@ def submission(reference: str):
         (step, [(f, answers.get(f.id)) for f in step.visible_fields(answers)])
         for step in definition.visible_steps(answers)
     ]
+    history = correction.history(db.session(), submission)
     return render_template(
         "mypage/submission.html",
         submission=submission,
         definition=definition,
         sections=sections,
         can_withdraw=can_withdraw(submission),
+        history=history,
+        correction_request=next((e for e in reversed(history) if e.to_status == "correction_requested"), None)
+        if submission.status == "correction_requested" else None,
     )
 
 
@@ -67,8 +74,15 @@ def withdraw_submission(reference: str):
     if not can_withdraw(submission):
         flash(_("この申請は処理が始まっているため取り下げできません。担当課にお問い合わせください。"), "error")
     else:
-        withdraw(submission)
-        db.session().commit()
+        event = withdraw(submission)
+        status_mail.status_changed(db.session(), submission, event, g.municipality)
+        try:
+            db.session().commit()
+        except StaleDataError:  # staff started on it at the same moment: their change stands
+            db.session().rollback()
+            flash(_("この申請は処理が始まっているため取り下げできません。担当課にお問い合わせください。"), "error")
+            return redirect(url_for(".submission", reference=reference))
+        mail.send_pending(db.session())
         flash(_("申請を取り下げました。"), "success")
     return redirect(url_for(".submission", reference=reference))
 
@@ -88,3 +102,6 @@ def download(reference: str, token: str):
         as_attachment=True,
         download_name=upload.filename,
     )
+
+
+from portal.mypage import correction as _correction_views  # noqa: E402,F401  (registers /correction)

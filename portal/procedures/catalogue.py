@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from portal.procedures.definition import Definition
 from portal.procedures.models import FormDefinition
+from portal.procedures.publication import unpublished_keys
 from portal.tenancy.models import Municipality
 
 _built: dict[str, Definition] = {}
@@ -22,10 +23,15 @@ def _offered_to(municipality: Municipality):
     return or_(FormDefinition.municipality_id.is_(None), FormDefinition.municipality_id == municipality.id)
 
 
-def latest_versions(session: Session, municipality: Municipality) -> list[FormDefinition]:
+def latest_versions(session: Session, municipality: Municipality, include_unpublished: bool = False) -> list[FormDefinition]:
+    """The newest version of each procedure the municipality offers; residents never see the ones its
+    admins unpublished (staff ask for them with ``include_unpublished``)."""
+    offered = _offered_to(municipality)
+    if not include_unpublished:
+        offered = offered & FormDefinition.key.not_in(unpublished_keys(session, municipality.id))
     newest = (
         select(FormDefinition.key, func.max(FormDefinition.version).label("version"))
-        .where(_offered_to(municipality))
+        .where(offered)
         .group_by(FormDefinition.key)
         .subquery()
     )
@@ -35,10 +41,15 @@ def latest_versions(session: Session, municipality: Municipality) -> list[FormDe
     return list(session.scalars(query))
 
 
-def latest_version(session: Session, municipality: Municipality, key: str) -> FormDefinition | None:
+def latest_version(
+    session: Session, municipality: Municipality, key: str, include_unpublished: bool = False
+) -> FormDefinition | None:
+    offered = _offered_to(municipality)
+    if not include_unpublished:
+        offered = offered & FormDefinition.key.not_in(unpublished_keys(session, municipality.id))
     return session.scalar(
         select(FormDefinition)
-        .where(FormDefinition.key == key, _offered_to(municipality))
+        .where(FormDefinition.key == key, offered)
         .order_by(FormDefinition.version.desc())
         .limit(1)
     )

@@ -80,6 +80,13 @@ SCHEMA = {
                         "unit": TEXT,
                     },
                 },
+                {
+                    # the procedure kind computes it from the answers (e.g. facility slots)
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["rule"],
+                    "properties": {"rule": {"const": "kind"}, "unit": TEXT},
+                },
             ]
         },
         "steps": {
@@ -124,7 +131,7 @@ def validate(content: Any, source: str) -> None:
 
     if content["kind"] not in KINDS:
         raise DefinitionError(f"{source}: kind: unknown kind {content['kind']!r} (known: {', '.join(sorted(KINDS))})")
-    problem = KINDS[content["kind"]].check(content)
+    problem = KINDS[content["kind"]].check(content) or KINDS[content["kind"]].check_fee(content)
     if problem:
         raise DefinitionError(f"{source}: {problem}")
 

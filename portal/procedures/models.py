@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint, Index
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, UTCDateTime, utcnow
@@ -61,6 +61,13 @@ class Submission(Base):
     __tablename__ = "submission"
     __table_args__ = (
         Index("ix_submission_municipality_status", "municipality_id", "status"),
+        # the back-office queue: default order, status tiles, procedure and assignee filters, kana order
+        Index("ix_submission_queue_submitted", "municipality_id", "submitted_at"),
+        Index("ix_submission_queue_status", "municipality_id", "status", "submitted_at"),
+        Index("ix_submission_queue_definition", "municipality_id", "definition_id", "status", "submitted_at"),
+        Index("ix_submission_queue_assignee", "municipality_id", "assignee_id", "submitted_at"),
+        Index("ix_submission_queue_kana", "municipality_id", "applicant_kana"),
+        Index("ix_submission_queue_open", "municipality_id", "is_open", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -80,6 +87,20 @@ class Submission(Base):
     contact_email: Mapped[str | None] = mapped_column(String(254))
     fee_amount: Mapped[int] = mapped_column(Integer, default=0)
     channel: Mapped[str] = mapped_column(String(20), default="online")
+    # --- back office (issue 3) ---
+    #: 読み仮名 (katakana, no spaces) for sorting and search, and a normalised name+kana search key;
+    #: both kept up to date from the answers (portal/backoffice/indexing.py)
+    applicant_kana: Mapped[str] = mapped_column(String(200), default="")
+    applicant_search: Mapped[str] = mapped_column(String(400), default="")
+    #: status is not final: the default queue view, kept in step with ``status`` (one indexed range, in order)
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    #: counter mode (書かない窓口): who filled it in with the resident, and how identity was verified
+    counter_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    identity_verification: Mapped[str | None] = mapped_column(String(30))
+    identity_verification_note: Mapped[str] = mapped_column(String(200), default="")
+    #: the fields of an open correction request (補正依頼); empty otherwise
+    correction_fields: Mapped[list] = mapped_column(JSON, default=list)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     lock_version: Mapped[int] = mapped_column(Integer, default=1)

@@ -212,3 +212,19 @@ def test_residents_only_procedure_refuses_other_residents(client, make_resident)
 def test_postal_code_api(client):
     assert client.get("/api/postal-codes/4918501").get_json()["city"] == "一宮市"
     assert client.get("/api/postal-codes/0000000").status_code == 404
+
+
+def test_postal_lookup_works_without_javascript_and_saves_nothing(client, db, make_resident):
+    sign_in_as(client, make_resident())
+    steps = JUMINHYO_SELF[:3] + [("delivery", {"delivery": "other"})]
+    token = draft_token(start(client, "ichinomiya", "juminhyo"))
+    for step_id, data in steps:
+        answer(client, "ichinomiya", token, step_id, data)
+    response = answer(client, "ichinomiya", token, "delivery_address",
+                      {"field_action": "delivery_to", "delivery_to__postal_code": "４９１８５０１",
+                       "delivery_name": "株式会社一宮"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'value="一宮市"' in page and 'value="株式会社一宮"' in page
+    db.expire_all()
+    assert "delivery_to" not in db.scalar(select(Draft)).answers

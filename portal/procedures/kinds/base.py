@@ -13,16 +13,38 @@ def register(cls):
 class ProcedureKind:
     name: ClassVar[str]
 
+    #: whether this kind computes fees itself (definitions may then say ``fee: {rule: kind}``)
+    computes_fees: ClassVar[bool] = False
+
     def check(self, content: dict) -> str | None:
         """A kind-specific rule the definition breaks, as a message; None when it is fine."""
         return None
 
+    def check_fee(self, content: dict) -> str | None:
+        rule = content.get("fee")
+        if rule and rule["rule"] == "kind" and not self.computes_fees:
+            return f"fee: kind {self.name!r} does not compute fees; use rule fixed or per_unit"
+        return None
+
     def fee(self, content: dict, answers: dict) -> int:
-        """The fee in integer yen (JPY has no minor unit) for these answers."""
+        """The fee in integer yen (JPY has no minor unit) for these answers:
+        ``fixed`` (an amount), ``per_unit`` (unit amount × a number field) or ``kind`` (``computed_fee``)."""
         rule = content.get("fee")
         if not rule:
             return 0
         if rule["rule"] == "fixed":
-            return rule["amount"]
-        quantity = answers.get(rule["quantity_field"]) or 0
-        return rule["unit_amount"] * int(quantity)
+            return int(rule["amount"])
+        if rule["rule"] == "kind":
+            amount = self.computed_fee(content, answers)
+            if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+                raise ValueError(f"kind {self.name} computed a fee that is not a whole number of yen: {amount!r}")
+            return amount
+        try:
+            quantity = int(answers.get(rule["quantity_field"]) or 0)
+        except (TypeError, ValueError):
+            quantity = 0
+        return int(rule["unit_amount"]) * max(quantity, 0)
+
+    def computed_fee(self, content: dict, answers: dict) -> int:
+        """For ``fee: {rule: kind}``: the kind's own computation (e.g. facility slots × hourly rate)."""
+        raise NotImplementedError(f"kind {self.name} does not compute fees")

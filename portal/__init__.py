@@ -57,6 +57,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from portal.payments import init_app as init_payments
 
     init_payments(app)
+    from portal.booking import init_app as init_booking
+
+    init_booking(app)
     cli.init_app(app)
     return app
 

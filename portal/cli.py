@@ -63,11 +63,15 @@ def demo_load():
     from portal.procedures.sync import sync_directory
     from portal.tenancy.demo import load_municipalities
 
+    from portal.booking.demo import load_demo_facilities
+
     session = db.session()
     added = load_municipalities(session)
+    facilities_added = load_demo_facilities(session)
     result = sync_directory(session, Path(current_app.config["FORMS_DIR"]))
     session.commit()
-    click.echo(f"municipalities added: {added}; definitions published: {', '.join(result.added) or 'none'}")
+    click.echo(f"municipalities added: {added}; facilities added: {facilities_added}; "
+               f"definitions published: {', '.join(result.added) or 'none'}")
     if current_app.config.get("PORTAL_ENV") == "production":
         click.echo("PORTAL_ENV=production: no demo staff accounts (create the first admin with `flask staff create`)")
     else:

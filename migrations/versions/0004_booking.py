@@ -162,6 +162,7 @@ def upgrade() -> None:
     sa.Column('person_sub', sa.String(length=255), nullable=False),
     sa.Column('is_resident', sa.Boolean(), nullable=False),
     sa.Column('group_name', sa.String(length=200), nullable=False),
+    sa.Column('contact_email', sa.String(length=254), nullable=False),
     sa.Column('preferences', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('outcome', sa.String(length=20), nullable=False),

@@ -147,7 +147,7 @@ def _render_check(draft, errors=None, kept=None, status=200):
         draft=draft,
         definition=definition,
         sections=_sections(definition, answers),
-        fee=journey.fee_for(draft.definition, answers),
+        fee=journey.draft_fee(db.session(), draft, answers),
         verification_labels=common.VERIFICATION_LABELS,
         errors=errors or [],
         kept=kept or {},

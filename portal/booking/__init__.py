@@ -11,4 +11,23 @@ implementation:
     draw      — the reproducible, auditable lottery draw
 
 Times are aware datetimes in UTC, reasoned about in Asia/Tokyo; money is integer yen.
+
+On top of the core: ``inventory`` (taking slots, enforced by the database), ``availability`` (the grid
+residents see), ``service`` (book, pay, cancel, hold expiry), ``lottery_service`` (apply, commit, draw),
+``views`` (residents), ``cli`` (the scheduler's ``flask booking tick`` / ``draw``).
 """
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from portal.booking import templating
+    from portal.booking.cli import booking_cli
+    from portal.booking.opendata.views import bp as opendata_bp
+    from portal.booking.views import bp
+
+    app.register_blueprint(bp)
+    app.register_blueprint(opendata_bp)
+    app.cli.add_command(booking_cli)
+    templating.init_app(app)

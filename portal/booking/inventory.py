@@ -136,25 +136,63 @@ def take(dbs: Session, facility: Facility, slots: Sequence[Slot], *, kind: str, 
     ``fields``: the other Reservation columns (resident_id, person_sub, is_resident, group_name, staff_id,
     note, …). ``fees``: slot key → fee; the reservation's fee is their sum.
     """
+    try:
+        reservation = insert(dbs, facility, slots, kind=kind, status=status, now=now, fees=fees,
+                             hold_expires_at=hold_expires_at, **fields)
+        dbs.commit()
+    except IntegrityError:
+        dbs.rollback()
+        raise taken_error(dbs, facility, slots, now) from None
+    return reservation
+
+
+def insert(dbs: Session, facility: Facility, slots: Sequence[Slot], *, kind: str, status: str, now: datetime,
+           fees: dict[str, int] | None = None, hold_expires_at: datetime | None = None, **fields) -> Reservation:
+    """``take`` without the commit, for callers that write several reservations in one transaction (the
+    draw); an ``IntegrityError`` from the flush means a slot is taken, and the caller must roll back."""
     if not slots:
         raise ValueError("a reservation needs at least one slot")
     units = {u.slug: u for u in facility.units}
     fees = fees or {}
+    _release_expired_on(dbs, [units[s.unit_id].id for s in slots], [s.starts_at for s in slots], now)
+    reservation = Reservation(municipality_id=facility.municipality_id, facility_id=facility.id, kind=kind,
+                              status=status, hold_expires_at=hold_expires_at,
+                              fee_amount=sum(fees.get(s.key, 0) for s in slots),
+                              confirmed_at=now if status == "confirmed" else None, **fields)
+    reservation.slots = [ReservationSlot(unit_id=units[s.unit_id].id, starts_at=s.starts_at, ends_at=s.ends_at,
+                                         fee=fees.get(s.key, 0), active=True) for s in slots]
+    dbs.add(reservation)
+    dbs.flush()
+    return reservation
+
+
+def retake(dbs: Session, reservation: Reservation, now: datetime) -> None:
+    """Give a reservation whose hold ran out its slots back, if nobody took them meanwhile (late payment,
+    a resident who finishes the form after the hold); :class:`SlotsTaken` otherwise. Commits."""
+    if reservation.status == "held":
+        return  # a held reservation still owns its rows: nobody else could take them
+    facility = reservation.facility
+    by_id = {u.id: u.slug for u in facility.units}
+    keys = [f"{by_id[r.unit_id]}/{r.starts_at.astimezone(TOKYO):%Y-%m-%d %H:%M}" for r in reservation.slots]
     try:
-        _release_expired_on(dbs, [units[s.unit_id].id for s in slots], [s.starts_at for s in slots], now)
-        reservation = Reservation(municipality_id=facility.municipality_id, facility_id=facility.id, kind=kind,
-                                  status=status, hold_expires_at=hold_expires_at,
-                                  fee_amount=sum(fees.get(s.key, 0) for s in slots),
-                                  confirmed_at=now if status == "confirmed" else None, **fields)
-        reservation.slots = [ReservationSlot(unit_id=units[s.unit_id].id, starts_at=s.starts_at, ends_at=s.ends_at,
-                                             fee=fees.get(s.key, 0), active=True) for s in slots]
-        dbs.add(reservation)
+        _release_expired_on(dbs, [r.unit_id for r in reservation.slots], [r.starts_at for r in reservation.slots],
+                            now)
+        # the bulk updates above bypass the identity map (and bump lock versions): reload before changing
+        dbs.refresh(reservation)
+        for row in reservation.slots:
+            dbs.refresh(row)
+            row.active = True
+        reservation.status = "held"
+        dbs.flush()
         dbs.commit()
     except IntegrityError:
         dbs.rollback()
-        busy = taken(dbs, facility, min(s.local_date for s in slots), max(s.local_date for s in slots), now)
-        raise SlotsTaken([s.key for s in slots if s.key in busy] or [s.key for s in slots]) from None
-    return reservation
+        raise SlotsTaken(keys) from None
+
+
+def taken_error(dbs: Session, facility: Facility, slots: Sequence[Slot], now: datetime) -> SlotsTaken:
+    busy = taken(dbs, facility, min(s.local_date for s in slots), max(s.local_date for s in slots), now)
+    return SlotsTaken([s.key for s in slots if s.key in busy] or [s.key for s in slots])
 
 
 def release(reservation: Reservation, status: str, now: datetime) -> None:

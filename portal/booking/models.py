@@ -225,7 +225,8 @@ class LotteryApplication(Base):
     """A resident's ranked slot preferences in one round.
 
     ``status``: applied → won / lost, or withdrawn (by the resident while applications are open).
-    A win becomes a held ``reservation`` until the confirmation deadline.
+    A win becomes a held ``reservation`` until the confirmation deadline; ``declined`` when the winner gives it
+    back.
     """
 
     __tablename__ = "lottery_application"
@@ -238,6 +239,8 @@ class LotteryApplication(Base):
     person_sub: Mapped[str] = mapped_column(String(255))
     is_resident: Mapped[bool] = mapped_column(Boolean, default=True)
     group_name: Mapped[str] = mapped_column(String(200), default="")
+    #: where the result is emailed
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
     #: slot keys ("court-a/2027-01-09 09:00"), best first
     preferences: Mapped[list] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), default="applied")

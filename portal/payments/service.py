@@ -158,6 +158,13 @@ def fee_state(dbs: Session, submission: Submission) -> FeeState:
                     can_pay=state == "due" and bool(methods) and wants_payment(submission, fee), methods=methods)
 
 
+def _kind(submission: Submission):
+    """The procedure kind, which may have its own say on paying (a booking's slots must still be held)."""
+    from portal.procedures.kinds import KINDS
+
+    return KINDS[submission.definition.kind]
+
+
 # --- URLs outside a request (reconciliation runs from the command line) -----------------------------------
 
 def public_url(endpoint: str, **values) -> str:
@@ -216,6 +223,9 @@ def start_checkout(dbs: Session, gw: PaymentGateway, submission: Submission, lan
         fee = ensure_fee(dbs, submission)
         if not wants_payment(submission, fee):
             raise NotPayable("not_due")
+        refused = _kind(submission).payable(dbs, submission)
+        if refused:
+            raise NotPayable(refused)
         active = active_payment(dbs, submission.id)
         created_here = False
         if active is None:
@@ -388,6 +398,8 @@ def apply_state(dbs: Session, payment: Payment, state: CheckoutState, refunds: l
             return
         for step in route:
             states.transition(payment, step, source, event_id=event_id, actor_id=actor_id)
+    if payment.status == "processing":
+        _kind(payment.submission).payment_pending(dbs, payment.submission, payment)
     if payment.status in states.PAID:
         if state.amount_total != payment.amount or state.currency.lower() != payment.currency:
             _flag(payment, "amount_mismatch")
@@ -417,6 +429,8 @@ def _settle(dbs: Session, payment: Payment) -> None:
         _flag(payment, f"fee_{fee.status}")
     elif payment.amount != submission.fee_amount:
         _flag(payment, "amount_mismatch")
+    elif refused := _kind(submission).accept_payment(dbs, submission, payment):
+        _flag(payment, refused)
     else:
         fee.status = "paid"
         fee.payment_id = payment.id
@@ -520,13 +534,15 @@ def handle_event(dbs: Session, gw: PaymentGateway, event: WebhookEvent) -> str:
 
 # --- the back office -----------------------------------------------------------------------------------------
 
-def refund(dbs: Session, gw: PaymentGateway, payment: Payment, amount: int, reason: str, staff_id: int,
-           expected_version: int | None = None, audit: Callable[[Refund], None] | None = None) -> Refund:
+def refund(dbs: Session, gw: PaymentGateway, payment: Payment, amount: int, reason: str, staff_id: int | None,
+           expected_version: int | None = None, audit: Callable[[Refund], None] | None = None,
+           source: str = "staff") -> Refund:
     """Give back ``amount`` yen of a paid payment through the provider's Refunds API.
 
     The ``Refund`` row (with its idempotency key) is committed before the provider is called, bumping the
     payment's lock version: the second click of a double click fails as a ``Conflict``. If the answer is
-    lost, reconciliation links the provider's refund by its ``portal_refund_id`` metadata."""
+    lost, reconciliation links the provider's refund by its ``portal_refund_id`` metadata. ``source``:
+    staff, or resident (a booking cancelled within its free or partly refunded terms)."""
     reason = (reason or "").strip()
     if expected_version is not None and payment.lock_version != expected_version:
         raise Conflict()
@@ -537,7 +553,7 @@ def refund(dbs: Session, gw: PaymentGateway, payment: Payment, amount: int, reas
     if not 1 <= amount <= payment.refundable_amount:
         raise RefundRefused("amount")
     record = Refund(municipality_id=payment.municipality_id, payment_id=payment.id, amount=amount, reason=reason,
-                    status="requested", source="staff", staff_id=staff_id)
+                    status="requested", source=source, staff_id=staff_id)
     payment.updated_at = utcnow()
     dbs.add(record)
     try:
@@ -564,8 +580,8 @@ def refund(dbs: Session, gw: PaymentGateway, payment: Payment, amount: int, reas
     def change(p: Payment):
         _merge_refunds(dbs, p, [found])
         target = "refunded" if p.refunded_amount >= p.amount else "partially_refunded"
-        if p.status != target and states.allowed(p.status, target, "staff"):
-            states.transition(p, target, "staff", actor_id=staff_id)
+        if p.status != target and states.allowed(p.status, target, source):
+            states.transition(p, target, source, actor_id=staff_id)
         _after_refunds(dbs, p)
 
     _with_payment(dbs, payment.id, change)

@@ -44,9 +44,10 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     ("expired", "paid"): PROVIDER,
     ("failed", "paid"): PROVIDER,
     ("canceled", "paid"): PROVIDER,
-    ("paid", "partially_refunded"): PROVIDER | {"staff"},
-    ("paid", "refunded"): PROVIDER | {"staff"},
-    ("partially_refunded", "refunded"): PROVIDER | {"staff"},
+    # staff refunds, and a resident cancelling a booking within its terms
+    ("paid", "partially_refunded"): PROVIDER | {"staff", "resident"},
+    ("paid", "refunded"): PROVIDER | {"staff", "resident"},
+    ("partially_refunded", "refunded"): PROVIDER | {"staff", "resident"},
     # a refund the provider reports failed or canceled gives the money back to us
     ("partially_refunded", "paid"): PROVIDER,
     ("refunded", "partially_refunded"): PROVIDER,

@@ -94,7 +94,8 @@ def resubmit(
         submission.applicant_name = str(submission.answers.get(content["applicant_name_field"]) or submission.applicant_name)
     if content.get("contact_email_field") in submission.correction_fields:
         submission.contact_email = submission.answers.get(content["contact_email_field"]) or submission.contact_email
-    submission.fee_amount = fee_for(submission.definition, submission.answers)
+    if (content.get("fee") or {}).get("rule") != "kind":  # a kind's fee rests on more than the answers
+        submission.fee_amount = fee_for(submission.definition, submission.answers)
     event = workflow.transition(session, submission, "resubmitted", workflow.Actor("resident", submission.resident_id))
     return states, event
 

@@ -190,6 +190,11 @@ def fee_for(row: FormDefinition, answers: dict) -> int:
     return KINDS[row.kind].fee(row.content, answers)
 
 
+def draft_fee(session: Session, draft: Draft, answers: dict) -> int:
+    """The fee of a draft as its kind computes it (a booking: its slots)."""
+    return KINDS[draft.definition.kind].draft_fee(session, draft, answers)
+
+
 class NotReady(Exception):
     """The draft still has steps to complete."""
 
@@ -229,7 +234,7 @@ def submit(session: Session, draft: Draft, applicant: Applicant, channel: str = 
             identity_fields=identity_fields,
             applicant_name=str(answers.get(name_field) or (resident.display_name if resident else "")),
             contact_email=answers.get(email_field) if email_field else None,
-            fee_amount=fee_for(draft.definition, answers),
+            fee_amount=draft_fee(session, draft, answers),
             channel=channel,
         )
         try:
@@ -244,6 +249,7 @@ def submit(session: Session, draft: Draft, applicant: Applicant, channel: str = 
             # Otherwise the reference collided with another one: draw a new one.
     else:
         raise RuntimeError("could not allocate a unique reference")
+    KINDS[draft.definition.kind].on_submit(session, draft, submission)
     draft.submitted_at = utcnow()
     for upload in session.scalars(select(UploadedFile).where(UploadedFile.draft_id == draft.id)):
         if any(isinstance(v, dict) and v.get("token") == upload.token for v in answers.values()):

@@ -13,6 +13,7 @@ from portal.i18n import current_lang
 from portal.notifications import mail
 from portal.procedures import journey, postal
 from portal.procedures.catalogue import definition_of, latest_version
+from portal.procedures.kinds import KindRefused
 from portal.procedures.models import Draft, Submission
 from portal.tenancy.scope import tenant_blueprint
 
@@ -41,6 +42,8 @@ def _draft_or_404(token: str) -> Draft:
 @bp.get("/procedures/<key>")
 def start_page(key: str):
     row = _definition_row_or_404(key)
+    if row.kind == "booking":  # a booking starts from the slots chosen, not from an empty form
+        return redirect(url_for("booking.facilities"))
     definition = definition_of(row)
     blocked = journey.may_use(definition, g.resident, g.municipality)
     drafts = journey.open_drafts(db.session(), g.municipality, _applicant(), key=key)
@@ -57,6 +60,8 @@ def start_page(key: str):
 @bp.post("/procedures/<key>/start")
 def start(key: str):
     row = _definition_row_or_404(key)
+    if row.kind == "booking":
+        return redirect(url_for("booking.facilities"), 303)
     definition = definition_of(row)
     blocked = journey.may_use(definition, g.resident, g.municipality)
     if blocked == "sign_in":
@@ -174,7 +179,7 @@ def check(token: str):
         draft=draft,
         definition=definition,
         sections=sections,
-        fee=journey.fee_for(draft.definition, answers),
+        fee=journey.draft_fee(db.session(), draft, answers),
     )
 
 
@@ -189,6 +194,10 @@ def submit(token: str):
         dbs.commit()
     except journey.NotReady:
         dbs.rollback()
+        return redirect(url_for(".check", token=token))
+    except KindRefused as refused:
+        dbs.rollback()
+        flash(refused.message, "error")
         return redirect(url_for(".check", token=token))
     except (IntegrityError, OperationalError):
         # The other click won the race: show its result.

@@ -26,9 +26,10 @@ EXPECTED = {
     ("expired", "paid"): PROVIDER,
     ("failed", "paid"): PROVIDER,
     ("canceled", "paid"): PROVIDER,
-    ("paid", "partially_refunded"): PROVIDER | {"staff"},
-    ("paid", "refunded"): PROVIDER | {"staff"},
-    ("partially_refunded", "refunded"): PROVIDER | {"staff"},
+    # a resident refunds by cancelling a booking within its terms
+    ("paid", "partially_refunded"): PROVIDER | {"staff", "resident"},
+    ("paid", "refunded"): PROVIDER | {"staff", "resident"},
+    ("partially_refunded", "refunded"): PROVIDER | {"staff", "resident"},
     ("partially_refunded", "paid"): PROVIDER,
     ("refunded", "partially_refunded"): PROVIDER,
     ("refunded", "paid"): PROVIDER,

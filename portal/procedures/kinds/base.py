@@ -48,3 +48,33 @@ class ProcedureKind:
     def computed_fee(self, content: dict, answers: dict) -> int:
         """For ``fee: {rule: kind}``: the kind's own computation (e.g. facility slots × hourly rate)."""
         raise NotImplementedError(f"kind {self.name} does not compute fees")
+
+    # --- hooks of a kind that owns inventory (a booking's slots); the defaults are the generic behaviour ---
+
+    def draft_fee(self, session, draft, answers: dict) -> int:
+        """The fee shown on the check page and charged at submission."""
+        return self.fee(draft.definition.content, answers)
+
+    def on_submit(self, session, draft, submission) -> None:
+        """Called in the submission's transaction, after it is flushed; may raise :class:`KindRefused`."""
+
+    def payable(self, session, submission) -> str | None:
+        """Why the fee cannot be paid online now (a code for ``NotPayable``), or None. May commit."""
+        return None
+
+    def payment_pending(self, session, submission, payment) -> None:
+        """A payment is waiting for the resident (a konbini voucher). Inside the payment's transaction."""
+
+    def accept_payment(self, session, submission, payment) -> str | None:
+        """Money arrived for the fee: None to accept it, or a reason to flag it for refund instead.
+        Inside the payment's transaction; must not commit."""
+        return None
+
+
+class KindRefused(Exception):
+    """The kind refuses to go on (e.g. the booking's slots were taken meanwhile); ``message`` is for the resident."""
+
+    def __init__(self, message: str, code: str = "refused"):
+        super().__init__(message)
+        self.message = message
+        self.code = code

@@ -1,0 +1,101 @@
+"""What residents see: every slot of a facility between two dates with its status (空き / 抽選受付中 / 予約済 /
+休館 / 受付終了 / 受付期間外) and fee, from one query for the taken slots and the pure rules."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from portal.booking import config, inventory
+from portal.booking.lottery import Phase
+from portal.booking.models import Facility, Reservation
+from portal.booking.pricing import slot_fee
+from portal.booking.rules import SlotStatus, slot_status
+from portal.booking.slots import Slot
+
+
+@dataclass(frozen=True)
+class Cell:
+    slot: Slot
+    status: SlotStatus
+    fee: int | None
+    #: the viewer's own booking or lottery win holds it
+    mine: bool = False
+
+    @property
+    def key(self) -> str:
+        return self.slot.key
+
+
+@dataclass
+class Day:
+    day: date
+    cells: list[Cell] = field(default_factory=list)
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(c.status for c in self.cells)
+
+    @property
+    def summary(self) -> SlotStatus:
+        """One mark for a calendar day: free beats lottery beats booked; closed only when all are."""
+        counts = self.counts
+        for status in (SlotStatus.FREE, SlotStatus.LOTTERY, SlotStatus.BOOKED, SlotStatus.NOT_OPEN,
+                       SlotStatus.CLOSED):
+            if counts[status]:
+                return status
+        return SlotStatus.PAST
+
+    def bands(self) -> list[tuple[str, list[Cell]]]:
+        """Cells grouped by time band ("09:00–11:00"), units in order within each."""
+        grouped: dict[str, list[Cell]] = {}
+        for cell in self.cells:
+            band = f"{cell.slot.local_starts_at:%H:%M}–{cell.slot.local_ends_at:%H:%M}"
+            grouped.setdefault(band, []).append(cell)
+        return list(grouped.items())
+
+
+def lottery_phase(facility: Facility, slot: Slot, now: datetime) -> Phase | None:
+    """The phase of the lottery the slot belongs to, or None when it is not a lottery slot."""
+    lottery = config.lottery_config(facility.lottery)
+    if lottery is None or not lottery.scope.covers(slot):
+        return None
+    return lottery.schedule.calendar_for(slot.local_date.year, slot.local_date.month).phase(now)
+
+
+def is_resident_of(resident, facility: Facility) -> bool:
+    """市内在住: the card's address is in the facility's municipality (non-residents pay the other column)."""
+    if resident is None:
+        return True  # anonymous visitors see resident prices, labelled as such
+    address = (resident.claims or {}).get("address") or {}
+    city = facility.municipality
+    return address.get("region") == city.prefecture and address.get("locality") == city.name
+
+
+def days(dbs: Session, facility: Facility, start: date, end: date, now: datetime, resident=None) -> list[Day]:
+    """Every day from ``start`` to ``end`` (inclusive, Tokyo dates) with its cells in (time, unit) order."""
+    rules = config.booking_rules(facility.rules)
+    prices = config.fee_schedule(facility.prices)
+    lottery = config.lottery_config(facility.lottery)
+    calendars: dict[tuple[int, int], object] = {}
+    taken: dict[str, Reservation] = inventory.taken(dbs, facility, start, end, now)
+    resident_prices = is_resident_of(resident, facility)
+    sub = resident.sub if resident is not None else None
+    by_day: dict[date, Day] = {}
+    for slot in config.slots_of(facility, start, end):
+        phase = None
+        if lottery is not None and lottery.scope.covers(slot):
+            month = (slot.local_date.year, slot.local_date.month)
+            if month not in calendars:
+                calendars[month] = lottery.schedule.calendar_for(*month)
+            phase = calendars[month].phase(now)
+        holder = taken.get(slot.key)
+        status = slot_status(slot, now, phase, holder is not None, rules)
+        if facility.closed and status not in (SlotStatus.PAST, SlotStatus.BOOKED):
+            status = SlotStatus.CLOSED
+        fee = None if slot.is_closed else slot_fee(prices, slot, resident_prices)
+        mine = holder is not None and sub is not None and holder.person_sub == sub
+        by_day.setdefault(slot.local_date, Day(slot.local_date)).cells.append(Cell(slot, status, fee, mine))
+    return [by_day[d] for d in sorted(by_day)]

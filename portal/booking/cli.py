@@ -1,0 +1,34 @@
+"""`flask booking …`: the scheduler's work, safe to run as often as you like (every step is idempotent)."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from portal import db
+from portal.clock import now
+
+booking_cli = AppGroup("booking", help="Facility booking: holds and the monthly lottery.")
+
+
+@booking_cli.command("draw")
+def draw_command():
+    """Commit the seed of every round whose applications closed, and draw every round that is due."""
+    from portal.booking import lottery_service
+
+    done = lottery_service.run_due(db.session(), now())
+    click.echo(f"seeds committed: {done['committed']}; rounds drawn: {done['drawn']}; finished: {done['finished']}")
+
+
+@booking_cli.command("tick")
+def tick_command():
+    """What the scheduler runs every minute: release run-out holds, then the lottery steps that are due."""
+    from portal.booking import lottery_service, service
+    from portal.notifications import mail
+    from portal.payments.gateway import gateway
+
+    dbs = db.session()
+    expired = service.expire_holds(dbs, gateway(), now())
+    done = lottery_service.run_due(dbs, now())
+    mail.send_pending(dbs)
+    click.echo(f"holds released: {len(expired)}; seeds committed: {done['committed']}; "
+               f"rounds drawn: {done['drawn']}; finished: {done['finished']}")

@@ -1,0 +1,309 @@
+"""The monthly lottery as services: apply, commit the seed when applications close, draw, confirm or decline a
+win. Every step is idempotent: the round's status says what has been done, its row lock (and version counter)
+makes a second runner find the work done.
+
+Round statuses: open (applications) → committed (seed hash + inputs digest published) → drawn (winners hold
+their slots until the confirmation deadline) → finished (the deadline passed; unclaimed wins were released).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from portal.booking import availability, config, draw, inventory
+from portal.booking.calendar import add_months, days_in_month, local_date
+from portal.booking.lottery import LotteryCalendar, Phase, validate_application
+from portal.booking.models import Facility, LotteryApplication, LotteryRound, Reservation
+from portal.booking.rules import Violation
+from portal.booking.service import BookingRefused, fees_for
+from portal.booking.slots import Slot
+from portal.identity.models import Resident
+from portal.notifications import mail
+
+
+@dataclass(frozen=True)
+class Month:
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Month":
+        year, month = (int(p) for p in text.split("-", 1))
+        if not 1 <= month <= 12:
+            raise ValueError(text)
+        return cls(year, month)
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+
+def calendar(facility: Facility, month: Month) -> LotteryCalendar | None:
+    lottery = config.lottery_config(facility.lottery)
+    return lottery.schedule.calendar_for(month.year, month.month) if lottery else None
+
+
+def lottery_slots(facility: Facility, month: Month) -> list[Slot]:
+    """The open slots of the month that go to its lottery."""
+    lottery = config.lottery_config(facility.lottery)
+    if lottery is None:
+        return []
+    start, end = date(month.year, month.month, 1), date(month.year, month.month, days_in_month(month.year, month.month))
+    return [s for s in config.slots_of(facility, start, end) if not s.is_closed and lottery.scope.covers(s)]
+
+
+def months_taking_applications(facility: Facility, now: datetime) -> list[Month]:
+    """Target months whose application window is open now (usually one)."""
+    lottery = config.lottery_config(facility.lottery)
+    if lottery is None:
+        return []
+    today = local_date(now)
+    found = []
+    for ahead in range(0, 7):
+        y, m = add_months(today.year, today.month, ahead)
+        if lottery.schedule.calendar_for(y, m).phase(now) is Phase.APPLICATIONS:
+            found.append(Month(y, m))
+    return found
+
+
+def round_for(dbs: Session, facility: Facility, month: Month) -> LotteryRound:
+    """The facility's round for the month, made on first use (two first users at once: one row wins)."""
+    found = dbs.scalar(select(LotteryRound).where(LotteryRound.facility_id == facility.id,
+                                                  LotteryRound.year == month.year, LotteryRound.month == month.month))
+    if found is not None:
+        return found
+    dbs.add(LotteryRound(municipality_id=facility.municipality_id, facility_id=facility.id, year=month.year,
+                         month=month.month, status="open", algorithm=draw.ALGORITHM))
+    try:
+        dbs.commit()
+    except IntegrityError:
+        dbs.rollback()
+    return dbs.scalar(select(LotteryRound).where(LotteryRound.facility_id == facility.id,
+                                                 LotteryRound.year == month.year, LotteryRound.month == month.month))
+
+
+def pseudonym(sub: str) -> str:
+    """What the published record shows for a person: stable within the deployment, not reversible."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"lottery-person\x1f{sub}".encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def _group_key(name: str) -> str | None:
+    import unicodedata
+
+    normalised = unicodedata.normalize("NFKC", name).strip().lower()
+    return normalised or None
+
+
+def _as_draw_input(application: LotteryApplication) -> draw.Application:
+    return draw.Application(application.id, pseudonym(application.person_sub), _group_key(application.group_name),
+                            tuple(application.preferences))
+
+
+def live_applications(dbs: Session, round_: LotteryRound) -> list[LotteryApplication]:
+    return list(dbs.scalars(select(LotteryApplication).where(LotteryApplication.round_id == round_.id,
+                                                             LotteryApplication.status != "withdrawn")
+                            .order_by(LotteryApplication.id)))
+
+
+def apply(dbs: Session, facility: Facility, resident: Resident, month: Month, preferences: list[str], now: datetime,
+          contact_email: str = "", group_name: str = "") -> LotteryApplication:
+    """File an application with ranked slot ``preferences``; raises :class:`BookingRefused` with every
+    problem. Caps bind the verified person (``sub``), so a second account of the same card counts too."""
+    cal = calendar(facility, month)
+    if cal is None:
+        raise BookingRefused([Violation("no_lottery", "この施設は抽選を行っていません。", "This facility has no lottery.")])
+    lottery = config.lottery_config(facility.lottery)
+    round_ = round_for(dbs, facility, month)
+    inventory.lock_person(dbs, resident.sub)
+    existing = [_as_draw_input(a) for a in live_applications(dbs, round_)]
+    wanted = draw.Application(0, pseudonym(resident.sub), _group_key(group_name),
+                              tuple(p for p in preferences if p))
+    eligible = {s.key for s in lottery_slots(facility, month)}
+    violations = validate_application(wanted, lottery.policy, cal, now, eligible, existing,
+                                      config.booking_rules(facility.rules),
+                                      availability.is_resident_of(resident, facility))
+    if round_.status != "open" and not any(v.code == "window_closed" for v in violations):
+        violations.append(Violation("window_closed", "現在は抽選の申込期間外です。",
+                                    "Lottery applications are not being accepted now."))
+    if not contact_email.strip():
+        violations.append(Violation("email", "結果をお知らせするメールアドレスを入力してください。",
+                                    "Enter the email address for the result."))
+    if violations:
+        dbs.rollback()
+        raise BookingRefused(violations)
+    application = LotteryApplication(round_id=round_.id, municipality_id=facility.municipality_id,
+                                      resident_id=resident.id, person_sub=resident.sub,
+                                      is_resident=availability.is_resident_of(resident, facility),
+                                      group_name=group_name.strip(), contact_email=contact_email.strip(),
+                                      preferences=list(wanted.preferences), status="applied")
+    dbs.add(application)
+    dbs.commit()
+    return application
+
+
+def withdraw(dbs: Session, application: LotteryApplication, now: datetime) -> bool:
+    """While applications are open the resident may take an application back; commits."""
+    round_ = application.round
+    cal = calendar(round_.facility, Month(round_.year, round_.month))
+    if application.status != "applied" or round_.status != "open" or cal.phase(now) is not Phase.APPLICATIONS:
+        return False
+    application.status = "withdrawn"
+    dbs.commit()
+    return True
+
+
+# --- the job -----------------------------------------------------------------------------------------------------
+
+def _locked_round(dbs: Session, round_id: int) -> LotteryRound:
+    return dbs.get(LotteryRound, round_id, with_for_update=True, populate_existing=True)
+
+
+def commit_seed(dbs: Session, round_id: int, now: datetime) -> bool:
+    """Once applications have closed: generate the secret seed and publish its hash and the inputs' digest, so
+    neither the seed nor the applications can change afterwards. Returns whether this call did it."""
+    round_ = _locked_round(dbs, round_id)
+    cal = calendar(round_.facility, Month(round_.year, round_.month))
+    if round_.status != "open" or cal is None or cal.phase(now) in (Phase.BEFORE, Phase.APPLICATIONS):
+        dbs.rollback()
+        return False
+    seed = draw.new_seed()
+    round_.seed = seed
+    round_.seed_commitment = draw.seed_commitment(seed)
+    round_.inputs_digest = draw.inputs_digest([_as_draw_input(a) for a in live_applications(dbs, round_)])
+    round_.committed_at = now
+    round_.status = "committed"
+    dbs.commit()
+    return True
+
+
+def run_draw(dbs: Session, round_id: int, now: datetime) -> bool:
+    """Draw a committed round whose draw time has come: winners get held reservations until the confirmation
+    deadline, everyone is told. One transaction; a second run finds the round drawn and does nothing."""
+    round_ = _locked_round(dbs, round_id)
+    facility = round_.facility
+    month = Month(round_.year, round_.month)
+    cal = calendar(facility, month)
+    if round_.status != "committed" or cal is None or now < cal.draw_at:
+        dbs.rollback()
+        return False
+    lottery = config.lottery_config(facility.lottery)
+    applications = live_applications(dbs, round_)
+    inputs = [_as_draw_input(a) for a in applications]
+    if draw.inputs_digest(inputs) != round_.inputs_digest:
+        raise RuntimeError(f"lottery round {round_.id}: applications changed after the seed was committed")
+    slots = {s.key: s for s in lottery_slots(facility, month)}
+    busy = inventory.taken(dbs, facility, min((s.local_date for s in slots.values()), default=cal.draw_at.date()),
+                           max((s.local_date for s in slots.values()), default=cal.draw_at.date()), now)
+    available = sorted(k for k in slots if k not in busy)  # staff blocks made before the draw are honoured
+    result = draw.draw(round_.seed, inputs, lottery.policy.win_cap_per_person, lottery.policy.win_cap_per_group,
+                       available_slots=available)
+    by_id = {a.id: a for a in applications}
+    for application_id, win in result.winners.items():
+        application = by_id[application_id]
+        slot = slots[win.slot_key]
+        reservation = inventory.insert(
+            dbs, facility, [slot], kind="lottery", status="held", now=now,
+            fees=fees_for(facility, [slot], application.is_resident), hold_expires_at=cal.confirm_until,
+            resident_id=application.resident_id, person_sub=application.person_sub,
+            is_resident=application.is_resident, group_name=application.group_name)
+        application.status, application.outcome = "won", "won"
+        application.won_slot_key, application.won_rank, application.reservation_id = win.slot_key, win.rank, reservation.id
+    for application_id, reason in result.losers.items():
+        by_id[application_id].status, by_id[application_id].outcome = "lost", reason
+    round_.record = {
+        "algorithm": result.algorithm,
+        "available_slots": available,
+        "applications": [[a.application_id, a.person_key, a.group_key, list(a.preferences)] for a in inputs],
+        "caps": {"win_cap_per_person": lottery.policy.win_cap_per_person,
+                 "win_cap_per_group": lottery.policy.win_cap_per_group},
+        "trace": [list(d) for d in result.trace],
+        "rounds": result.rounds,
+    }
+    round_.drawn_at = now
+    round_.status = "drawn"
+    for application in applications:
+        _queue_result_email(dbs, facility, application, cal)
+    dbs.commit()
+    return True
+
+
+def finish(dbs: Session, round_id: int, now: datetime) -> bool:
+    """After the confirmation deadline the round is over (the hold expiry released unclaimed wins)."""
+    round_ = _locked_round(dbs, round_id)
+    cal = calendar(round_.facility, Month(round_.year, round_.month))
+    if round_.status != "drawn" or now < cal.confirm_until:
+        dbs.rollback()
+        return False
+    round_.status, round_.finished_at = "finished", now
+    dbs.commit()
+    return True
+
+
+def due_rounds(dbs: Session, status: str) -> list[int]:
+    return list(dbs.scalars(select(LotteryRound.id).where(LotteryRound.status == status).order_by(LotteryRound.id)))
+
+
+def run_due(dbs: Session, now: datetime) -> dict[str, int]:
+    """What the scheduler (and ``flask booking draw``) does: commit, draw and finish every round that is due."""
+    done = {"committed": 0, "drawn": 0, "finished": 0}
+    for round_id in due_rounds(dbs, "open"):
+        done["committed"] += commit_seed(dbs, round_id, now)
+    for round_id in due_rounds(dbs, "committed"):
+        done["drawn"] += run_draw(dbs, round_id, now)
+    for round_id in due_rounds(dbs, "drawn"):
+        done["finished"] += finish(dbs, round_id, now)
+    return done
+
+
+def verify(round_: LotteryRound) -> bool:
+    """What anyone can do with the published record: the seed matches its hash and the draw re-runs the same."""
+    if round_.status not in ("drawn", "finished") or not round_.record:
+        return False
+    record = round_.record
+    inputs = [draw.Application(a[0], a[1], a[2], tuple(a[3])) for a in record["applications"]]
+    if draw.inputs_digest(inputs) != round_.inputs_digest:
+        return False
+    rerun = draw.draw(round_.seed, inputs, record["caps"]["win_cap_per_person"], record["caps"]["win_cap_per_group"],
+                      available_slots=record["available_slots"])
+    return draw.verify_commitment(round_.seed, round_.seed_commitment) and \
+        [list(d) for d in rerun.trace] == record["trace"]
+
+
+# --- the winner's side -------------------------------------------------------------------------------------------
+
+def decline(dbs: Session, application: LotteryApplication, now: datetime) -> bool:
+    """A winner gives the slot back before confirming it; it returns to first-come when that opens. Commits."""
+    reservation = application.reservation
+    if application.status != "won" or reservation is None or reservation.status != "held":
+        return False
+    inventory.release(reservation, "cancelled", now)
+    reservation.cancel_reason = "抽選の当選を辞退"
+    application.status, application.outcome = "declined", "declined"
+    dbs.commit()
+    return True
+
+
+def of_resident(dbs: Session, municipality_id: int, resident: Resident) -> list[LotteryApplication]:
+    return list(dbs.scalars(select(LotteryApplication).where(LotteryApplication.municipality_id == municipality_id,
+                                                             LotteryApplication.resident_id == resident.id)
+                            .order_by(LotteryApplication.created_at.desc())))
+
+
+def _queue_result_email(dbs: Session, facility: Facility, application: LotteryApplication,
+                        cal: LotteryCalendar) -> None:
+    from portal.payments.service import public_url
+
+    mail.queue(dbs, application.contact_email, "lottery_result", "ja", facility.municipality_id,
+               municipality=facility.municipality, facility=facility, application=application, calendar=cal,
+               status_url=public_url("booking.my_bookings", municipality=facility.municipality.slug))
+
+
+def reservation_of(dbs: Session, application: LotteryApplication) -> Reservation | None:
+    return dbs.get(Reservation, application.reservation_id) if application.reservation_id else None

@@ -1,0 +1,298 @@
+"""Bookings as services: book slots first-come, answer the facility's questions (a procedure draft of kind
+``booking``), pay, cancel; and the scheduler's hold expiry. Views and jobs call these; tests too.
+
+A booking is a ``Reservation`` (the slots, held or confirmed) plus a ``Draft`` → ``Submission`` of the
+facility's booking procedure (the answers and the fee, paid through the ordinary payment flow). The slots are
+held from the moment they are chosen until ``hold_expires_at``; paying confirms them (see
+``portal.procedures.kinds.booking``).
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from portal.booking import availability, config, inventory
+from portal.booking.lottery import Phase
+from portal.booking.models import Facility, Reservation
+from portal.booking.pricing import CancellationTerms, cancellation_terms, slot_fee
+from portal.booking.rules import Violation, check_booking
+from portal.booking.slots import Slot
+from portal.identity.models import Resident
+from portal.payments.models import ACTIVE, Payment
+from portal.procedures import journey
+from portal.procedures.catalogue import latest_version
+from portal.procedures.models import Draft, Submission
+
+log = logging.getLogger(__name__)
+
+
+class BookingRefused(Exception):
+    """The rules say no (every problem at once, for the form) or the slots were just taken."""
+
+    def __init__(self, violations: Sequence[Violation], taken: Sequence[str] = ()):
+        super().__init__("; ".join(v.code for v in violations) or "taken")
+        self.violations = list(violations)
+        self.taken = list(taken)
+
+
+def _just_taken(keys: Sequence[str]) -> BookingRefused:
+    return BookingRefused([Violation("just_taken", "選んだ枠は、たった今ほかの方が予約しました。別の枠を選んでください。",
+                                     "Someone has just booked the slot you chose. Please choose another.")], keys)
+
+
+def lottery_violations(facility: Facility, slots: Sequence[Slot], now: datetime) -> list[Violation]:
+    """A lottery slot is bookable first-come only once its leftovers open."""
+    found = []
+    for slot in slots:
+        phase = availability.lottery_phase(facility, slot, now)
+        if phase is not None and phase is not Phase.FIRST_COME:
+            found.append(Violation("lottery_slot", f"{slot.local_starts_at:%-m月%-d日 %H:%M}の枠は抽選の対象です。"
+                                   "抽選の結果が出た後、空いた枠は先着順で予約できます。",
+                                   f"The slot at {slot.local_starts_at:%Y-%m-%d %H:%M} goes to the lottery."))
+    return found
+
+
+def fees_for(facility: Facility, slots: Sequence[Slot], is_resident: bool) -> dict[str, int]:
+    prices = config.fee_schedule(facility.prices)
+    return {s.key: slot_fee(prices, s, is_resident) for s in slots}
+
+
+@dataclass
+class Booked:
+    reservation: Reservation
+    draft: Draft
+
+
+def book(dbs: Session, facility: Facility, resident: Resident, keys: Sequence[str], now: datetime,
+         group_name: str = "") -> Booked:
+    """Hold the chosen slots for ``resident`` and start the booking procedure's draft; commits.
+
+    Raises :class:`BookingRefused` with every rule broken, or "just taken" when another booking won the race
+    (decided by the database: see ``inventory``)."""
+    if facility.closed or not facility.published:
+        raise BookingRefused([Violation("facility_closed", "この施設は現在予約を受け付けていません。",
+                                        "This facility is not taking bookings.")])
+    try:
+        slots = inventory.resolve(facility, keys)
+    except inventory.UnknownSlot:
+        raise BookingRefused([Violation("unknown_slot", "選んだ枠が見つかりません。もう一度選んでください。",
+                                        "The chosen slot does not exist. Please choose again.")]) from None
+    rules = config.booking_rules(facility.rules)
+    is_resident = availability.is_resident_of(resident, facility)
+    group_name = group_name.strip()
+    inventory.lock_person(dbs, resident.sub)
+    violations = check_booking(rules, now, slots, inventory.person_slot_starts(dbs, resident.sub, facility, now),
+                               is_resident, bool(group_name)) + lottery_violations(facility, slots, now)
+    if violations:
+        dbs.rollback()
+        raise BookingRefused(violations)
+    row = latest_version(dbs, facility.municipality, facility.booking_procedure)
+    if row is None or row.kind != "booking":
+        raise RuntimeError(f"facility {facility.slug}: booking procedure {facility.booking_procedure!r} is missing")
+    try:
+        reservation = inventory.insert(
+            dbs, facility, slots, kind="first_come", status="held", now=now,
+            fees=fees_for(facility, slots, is_resident), hold_expires_at=now + timedelta(minutes=rules.hold_minutes),
+            resident_id=resident.id, person_sub=resident.sub, is_resident=is_resident, group_name=group_name)
+        draft = journey.start_draft(dbs, facility.municipality, row, journey.Applicant(resident=resident))
+        reservation.draft_id = draft.id
+        dbs.commit()
+    except IntegrityError:
+        dbs.rollback()
+        raise _just_taken(inventory.taken_error(dbs, facility, slots, now).keys) from None
+    return Booked(reservation, draft)
+
+
+def start_answers(dbs: Session, reservation: Reservation, resident: Resident) -> Draft:
+    """The draft of the booking procedure for a reservation that has none yet (a lottery win being confirmed);
+    commits."""
+    if reservation.draft_id is not None:
+        return dbs.get(Draft, reservation.draft_id)
+    facility = reservation.facility
+    row = latest_version(dbs, facility.municipality, facility.booking_procedure)
+    draft = journey.start_draft(dbs, facility.municipality, row, journey.Applicant(resident=resident))
+    reservation.draft_id = draft.id
+    dbs.commit()
+    return draft
+
+
+# --- finding them -------------------------------------------------------------------------------------------
+
+def for_draft(dbs: Session, draft: Draft) -> Reservation | None:
+    return dbs.scalar(select(Reservation).where(Reservation.draft_id == draft.id))
+
+
+def for_submission(dbs: Session, submission: Submission) -> Reservation | None:
+    return dbs.scalar(select(Reservation).where(Reservation.submission_id == submission.id))
+
+
+def of_resident(dbs: Session, municipality_id: int, resident: Resident) -> list[Reservation]:
+    return list(dbs.scalars(select(Reservation).where(Reservation.municipality_id == municipality_id,
+                                                      Reservation.resident_id == resident.id)
+                            .order_by(Reservation.created_at.desc())))
+
+
+def is_live(reservation: Reservation, now: datetime) -> bool:
+    """Still holds its slots: confirmed, or held and the hold has not run out."""
+    if reservation.status == "confirmed":
+        return True
+    return reservation.status == "held" and (reservation.hold_expires_at is None or reservation.hold_expires_at > now)
+
+
+# --- the payment side (called by the booking procedure kind) -----------------------------------------------------
+
+def keep_for_payment(dbs: Session, reservation: Reservation, now: datetime, until: datetime | None = None) -> None:
+    """Make sure the reservation holds its slots while the resident pays (taking them back if its hold ran
+    out and nobody else took them); raises :class:`BookingRefused` ("just taken") otherwise. Commits."""
+    if reservation.status == "confirmed":
+        return
+    if reservation.status not in ("held", "expired"):
+        raise BookingRefused([Violation("cancelled", "この予約は取り消されています。", "This booking was cancelled.")])
+    if not is_live(reservation, now):
+        try:
+            inventory.retake(dbs, reservation, now)
+        except inventory.SlotsTaken as exc:
+            raise _just_taken(exc.keys) from None
+    rules = config.booking_rules(reservation.facility.rules)
+    wanted = max(until or now, now + timedelta(minutes=rules.hold_minutes))
+    if reservation.hold_expires_at is None or reservation.hold_expires_at < wanted:
+        reservation.hold_expires_at = wanted
+    dbs.commit()
+
+
+def confirm(reservation: Reservation, now: datetime) -> None:
+    """The fee is settled (paid, exempt, cash, or nothing to pay): the slots are the resident's. No commit."""
+    reservation.status = "confirmed"
+    reservation.confirmed_at = now
+    reservation.hold_expires_at = None
+
+
+# --- cancelling --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CancelQuote:
+    allowed: bool
+    fee: int
+    refund: int
+    #: why not, when not allowed
+    reason: str = ""
+
+
+def quote(reservation: Reservation, now: datetime, paid: int) -> CancelQuote:
+    """What cancelling now costs under the facility's terms: each slot by its own day of use."""
+    if reservation.status not in ("held", "confirmed"):
+        return CancelQuote(False, 0, 0, "not_active")
+    if reservation.status == "held":
+        return CancelQuote(True, 0, 0)
+    policy = config.cancellation_policy(reservation.facility.cancellation)
+    total_fee = 0
+    for row in reservation.slots:
+        share = row.fee if paid else 0
+        terms: CancellationTerms = cancellation_terms(now, row.starts_at, policy, share)
+        if not terms.allowed:
+            return CancelQuote(False, 0, 0, "deadline")
+        total_fee += terms.fee
+    return CancelQuote(True, total_fee, max(paid - total_fee, 0))
+
+
+def paid_online(dbs: Session, reservation: Reservation) -> Payment | None:
+    """The payment that settled the reservation's fee online, if it did."""
+    from portal.payments.service import fee_record
+
+    if reservation.submission_id is None:
+        return None
+    submission = dbs.get(Submission, reservation.submission_id)
+    fee = fee_record(dbs, submission)
+    if fee is None or fee.status != "paid" or fee.payment_id is None:
+        return None
+    return dbs.get(Payment, fee.payment_id)
+
+
+def cancel(dbs: Session, gw, reservation: Reservation, now: datetime, *, by: str, reason: str = "",
+           staff_id: int | None = None, waive_fee: bool = False) -> CancelQuote:
+    """Cancel a booking: release its slots, stop an unfinished payment, refund what the terms allow (all of it
+    when ``waive_fee``, e.g. the city closed the facility). ``by``: resident | staff. Commits.
+
+    The slots are released and committed before the provider is asked for the refund: a refund that fails is
+    left flagged on the payment for staff (and reconciliation), never a slot held for a cancelled booking."""
+    from portal.payments import service as payments
+
+    payment = paid_online(dbs, reservation)
+    paid = payment.amount - payment.refunded_amount if payment is not None else 0
+    terms = quote(reservation, now, paid)
+    if waive_fee and reservation.status in ("held", "confirmed"):
+        terms = CancelQuote(True, 0, paid)
+    if not terms.allowed:
+        return terms
+    submission = dbs.get(Submission, reservation.submission_id) if reservation.submission_id else None
+    inventory.release(reservation, "cancelled", now)
+    reservation.cancel_reason = reason[:500]
+    reservation.cancel_fee = terms.fee
+    if submission is not None and submission.status == "received":
+        _withdraw(dbs, submission, by, staff_id)
+    dbs.commit()
+    if submission is not None:
+        active = dbs.scalar(select(Payment).where(Payment.submission_id == submission.id, Payment.status.in_(ACTIVE)))
+        if active is not None and active.status in ("created", "open"):
+            payments.cancel_attempt(dbs, gw, active, by, actor_id=staff_id)
+    if payment is not None and terms.refund > 0:
+        try:
+            payments.refund(dbs, gw, payment, terms.refund, reason or "予約の取消", staff_id, source=by)
+        except Exception:  # noqa: BLE001 — the provider failed: keep it visible for staff, the slots stay free
+            log.exception("refund for cancelled reservation %s failed", reservation.id)
+            payment = dbs.get(Payment, payment.id)
+            payment.needs_refund, payment.needs_refund_reason = True, "booking_cancelled"
+            dbs.commit()
+    return terms
+
+
+def _withdraw(dbs: Session, submission: Submission, by: str, staff_id: int | None) -> None:
+    from portal.procedures.history import SubmissionEvent
+
+    # A cancelled booking's submission is closed the way a resident withdraws; staff cancelling (a facility
+    # closed) is recorded as theirs. The workflow table lets only residents withdraw, so this bypasses it.
+    dbs.add(SubmissionEvent(submission_id=submission.id, from_status=submission.status, to_status="withdrawn",
+                            actor_kind="resident" if by == "resident" else "staff", actor_id=staff_id,
+                            message="予約の取消"))
+    submission.status = "withdrawn"
+
+
+# --- the scheduler -------------------------------------------------------------------------------------------------
+
+def expire_holds(dbs: Session, gw, now: datetime) -> list[int]:
+    """Release every hold that ran out, except those waiting for a konbini payment (their hold was extended
+    to the voucher's expiry). An open checkout is stopped at the provider first: money paid at that very
+    moment then confirms the booking instead (or is flagged for refund). Returns the expired ids."""
+    from portal.payments import service as payments
+
+    due = list(dbs.scalars(select(Reservation).where(
+        Reservation.status == "held", Reservation.hold_expires_at.is_not(None), Reservation.hold_expires_at <= now)))
+    expired = []
+    for reservation in due:
+        if reservation.submission_id is not None:
+            active = dbs.scalar(select(Payment).where(Payment.submission_id == reservation.submission_id,
+                                                      Payment.status.in_(ACTIVE)))
+            if active is not None and active.status == "processing":
+                continue
+            if active is not None:
+                payments.cancel_attempt(dbs, gw, active, "reconciliation")
+                dbs.refresh(reservation)
+                if reservation.status != "held":
+                    continue  # the money arrived meanwhile and confirmed it
+        inventory.release(reservation, "expired", now)
+        if reservation.kind == "lottery":
+            from portal.booking.models import LotteryApplication
+
+            application = dbs.scalar(select(LotteryApplication).where(
+                LotteryApplication.reservation_id == reservation.id))
+            if application is not None:
+                application.outcome = "unconfirmed"
+        dbs.commit()
+        expired.append(reservation.id)
+    return expired

@@ -1,0 +1,86 @@
+"""Template helpers for the booking pages (and the booking summary on the procedure pages)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask
+from flask_babel import gettext as _
+
+from portal.booking.calendar import TOKYO
+from portal.booking.labels import APPLICATION_STATUS_LABELS, RESERVATION_STATUS_LABELS, ROUND_STATUS_LABELS
+from portal.i18n import current_lang
+
+WEEKDAYS_JA = "月火水木金土日"
+WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTH_MARKS = {"free": "○", "lottery": "△", "booked": "×", "closed": "休", "not_open": "－", "past": "－"}
+
+
+def weekday(day: date) -> str:
+    return WEEKDAYS_EN[day.weekday()] if current_lang() == "en" else WEEKDAYS_JA[day.weekday()]
+
+
+def weekdays() -> list[str]:
+    return list(WEEKDAYS_EN) if current_lang() == "en" else list(WEEKDAYS_JA)
+
+
+def bands_of(days) -> list[str]:
+    """Every time band that occurs in the week, in order (a Saturday may have fewer)."""
+    seen: dict[str, None] = {}
+    for day in days:
+        for band, _cells in day.bands():
+            seen.setdefault(band, None)
+    return sorted(seen)
+
+
+def month_weeks(days, leading: int) -> list[list]:
+    cells = [None] * leading + list(days)
+    cells += [None] * (-len(cells) % 7)
+    return [cells[i:i + 7] for i in range(0, len(cells), 7)]
+
+
+def slot_label(slot) -> str:
+    start, end = slot.local_starts_at, slot.local_ends_at
+    return f"{start:%-m/%-d}（{weekday(start.date())}）{start:%H:%M}–{end:%H:%M} {slot.unit_id}"
+
+
+def slot_row_label(row) -> str:
+    start, end = row.starts_at.astimezone(TOKYO), row.ends_at.astimezone(TOKYO)
+    return f"{start:%Y/%-m/%-d}（{weekday(start.date())}）{start:%H:%M}–{end:%H:%M}"
+
+
+def reservation_status(reservation, now: datetime) -> str:
+    """A held reservation whose hold has run out reads as expired even before the job has run."""
+    if reservation.status == "held" and reservation.hold_expires_at is not None and reservation.hold_expires_at <= now:
+        return "expired"
+    return reservation.status
+
+
+def outcome_label(outcome: str) -> str:
+    return {"won": _("当選"), "all_taken": _("落選（希望枠が埋まっていた）"), "person_cap": _("落選（当選数の上限）"),
+            "group_cap": _("落選（団体の当選数の上限）")}.get(outcome, outcome)
+
+
+def reservation_for(draft=None, submission=None):
+    """The reservation behind a booking procedure's draft or submission (None for other procedures)."""
+    from portal import db
+    from portal.booking import service
+
+    if submission is not None and submission.definition.kind == "booking":
+        return service.for_submission(db.session(), submission)
+    if draft is not None and draft.definition.kind == "booking":
+        return service.for_draft(db.session(), draft)
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        reservation_for=reservation_for,
+        weekday=weekday, weekdays=weekdays, bands_of=bands_of, month_weeks=month_weeks,
+        month_mark=lambda mark: MONTH_MARKS.get(mark, ""), slot_label=slot_label, slot_row_label=slot_row_label,
+        outcome_label=outcome_label,
+        round_status_label=lambda s: str(ROUND_STATUS_LABELS.get(s, s)),
+        application_status_label=lambda s: str(APPLICATION_STATUS_LABELS.get(s, s)),
+        reservation_status_label=lambda r, now: str(RESERVATION_STATUS_LABELS[reservation_status(r, now)]),
+        reservation_tag=lambda r, now: {"held": "waiting_payment", "confirmed": "completed"}.get(
+            reservation_status(r, now), "withdrawn"),
+    )

@@ -1,0 +1,288 @@
+"""Residents' side of facility booking: find a facility, see what is free (day list, week and month
+calendars — plain links and forms, no JavaScript needed), book first-come, apply in the lottery, and follow,
+cancel or add to a calendar every booking from their page. Every object URL checks its owner (404 otherwise)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal import db
+from portal.booking import availability, config, ics, lottery_service, service
+from portal.booking.calendar import add_months, days_in_month, local_date
+from portal.booking.labels import CATEGORY_LABELS
+from portal.booking.models import Facility, LotteryApplication, LotteryRound, Reservation
+from portal.clock import now
+from portal.identity import resident_required
+from portal.payments.gateway import gateway
+from portal.procedures.models import Draft, Submission
+from portal.templating import jst
+from portal.tenancy.scope import tenant_blueprint
+
+bp = tenant_blueprint("booking", __name__, template_folder="templates")
+WEEK = 7
+
+
+def _facility_or_404(slug: str) -> Facility:
+    facility = db.session().scalar(select(Facility).where(
+        Facility.municipality_id == g.municipality.id, Facility.slug == slug, Facility.published.is_(True)))
+    if facility is None:
+        abort(404)
+    return facility
+
+
+def _day_arg(name: str = "date") -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+@bp.get("/facilities")
+def facilities():
+    """Search by type, area and date (a date lists only facilities with a free slot that day)."""
+    dbs = db.session()
+    category, area, day = request.args.get("category", ""), request.args.get("area", ""), _day_arg()
+    query = select(Facility).where(Facility.municipality_id == g.municipality.id, Facility.published.is_(True))
+    all_rows = list(dbs.scalars(query.order_by(Facility.category, Facility.name_kana)))
+    rows = [f for f in all_rows if (not category or f.category == category) and (not area or f.area == area)]
+    free_on = {}
+    if day is not None:
+        for facility in rows:
+            cells = [c for d in availability.days(dbs, facility, day, day, now(), g.resident) for c in d.cells]
+            free_on[facility.id] = sum(c.status == "free" for c in cells)
+        rows = [f for f in rows if free_on[f.id]]
+    return render_template(
+        "booking/facilities.html", facilities=rows, free_on=free_on, day=day, category=category, area=area,
+        categories=[(c, CATEGORY_LABELS[c]) for c in dict.fromkeys(f.category for f in all_rows)],
+        areas=sorted({f.area for f in all_rows if f.area}), category_labels=CATEGORY_LABELS)
+
+
+@bp.get("/facilities/<slug>")
+def facility(slug: str):
+    """The availability of one facility: ``view`` day (default, the phone's list), week or month."""
+    return _render_facility(_facility_or_404(slug), request.args.get("view", "day"), _day_arg(),
+                            selected=request.args.getlist("slot"))
+
+
+def _render_facility(facility: Facility, view: str, day: date | None, selected=(), errors=(), group_name="",
+                     status: int = 200):
+    dbs = db.session()
+    today = local_date(now())
+    day = day or today
+    leading = 0
+    if view == "month":
+        first = day.replace(day=1)
+        last = first.replace(day=days_in_month(first.year, first.month))
+        prev_y, prev_m = add_months(first.year, first.month, -1)
+        next_y, next_m = add_months(first.year, first.month, 1)
+        nav = {"prev": date(prev_y, prev_m, 1), "next": date(next_y, next_m, 1)}
+        leading = first.weekday()  # Monday-first grid
+    elif view == "week":
+        first = day - timedelta(days=day.weekday())
+        last = first + timedelta(days=WEEK - 1)
+        nav = {"prev": first - timedelta(days=WEEK), "next": first + timedelta(days=WEEK)}
+    else:
+        view, first, last = "day", day, day
+        nav = {"prev": day - timedelta(days=1), "next": day + timedelta(days=1)}
+    return render_template(
+        "booking/facility.html", facility=facility, view=view, day=day, nav=nav, today=today, leading=leading,
+        days=availability.days(dbs, facility, first, last, now(), g.resident),
+        rules=config.booking_rules(facility.rules), cancellation=config.cancellation_policy(facility.cancellation),
+        lottery=config.lottery_config(facility.lottery),
+        lottery_months=lottery_service.months_taking_applications(facility, now()),
+        week_strip=[today + timedelta(days=i) for i in range(WEEK)], category_labels=CATEGORY_LABELS,
+        is_resident=availability.is_resident_of(g.resident, facility), selected=list(selected),
+        units={u.slug: u for u in facility.units}, errors=list(errors), group_name=group_name), status
+
+
+@bp.post("/facilities/<slug>/book")
+def book(slug: str):
+    facility = _facility_or_404(slug)
+    keys = request.form.getlist("slot")
+    day = _day_arg() or _day_of(keys)
+    if g.resident is None:
+        return redirect(url_for("identity.login", next=url_for(".facility", slug=slug, date=day, slot=keys)))
+    try:
+        booked = service.book(db.session(), facility, g.resident, keys, now(), request.form.get("group_name", ""))
+    except service.BookingRefused as refused:
+        db.session().rollback()
+        return _render_facility(facility, "day", day, [k for k in keys if k not in refused.taken], refused.violations,
+                                request.form.get("group_name", ""), 409 if refused.taken else 422)
+    flash(_("枠を仮予約しました。%(minutes)s分以内に申込とお支払いを済ませてください。",
+            minutes=config.booking_rules(facility.rules).hold_minutes), "success")
+    return redirect(url_for("procedures.step", token=booked.draft.token, step_id=booked.draft.current_step), 303)
+
+
+def _day_of(keys: list[str]) -> date | None:
+    try:
+        return date.fromisoformat(keys[0].split("/", 1)[1][:10])
+    except (IndexError, ValueError):
+        return None
+
+
+# --- the lottery -------------------------------------------------------------------------------------------------
+
+@bp.route("/facilities/<slug>/lottery/<month>", methods=["GET", "POST"])
+@resident_required
+def lottery_apply(slug: str, month: str):
+    facility = _facility_or_404(slug)
+    try:
+        target = lottery_service.Month.parse(month)
+    except ValueError:
+        abort(404)
+    cal = lottery_service.calendar(facility, target)
+    if cal is None:
+        abort(404)
+    lottery = config.lottery_config(facility.lottery)
+    slots = lottery_service.lottery_slots(facility, target)
+    errors, chosen = [], []
+    email = (g.resident.remembered or {}).get("email", "")
+    group_name = ""
+    if request.method == "POST":
+        chosen = [request.form.get(f"pref{i}", "") for i in range(1, lottery.policy.max_preferences + 1)]
+        email, group_name = request.form.get("email", ""), request.form.get("group_name", "")
+        try:
+            lottery_service.apply(db.session(), facility, g.resident, target, chosen, now(), email, group_name)
+        except service.BookingRefused as refused:
+            db.session().rollback()
+            errors = refused.violations
+        else:
+            flash(_("抽選に申し込みました。結果は%(when)sにメールとマイページでお知らせします。",
+                    when=jst(cal.draw_at, "%-m月%-d日 %H:%M")), "success")
+            return redirect(url_for(".my_bookings"), 303)
+    mine = [a for a in lottery_service.of_resident(db.session(), g.municipality.id, g.resident)
+            if a.round.facility_id == facility.id and (a.round.year, a.round.month) == (target.year, target.month)
+            and a.status != "withdrawn"]
+    return render_template("booking/lottery_apply.html", facility=facility, month=target, calendar=cal,
+                           policy=lottery.policy, slots=slots, errors=errors, chosen=chosen, email=email,
+                           group_name=group_name, phase=cal.phase(now()), mine=mine,
+                           rules=config.booking_rules(facility.rules)), 422 if errors else 200
+
+
+@bp.get("/facilities/<slug>/lottery/<month>/record")
+def lottery_record(slug: str, month: str):
+    """The public audit record: the seed's hash from the close of applications, the seed and the whole
+    pseudonymised draw after it — anyone can re-run the published algorithm and get the same result."""
+    facility = _facility_or_404(slug)
+    try:
+        target = lottery_service.Month.parse(month)
+    except ValueError:
+        abort(404)
+    round_ = db.session().scalar(select(LotteryRound).where(
+        LotteryRound.facility_id == facility.id, LotteryRound.year == target.year, LotteryRound.month == target.month))
+    if round_ is None:
+        abort(404)
+    published = round_.status in ("drawn", "finished")
+    if request.args.get("format") == "json":
+        return {"facility": facility.slug, "month": str(target), "status": round_.status,
+                "algorithm": round_.algorithm, "seed_commitment": round_.seed_commitment,
+                "inputs_digest": round_.inputs_digest, "seed": round_.seed if published else None,
+                "record": round_.record if published else None}
+    return render_template("booking/lottery_record.html", facility=facility, month=target, round=round_,
+                           published=published, verified=lottery_service.verify(round_) if published else None)
+
+
+# --- the resident's bookings ----------------------------------------------------------------------------------------
+
+def _own_reservation_or_404(reservation_id: int) -> Reservation:
+    reservation = db.session().get(Reservation, reservation_id)
+    if reservation is None or reservation.municipality_id != g.municipality.id or g.resident is None \
+            or reservation.resident_id != g.resident.id:
+        abort(404)
+    return reservation
+
+
+def _own_application_or_404(application_id: int) -> LotteryApplication:
+    application = db.session().get(LotteryApplication, application_id)
+    if application is None or application.municipality_id != g.municipality.id or g.resident is None \
+            or application.resident_id != g.resident.id:
+        abort(404)
+    return application
+
+
+@bp.get("/mypage/bookings")
+@resident_required
+def my_bookings():
+    dbs = db.session()
+    return render_template("booking/my_bookings.html",
+                           reservations=service.of_resident(dbs, g.municipality.id, g.resident),
+                           applications=lottery_service.of_resident(dbs, g.municipality.id, g.resident), now=now())
+
+
+@bp.get("/mypage/bookings/<int:reservation_id>")
+@resident_required
+def reservation(reservation_id: int):
+    reservation = _own_reservation_or_404(reservation_id)
+    dbs = db.session()
+    payment = service.paid_online(dbs, reservation)
+    paid = payment.amount - payment.refunded_amount if payment else 0
+    submission = dbs.get(Submission, reservation.submission_id) if reservation.submission_id else None
+    draft = dbs.get(Draft, reservation.draft_id) if reservation.draft_id else None
+    return render_template("booking/reservation.html", reservation=reservation, submission=submission, draft=draft,
+                           quote=service.quote(reservation, now(), paid), paid=paid,
+                           live=service.is_live(reservation, now()), now=now(),
+                           cancellation=config.cancellation_policy(reservation.facility.cancellation))
+
+
+@bp.post("/mypage/bookings/<int:reservation_id>/cancel")
+@resident_required
+def cancel(reservation_id: int):
+    reservation = _own_reservation_or_404(reservation_id)
+    if request.form.get("confirm") != "yes":
+        return redirect(url_for(".reservation", reservation_id=reservation.id), 303)
+    terms = service.cancel(db.session(), gateway(), reservation, now(), by="resident",
+                           reason=request.form.get("reason", "").strip()[:200] or "利用者による取消")
+    if not terms.allowed:
+        flash(_("取消の期限を過ぎているため、オンラインでは取り消せません。施設にお問い合わせください。"), "warning")
+    elif terms.refund:
+        flash(_("予約を取り消しました。%(amount)sを返金します。", amount=f"{terms.refund:,}円"), "success")
+    else:
+        flash(_("予約を取り消しました。"), "success")
+    return redirect(url_for(".reservation", reservation_id=reservation.id), 303)
+
+
+@bp.get("/mypage/bookings/<int:reservation_id>.ics")
+@resident_required
+def reservation_ics(reservation_id: int):
+    reservation = _own_reservation_or_404(reservation_id)
+    if reservation.status != "confirmed":
+        abort(404)
+    body = ics.calendar(reservation, current_app.config["PUBLIC_URL"])
+    return Response(body, mimetype="text/calendar",
+                    headers={"Content-Disposition": f'attachment; filename="booking-{reservation.id}.ics"'})
+
+
+@bp.post("/mypage/lottery/<int:application_id>/withdraw")
+@resident_required
+def lottery_withdraw(application_id: int):
+    application = _own_application_or_404(application_id)
+    if lottery_service.withdraw(db.session(), application, now()):
+        flash(_("抽選の申込を取り下げました。"), "success")
+    return redirect(url_for(".my_bookings"), 303)
+
+
+@bp.post("/mypage/lottery/<int:application_id>/confirm")
+@resident_required
+def lottery_confirm(application_id: int):
+    """A winner goes on to the booking questions and the payment, like a first-come booking."""
+    application = _own_application_or_404(application_id)
+    reservation = lottery_service.reservation_of(db.session(), application)
+    if application.status != "won" or reservation is None or not service.is_live(reservation, now()):
+        flash(_("この当選は確定の期限を過ぎたか、取り消されています。"), "warning")
+        return redirect(url_for(".my_bookings"), 303)
+    draft = service.start_answers(db.session(), reservation, g.resident)
+    if draft.submitted_at is not None:
+        return redirect(url_for(".reservation", reservation_id=reservation.id), 303)
+    return redirect(url_for("procedures.step", token=draft.token, step_id=draft.current_step), 303)
+
+
+@bp.post("/mypage/lottery/<int:application_id>/decline")
+@resident_required
+def lottery_decline(application_id: int):
+    application = _own_application_or_404(application_id)
+    if lottery_service.decline(db.session(), application, now()):
+        flash(_("当選を辞退しました。"), "success")
+    return redirect(url_for(".my_bookings"), 303)

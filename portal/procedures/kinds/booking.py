@@ -1,0 +1,109 @@
+"""Facility bookings: the procedure's questions (purpose, number of users, …) are answered for a reservation
+of slots that is already held; the fee is the slots' fee, and paying it confirms the reservation.
+
+A booking procedure is never started from the catalogue: a resident reaches it by choosing slots
+(``portal.booking``), which makes the reservation and its draft together.
+"""
+from __future__ import annotations
+
+from portal.procedures.kinds.base import KindRefused, ProcedureKind, register
+
+
+def _now():
+    from portal.clock import now
+
+    return now()
+
+
+@register
+class BookingKind(ProcedureKind):
+    name = "booking"
+    computes_fees = True
+
+    def check(self, content: dict) -> str | None:
+        rule = (content.get("fee") or {}).get("rule")
+        if rule != "kind":
+            return "fee: a booking procedure's fee is its slots' fee; declare fee: {rule: kind}"
+        if content.get("audience") == "anyone":
+            return "audience: bookings are made by signed-in residents (caps bind the verified person)"
+        return None
+
+    def computed_fee(self, content: dict, answers: dict) -> int:
+        raise KindRefused("a booking's fee comes from its reservation, not from answers")
+
+    def draft_fee(self, session, draft, answers: dict) -> int:
+        from portal.booking import service
+
+        reservation = service.for_draft(session, draft)
+        return reservation.fee_amount if reservation is not None else 0
+
+    def on_submit(self, session, draft, submission) -> None:
+        from portal.booking import service
+
+        reservation = service.for_draft(session, draft)
+        if reservation is None:
+            raise KindRefused("予約する枠が選ばれていません。施設の空き状況から選び直してください。", "no_reservation")
+        now = _now()
+        if not service.is_live(reservation, now):
+            # The hold ran out while the form was filled in: keep going only if nobody took the slots.
+            from portal.booking import inventory
+
+            if reservation.status != "expired":
+                raise KindRefused("この予約は取り消されています。", "cancelled")
+            try:
+                inventory.retake(session, reservation, now)
+            except inventory.SlotsTaken:
+                raise KindRefused("仮予約の保持時間が過ぎ、選んだ枠はほかの方が予約しました。"
+                                  "お手数ですが、空き状況から選び直してください。", "released") from None
+        reservation.submission_id = submission.id
+        if submission.fee_amount == 0:
+            service.confirm(reservation, now)
+
+    def payable(self, session, submission) -> str | None:
+        from portal.booking import service
+
+        reservation = service.for_submission(session, submission)
+        if reservation is None:
+            return None
+        try:
+            service.keep_for_payment(session, reservation, _now())
+        except service.BookingRefused:
+            return "booking_released"
+        return None
+
+    def payment_pending(self, session, submission, payment) -> None:
+        from portal.booking import service
+
+        reservation = service.for_submission(session, submission)
+        if reservation is not None and reservation.status == "held" and payment.voucher_expires_at is not None:
+            # A konbini voucher: the slots wait for the shop payment until the voucher runs out.
+            if reservation.hold_expires_at is None or reservation.hold_expires_at < payment.voucher_expires_at:
+                reservation.hold_expires_at = payment.voucher_expires_at
+
+    def accept_payment(self, session, submission, payment) -> str | None:
+        from portal.booking import service
+
+        reservation = service.for_submission(session, submission)
+        if reservation is None:
+            return None
+        now = _now()
+        if reservation.status == "confirmed":
+            return None
+        if reservation.status == "held" or (reservation.status == "expired" and _still_free(session, reservation, now)):
+            for row in reservation.slots:
+                row.active = True
+            service.confirm(reservation, now)
+            return None
+        return f"booking_{reservation.status}"
+
+
+def _still_free(session, reservation, now) -> bool:
+    """Inside the payment's transaction (no commit): are the expired reservation's slots still free?"""
+    from portal.booking import inventory
+
+    facility = reservation.facility
+    keys = {f"{u.slug}/{r.starts_at.astimezone(inventory.TOKYO):%Y-%m-%d %H:%M}"
+            for r in reservation.slots for u in facility.units if u.id == r.unit_id}
+    days = [r.starts_at.astimezone(inventory.TOKYO).date() for r in reservation.slots]
+    busy = inventory.taken(session, facility, min(days), max(days), now)
+    return not any(k in busy for k in keys)

@@ -1,0 +1,120 @@
+"""A whole lottery month with time travel: the window opens → applications (caps per person) → the seed's hash
+is published at the close → the draw (once) → one winner pays, one misses the deadline → leftovers open
+first-come → someone else books the unclaimed slot."""
+from __future__ import annotations
+
+from datetime import date, time
+
+from sqlalchemy import select
+
+from portal.booking import lottery_service, service
+from portal.booking.calendar import jst
+from portal.booking.models import LotteryApplication, LotteryRound
+from portal.notifications import mail
+from portal.payments.gateway import gateway
+from tests.integration.booking_env import answer_booking, book_slots, clock, facility, second_resident  # noqa: F401
+from tests.integration.helpers import csrf_token, location_path
+from tests.integration.payments_env import pay, stripe_world  # noqa: F401
+
+LOTTERY = {"schedule": {}, "scope": {"day_types": ["holiday"]},
+           "policy": {"max_preferences": 3, "max_applications_per_person": 2, "win_cap_per_person": 1}}
+S1, S2, S3 = "court-a/2027-02-06 09:00", "court-a/2027-02-06 11:00", "court-b/2027-02-07 13:00"
+MONTH = "2027-02"
+
+
+def apply(client, prefs, email="resident@example.jp"):
+    page = f"/ichinomiya/facilities/test-tennis/lottery/{MONTH}"
+    data = {"csrf_token": csrf_token(client, page), "email": email}
+    data.update({f"pref{i}": key for i, key in enumerate(prefs, 1)})
+    return client.post(page, data=data)
+
+
+def application_of(pay, resident) -> LotteryApplication:
+    pay.fresh()
+    return pay.db.scalar(select(LotteryApplication).where(LotteryApplication.resident_id == resident.id,
+                                                          LotteryApplication.status != "withdrawn"))
+
+
+def test_the_lottery_month(pay, clock, mail_sink):
+    facility(pay, lottery=LOTTERY)
+    clock.set(jst(date(2026, 11, 30), time(12, 0)))
+    a_client = pay.client
+    a = pay.resident()
+    assert apply(a_client, [S1]).status_code == 422  # the window has not opened
+
+    clock.set(jst(date(2026, 12, 2), time(10, 0)))
+    page = a_client.get("/ichinomiya/facilities/test-tennis?date=2027-02-06").get_data(as_text=True)
+    assert "抽選受付中" in page and f"/facilities/test-tennis/lottery/{MONTH}" in page
+    assert apply(a_client, [S1]).status_code == 303
+    d_client, d = second_resident(pay)
+    assert apply(d_client, [S1], "d@example.jp").status_code == 303
+    b_client, b = second_resident(pay)
+    assert apply(b_client, [S2], "b@example.jp").status_code == 303
+    c_client, c = second_resident(pay)
+    assert apply(c_client, [S3]).status_code == 303
+    # caps bind the person: a third application of A is refused
+    assert apply(a_client, [S2]).status_code == 303
+    refused = apply(a_client, [S3])
+    assert refused.status_code == 422 and "1人2件まで" in refused.get_data(as_text=True)
+    a_second = pay.db.scalars(select(LotteryApplication).where(LotteryApplication.resident_id == a.id)
+                              .order_by(LotteryApplication.id.desc())).first()
+    withdraw = a_client.post(f"/ichinomiya/mypage/lottery/{a_second.id}/withdraw",
+                             data={"csrf_token": csrf_token(a_client, "/ichinomiya/mypage/bookings")})
+    assert withdraw.status_code == 303
+    # a lottery slot cannot be booked first-come while the lottery runs
+    assert book_slots(c_client, "test-tennis", [S2]).status_code == 422
+    assert lottery_service.run_due(pay.db, clock.current) == {"committed": 0, "drawn": 0, "finished": 0}
+
+    # the window closes: the seed's hash and the inputs' digest are published, the seed is not
+    clock.set(jst(date(2026, 12, 11), time(8, 0)))
+    assert lottery_service.run_due(pay.db, clock.current)["committed"] == 1
+    record = pay.client.get(f"/ichinomiya/facilities/test-tennis/lottery/{MONTH}/record?format=json").get_json()
+    assert record["status"] == "committed" and len(record["seed_commitment"]) == 64 and record["seed"] is None
+    assert apply(c_client, [S1]).status_code == 422  # too late
+
+    clock.set(jst(date(2026, 12, 12), time(10, 0)))
+    assert lottery_service.run_due(pay.db, clock.current)["drawn"] == 1
+    assert lottery_service.run_due(pay.db, clock.current) == {"committed": 0, "drawn": 0, "finished": 0}
+    round_ = pay.db.scalar(select(LotteryRound))
+    assert round_.status == "drawn" and lottery_service.verify(round_)
+    record = pay.client.get(f"/ichinomiya/facilities/test-tennis/lottery/{MONTH}/record?format=json").get_json()
+    assert record["seed"] == round_.seed and record["record"]["available_slots"]
+    assert a.sub not in str(record)  # pseudonyms only
+
+    winner, loser = (a, d) if application_of(pay, a).status == "won" else (d, a)
+    winner_client = a_client if winner is a else d_client
+    assert application_of(pay, winner).won_slot_key == S1 and application_of(pay, loser).outcome == "all_taken"
+    assert application_of(pay, b).status == "won" and application_of(pay, c).status == "won"
+    mail.send_pending(pay.db)
+    subjects = [m["Subject"] for m in mail_sink.messages()]
+    assert sum("当選しました" in s for s in subjects) == 3 and sum("結果のお知らせ" in s for s in subjects) == 1
+
+    # the winner confirms and pays
+    response = winner_client.post(f"/ichinomiya/mypage/lottery/{application_of(pay, winner).id}/confirm",
+                                  data={"csrf_token": csrf_token(winner_client, "/ichinomiya/mypage/bookings")})
+    assert response.status_code == 303
+    reference = answer_booking(winner_client, location_path(response))
+    submission = pay.submission(reference)
+    assert submission.fee_amount == 800  # a Saturday, resident price
+    session_id = pay.checkout(submission, winner_client)
+    pay.outcome(session_id, "card_success")
+    pay.wait()
+    assert application_of(pay, winner).reservation.status == "confirmed"
+
+    # C declines, B lets the deadline pass
+    decline = c_client.post(f"/ichinomiya/mypage/lottery/{application_of(pay, c).id}/decline",
+                            data={"csrf_token": csrf_token(c_client, "/ichinomiya/mypage/bookings")})
+    assert decline.status_code == 303 and application_of(pay, c).status == "declined"
+    clock.set(jst(date(2026, 12, 21), time(0, 5)))
+    expired = service.expire_holds(pay.db, gateway(), clock.current)
+    assert expired == [application_of(pay, b).reservation_id]
+    assert lottery_service.run_due(pay.db, clock.current)["finished"] == 1
+
+    # leftovers are not bookable until first-come opens, then they are
+    clock.set(jst(date(2026, 12, 25), time(10, 0)))
+    assert book_slots(d_client, "test-tennis", [S2]).status_code == 422
+    clock.set(jst(date(2027, 1, 1), time(9, 0)))
+    page = d_client.get("/ichinomiya/facilities/test-tennis?date=2027-02-06").get_data(as_text=True)
+    assert f'value="{S2}"' in page and f'value="{S1}"' not in page
+    assert book_slots(d_client, "test-tennis", [S2]).status_code == 303
+    assert book_slots(d_client, "test-tennis", [S3]).status_code == 303  # the declined one too

@@ -5,6 +5,7 @@
     Stripe API emulator         http://127.0.0.1:8002   (checkout pages, signed webhooks to the portal)
     mailbox (read sent email)   http://127.0.0.1:8003   (SMTP on 8025)
     payment reconciliation      every minute (catches a missed webhook)
+    booking scheduler           every 30 s (releases run-out holds, commits seeds, runs due lottery draws)
 
 With STRIPE_SECRET_KEY set (real Stripe test keys), the emulator is not started; see the README.
 
@@ -46,6 +47,8 @@ EMULATOR_ENV = {
     "STRIPE_CHECKOUT_ORIGIN": f"http://127.0.0.1:{EMULATOR_PORT}",
 }
 RECONCILE_EVERY_SECONDS = 60
+# Holds run out after minutes, and the lottery's moments are on the minute: look every half minute.
+BOOKING_TICK_SECONDS = 30
 
 
 def main() -> int:
@@ -66,6 +69,7 @@ def main() -> int:
         "portal": [python, "-m", "gunicorn", "--bind", "127.0.0.1:8000", "--workers", "2",
                    "--access-logfile", "-", "wsgi:app"],
         "payment reconciliation": [*flask, "payments", "reconcile", "--every", str(RECONCILE_EVERY_SECONDS)],
+        "booking scheduler": [*flask, "booking", "tick", "--every", str(BOOKING_TICK_SECONDS)],
     }
     if use_emulator:
         commands["Stripe emulator"] = [

@@ -1,6 +1,9 @@
 """`flask booking …`: the scheduler's work, safe to run as often as you like (every step is idempotent)."""
 from __future__ import annotations
 
+import time
+from datetime import datetime
+
 import click
 from flask.cli import AppGroup
 
@@ -20,15 +23,21 @@ def draw_command():
 
 
 @booking_cli.command("tick")
-def tick_command():
+@click.option("--every", type=int, default=0, help="repeat every N seconds (for `make run`); 0 = once")
+def tick_command(every):
     """What the scheduler runs every minute: release run-out holds, then the lottery steps that are due."""
     from portal.booking import lottery_service, service
     from portal.notifications import mail
     from portal.payments.gateway import gateway
 
-    dbs = db.session()
-    expired = service.expire_holds(dbs, gateway(), now())
-    done = lottery_service.run_due(dbs, now())
-    mail.send_pending(dbs)
-    click.echo(f"holds released: {len(expired)}; seeds committed: {done['committed']}; "
-               f"rounds drawn: {done['drawn']}; finished: {done['finished']}")
+    while True:
+        dbs = db.session()
+        expired = service.expire_holds(dbs, gateway(), now())
+        done = lottery_service.run_due(dbs, now())
+        mail.send_pending(dbs)
+        dbs.close()
+        click.echo(f"{datetime.now():%H:%M:%S} booking: holds released {len(expired)}; seeds committed "
+                   f"{done['committed']}; rounds drawn {done['drawn']}; finished {done['finished']}")
+        if not every:
+            return
+        time.sleep(every)

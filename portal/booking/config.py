@@ -133,6 +133,49 @@ def dump_rules(rules: BookingRules) -> dict:
     return asdict(rules)
 
 
+def _dump_ranges(ranges) -> list:
+    return [[_hm(start), _hm(end)] for start, end in ranges]
+
+
+def dump_opening_hours(hours: OpeningHours) -> dict:
+    return {"weekly": {str(d): [_hm(r[0]), _hm(r[1])] for d, r in sorted(hours.weekly.items())},
+            "holiday": [_hm(hours.holiday[0]), _hm(hours.holiday[1])] if hours.holiday else None,
+            "holiday_moves_closed_day": hours.holiday_moves_closed_day}
+
+
+def dump_slot_pattern(pattern: SlotPattern) -> dict:
+    if pattern.step_minutes is not None:
+        return {"step_minutes": pattern.step_minutes}
+    data: dict = {"ranges": _dump_ranges(pattern.ranges)}
+    if pattern.by_weekday:
+        data["by_weekday"] = {str(d): _dump_ranges(r) for d, r in sorted(pattern.by_weekday.items())}
+    if pattern.holiday_ranges is not None:
+        data["holiday"] = _dump_ranges(pattern.holiday_ranges)
+    return data
+
+
+def dump_prices(schedule: FeeSchedule) -> dict:
+    data: dict = {"default": asdict(schedule.default)}
+    if schedule.by_start_time:
+        data["by_start_time"] = {_hm(t): asdict(table) for t, table in sorted(schedule.by_start_time.items())}
+    return data
+
+
+def dump_cancellation(policy: CancellationPolicy) -> dict:
+    return asdict(policy)
+
+
+def dump_lottery(lottery: LotteryConfig | None) -> dict | None:
+    if lottery is None:
+        return None
+    scope = lottery.scope
+    return {"schedule": dump_lottery_schedule(lottery.schedule),
+            "scope": {"months": sorted(scope.months) if scope.months else None,
+                      "day_types": sorted(str(d) for d in scope.day_types) if scope.day_types else None,
+                      "start_times": sorted(_hm(t) for t in scope.start_times) if scope.start_times else None},
+            "policy": asdict(lottery.policy)}
+
+
 # --- the facility's slots ----------------------------------------------------------------------------------
 
 def closures_of(facility) -> list[Closure]:

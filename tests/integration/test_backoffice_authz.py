@@ -4,9 +4,12 @@ staff not assigned to the procedure get 404 for its submissions and drafts, staf
 Never a 200."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from portal import create_app
+from portal.booking.models import FacilityClosure
 from portal.procedures.catalogue import latest_version
 from portal.procedures.models import Draft
 from tests.conftest import sign_in_as
@@ -19,6 +22,7 @@ from tests.integration.backoffice import (  # noqa: F401
     municipality,
     sign_in_staff,
 )
+from tests.integration.booking_factory import make_facility
 from tests.integration.helpers import csrf_token
 
 _app = create_app({"SECRET_KEY": "x", "DATABASE_URL": "sqlite://", "OIDC_CLIENT_SECRET": "x"})
@@ -47,8 +51,14 @@ def world(app, db, make_staff):
                   staff_user_id=owner.id, answers={}, completed_steps=[], current_step="requester")
     db.add(draft)
     db.commit()
+    facility = make_facility(db)
+    closure = FacilityClosure(facility_id=facility.id, first_day=date(2027, 3, 1), last_day=date(2027, 3, 2),
+                              reason="点検")
+    db.add(closure)
+    db.commit()
     values = {"reference": submission.reference, "token": draft.token, "key": "juminhyo", "step_id": "requester",
-              "staff_id": owner.id}
+              "staff_id": owner.id, "facility_id": facility.id, "unit_id": facility.units[0].id,
+              "closure_id": closure.id}
     return values
 
 

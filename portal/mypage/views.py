@@ -60,7 +60,8 @@ def submission(reference: str):
         submission=submission,
         definition=definition,
         sections=sections,
-        can_withdraw=can_withdraw(submission),
+        # a booking is cancelled from its reservation page, where the cancellation terms and refund are shown
+        can_withdraw=can_withdraw(submission) and submission.definition.kind != "booking",
         history=history,
         correction_request=next((e for e in reversed(history) if e.to_status == "correction_requested"), None)
         if submission.status == "correction_requested" else None,
@@ -71,6 +72,8 @@ def submission(reference: str):
 @resident_required
 def withdraw_submission(reference: str):
     submission = _own_submission_or_404(reference)
+    if submission.definition.kind == "booking":
+        return redirect(url_for("booking.my_bookings"))
     if not can_withdraw(submission):
         flash(_("この申請は処理が始まっているため取り下げできません。担当課にお問い合わせください。"), "error")
     else:

@@ -17,6 +17,7 @@ from tests.integration.backoffice import (  # noqa: F401
     page_lock_version,
     sign_in_staff,
 )
+from tests.integration.booking_factory import make_facility
 from tests.integration.helpers import csrf_token, post
 
 
@@ -83,8 +84,10 @@ def test_no_route_changes_or_deletes_the_log(app, client, db, make_staff, make_r
     first_entry = before[0][0]
     sign_in_staff(client, admin)
     csrf = csrf_token(client, "/ichinomiya/backoffice/")
+    facility = make_facility(db)
     values = {"municipality": "ichinomiya", "reference": s.reference, "token": "x", "key": "juminhyo",
-              "step_id": "requester", "staff_id": staff.id, "id": first_entry}
+              "step_id": "requester", "staff_id": staff.id, "id": first_entry, "facility_id": facility.id,
+              "unit_id": facility.units[0].id, "closure_id": 1}
     for rule in backoffice_rules(app):
         if rule.endpoint == "staff.logout":
             continue

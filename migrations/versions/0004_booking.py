@@ -1,4 +1,4 @@
-"""booking: facilities, units, closures, reservations with their slots, lottery rounds and applications
+"""booking: facilities, units, closures, registered groups, reservations with their slots, lottery rounds and applications
 
 Revision ID: 0004_booking
 Revises: 0002_backoffice, 0003_payments
@@ -90,6 +90,31 @@ def upgrade() -> None:
     with op.batch_alter_table('facility_unit', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_facility_unit_facility_id'), ['facility_id'], unique=False)
 
+    op.create_table('booking_group',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('municipality_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('name_kana', sa.String(length=200), nullable=False),
+    sa.Column('representative_id', sa.Integer(), nullable=False),
+    sa.Column('representative_sub', sa.String(length=255), nullable=False),
+    sa.Column('members', sa.Integer(), nullable=False),
+    sa.Column('resident_members', sa.Integer(), nullable=False),
+    sa.Column('activity', sa.String(length=500), nullable=False),
+    sa.Column('phone', sa.String(length=30), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('decided_by', sa.Integer(), nullable=True),
+    sa.Column('decided_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decision_note', sa.String(length=500), nullable=False),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['municipality_id'], ['municipality.id'], name=op.f('fk_booking_group_municipality_id_municipality')),
+    sa.ForeignKeyConstraint(['representative_id'], ['resident.id'], name=op.f('fk_booking_group_representative_id_resident')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_booking_group'))
+    )
+    with op.batch_alter_table('booking_group', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_booking_group_municipality_id'), ['municipality_id'], unique=False)
+        batch_op.create_index('ix_booking_group_representative', ['representative_id'], unique=False)
+
     op.create_table('lottery_round',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('municipality_id', sa.Integer(), nullable=False),
@@ -124,6 +149,7 @@ def upgrade() -> None:
     sa.Column('resident_id', sa.Integer(), nullable=True),
     sa.Column('person_sub', sa.String(length=255), nullable=True),
     sa.Column('is_resident', sa.Boolean(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=True),
     sa.Column('group_name', sa.String(length=200), nullable=False),
     sa.Column('draft_id', sa.Integer(), nullable=True),
     sa.Column('submission_id', sa.Integer(), nullable=True),
@@ -139,6 +165,7 @@ def upgrade() -> None:
     sa.Column('updated_at', portal.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('lock_version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['draft_id'], ['draft.id'], name=op.f('fk_reservation_draft_id_draft'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['group_id'], ['booking_group.id'], name=op.f('fk_reservation_group_id_booking_group')),
     sa.ForeignKeyConstraint(['facility_id'], ['facility.id'], name=op.f('fk_reservation_facility_id_facility')),
     sa.ForeignKeyConstraint(['municipality_id'], ['municipality.id'], name=op.f('fk_reservation_municipality_id_municipality')),
     sa.ForeignKeyConstraint(['resident_id'], ['resident.id'], name=op.f('fk_reservation_resident_id_resident')),
@@ -161,6 +188,7 @@ def upgrade() -> None:
     sa.Column('resident_id', sa.Integer(), nullable=False),
     sa.Column('person_sub', sa.String(length=255), nullable=False),
     sa.Column('is_resident', sa.Boolean(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=True),
     sa.Column('group_name', sa.String(length=200), nullable=False),
     sa.Column('contact_email', sa.String(length=254), nullable=False),
     sa.Column('preferences', sa.JSON(), nullable=False),
@@ -171,6 +199,7 @@ def upgrade() -> None:
     sa.Column('reservation_id', sa.Integer(), nullable=True),
     sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['group_id'], ['booking_group.id'], name=op.f('fk_lottery_application_group_id_booking_group')),
     sa.ForeignKeyConstraint(['municipality_id'], ['municipality.id'], name=op.f('fk_lottery_application_municipality_id_municipality')),
     sa.ForeignKeyConstraint(['reservation_id'], ['reservation.id'], name=op.f('fk_lottery_application_reservation_id_reservation')),
     sa.ForeignKeyConstraint(['resident_id'], ['resident.id'], name=op.f('fk_lottery_application_resident_id_resident')),
@@ -234,6 +263,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_lottery_round_municipality_id'))
 
     op.drop_table('lottery_round')
+    with op.batch_alter_table('booking_group', schema=None) as batch_op:
+        batch_op.drop_index('ix_booking_group_representative')
+        batch_op.drop_index(batch_op.f('ix_booking_group_municipality_id'))
+
+    op.drop_table('booking_group')
     with op.batch_alter_table('facility_unit', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_facility_unit_facility_id'))
 

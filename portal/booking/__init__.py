@@ -25,11 +25,13 @@ def init_app(app: Flask) -> None:
     from portal.booking import templating
     from portal.booking.admin_views import bp as admin_bp
     from portal.booking.cli import booking_cli
+    from portal.booking.group_staff_views import bp as groups_bp
     from portal.booking.opendata.views import bp as opendata_bp
     from portal.booking.views import bp
 
     app.register_blueprint(bp)
     app.register_blueprint(opendata_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(groups_bp)
     app.cli.add_command(booking_cli)
     templating.init_app(app)

@@ -42,3 +42,10 @@ ROUND_STATUS_LABELS = {
     "drawn": _l("抽選済み"),
     "finished": _l("終了"),
 }
+
+GROUP_STATUS_LABELS = {
+    "pending": _l("承認待ち"),
+    "approved": _l("登録済み"),
+    "rejected": _l("承認されませんでした"),
+    "suspended": _l("利用停止中"),
+}

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from portal.booking import availability, config, draw, inventory
 from portal.booking.calendar import add_months, days_in_month, local_date
 from portal.booking.lottery import LotteryCalendar, Phase, validate_application
-from portal.booking.models import Facility, LotteryApplication, LotteryRound, Reservation
+from portal.booking.models import BookingGroup, Facility, LotteryApplication, LotteryRound, Reservation
 from portal.booking.rules import Violation
 from portal.booking.service import BookingRefused, fees_for
 from portal.booking.slots import Slot
@@ -94,15 +94,13 @@ def pseudonym(sub: str) -> str:
     return hmac.new(key, f"lottery-person\x1f{sub}".encode(), hashlib.sha256).hexdigest()[:16]
 
 
-def _group_key(name: str) -> str | None:
-    import unicodedata
-
-    normalised = unicodedata.normalize("NFKC", name).strip().lower()
-    return normalised or None
+def _group_key(group_id: int | None) -> str | None:
+    """Registered groups only: a typed name could be varied to dodge the group caps."""
+    return f"group-{group_id}" if group_id is not None else None
 
 
 def _as_draw_input(application: LotteryApplication) -> draw.Application:
-    return draw.Application(application.id, pseudonym(application.person_sub), _group_key(application.group_name),
+    return draw.Application(application.id, pseudonym(application.person_sub), _group_key(application.group_id),
                             tuple(application.preferences))
 
 
@@ -113,7 +111,7 @@ def live_applications(dbs: Session, round_: LotteryRound) -> list[LotteryApplica
 
 
 def apply(dbs: Session, facility: Facility, resident: Resident, month: Month, preferences: list[str], now: datetime,
-          contact_email: str = "", group_name: str = "") -> LotteryApplication:
+          contact_email: str = "", group: BookingGroup | None = None) -> LotteryApplication:
     """File an application with ranked slot ``preferences``; raises :class:`BookingRefused` with every
     problem. Caps bind the verified person (``sub``), so a second account of the same card counts too."""
     cal = calendar(facility, month)
@@ -123,7 +121,7 @@ def apply(dbs: Session, facility: Facility, resident: Resident, month: Month, pr
     round_ = round_for(dbs, facility, month)
     inventory.lock_person(dbs, resident.sub)
     existing = [_as_draw_input(a) for a in live_applications(dbs, round_)]
-    wanted = draw.Application(0, pseudonym(resident.sub), _group_key(group_name),
+    wanted = draw.Application(0, pseudonym(resident.sub), _group_key(group.id if group else None),
                               tuple(p for p in preferences if p))
     eligible = {s.key for s in lottery_slots(facility, month)}
     violations = validate_application(wanted, lottery.policy, cal, now, eligible, existing,
@@ -141,7 +139,8 @@ def apply(dbs: Session, facility: Facility, resident: Resident, month: Month, pr
     application = LotteryApplication(round_id=round_.id, municipality_id=facility.municipality_id,
                                       resident_id=resident.id, person_sub=resident.sub,
                                       is_resident=availability.is_resident_of(resident, facility),
-                                      group_name=group_name.strip(), contact_email=contact_email.strip(),
+                                      group_id=group.id if group else None,
+                                      group_name=group.name if group else "", contact_email=contact_email.strip(),
                                       preferences=list(wanted.preferences), status="applied")
     dbs.add(application)
     dbs.commit()
@@ -212,7 +211,7 @@ def run_draw(dbs: Session, round_id: int, now: datetime) -> bool:
             dbs, facility, [slot], kind="lottery", status="held", now=now,
             fees=fees_for(facility, [slot], application.is_resident), hold_expires_at=cal.confirm_until,
             resident_id=application.resident_id, person_sub=application.person_sub,
-            is_resident=application.is_resident, group_name=application.group_name)
+            is_resident=application.is_resident, group_id=application.group_id, group_name=application.group_name)
         application.status, application.outcome = "won", "won"
         application.won_slot_key, application.won_rank, application.reservation_id = win.slot_key, win.rank, reservation.id
     for application_id, reason in result.losers.items():

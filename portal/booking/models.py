@@ -15,6 +15,7 @@ from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, S
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, UTCDateTime, utcnow
+from portal.identity.models import Resident
 from portal.tenancy.models import Municipality
 
 #: reservation statuses that keep their slots taken
@@ -110,6 +111,39 @@ class FacilityClosure(Base):
     facility: Mapped[Facility] = relationship(back_populates="closures")
 
 
+class BookingGroup(Base):
+    """A registered group (団体登録): a club or circle that may book facilities that require one, and whose
+    lottery applications and wins count together. Registered by its representative (a signed-in resident)
+    and approved by staff, who check the member list on paper or at the counter.
+
+    ``status``: pending → approved | rejected; approved → suspended (and back).
+    """
+
+    __tablename__ = "booking_group"
+    __table_args__ = (Index("ix_booking_group_representative", "representative_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_kana: Mapped[str] = mapped_column(String(200), default="")
+    representative_id: Mapped[int] = mapped_column(ForeignKey("resident.id"))
+    #: the representative's verified person: group caps and the resident-only rule bind them
+    representative_sub: Mapped[str] = mapped_column(String(255))
+    members: Mapped[int] = mapped_column(Integer, default=1)
+    #: share of members living in the municipality, as declared (市内団体の要件)
+    resident_members: Mapped[int] = mapped_column(Integer, default=1)
+    activity: Mapped[str] = mapped_column(String(500), default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    decided_by: Mapped[int | None] = mapped_column(Integer)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    representative: Mapped[Resident] = relationship()
+
+
 class Reservation(Base):
     """One booking of one or more slots of a facility.
 
@@ -134,6 +168,8 @@ class Reservation(Base):
     #: the verified person (identity ``sub``): caps count per person, not per account
     person_sub: Mapped[str | None] = mapped_column(String(255))
     is_resident: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: the registered group booking (its name is copied: a counter booking may name an unregistered one)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("booking_group.id"))
     group_name: Mapped[str] = mapped_column(String(200), default="")
     draft_id: Mapped[int | None] = mapped_column(ForeignKey("draft.id", ondelete="SET NULL"), unique=True)
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"), unique=True)
@@ -238,6 +274,8 @@ class LotteryApplication(Base):
     resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
     person_sub: Mapped[str] = mapped_column(String(255))
     is_resident: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: the registered group applying (group caps count it); its name is copied for the record
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("booking_group.id"))
     group_name: Mapped[str] = mapped_column(String(200), default="")
     #: where the result is emailed
     contact_email: Mapped[str] = mapped_column(String(254), default="")

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from portal.booking import availability, config, inventory
 from portal.booking.lottery import Phase
-from portal.booking.models import Facility, Reservation
+from portal.booking.models import BookingGroup, Facility, Reservation
 from portal.booking.pricing import CancellationTerms, cancellation_terms, slot_fee
 from portal.booking.rules import Violation, check_booking
 from portal.booking.slots import Slot
@@ -70,7 +70,7 @@ class Booked:
 
 
 def book(dbs: Session, facility: Facility, resident: Resident, keys: Sequence[str], now: datetime,
-         group_name: str = "") -> Booked:
+         group: BookingGroup | None = None) -> Booked:
     """Hold the chosen slots for ``resident`` and start the booking procedure's draft; commits.
 
     Raises :class:`BookingRefused` with every rule broken, or "just taken" when another booking won the race
@@ -85,10 +85,9 @@ def book(dbs: Session, facility: Facility, resident: Resident, keys: Sequence[st
                                         "The chosen slot does not exist. Please choose again.")]) from None
     rules = config.booking_rules(facility.rules)
     is_resident = availability.is_resident_of(resident, facility)
-    group_name = group_name.strip()
     inventory.lock_person(dbs, resident.sub)
     violations = check_booking(rules, now, slots, inventory.person_slot_starts(dbs, resident.sub, facility, now),
-                               is_resident, bool(group_name)) + lottery_violations(facility, slots, now)
+                               is_resident, group is not None) + lottery_violations(facility, slots, now)
     if violations:
         dbs.rollback()
         raise BookingRefused(violations)
@@ -99,7 +98,8 @@ def book(dbs: Session, facility: Facility, resident: Resident, keys: Sequence[st
         reservation = inventory.insert(
             dbs, facility, slots, kind="first_come", status="held", now=now,
             fees=fees_for(facility, slots, is_resident), hold_expires_at=now + timedelta(minutes=rules.hold_minutes),
-            resident_id=resident.id, person_sub=resident.sub, is_resident=is_resident, group_name=group_name)
+            resident_id=resident.id, person_sub=resident.sub, is_resident=is_resident,
+            group_id=group.id if group else None, group_name=group.name if group else "")
         draft = journey.start_draft(dbs, facility.municipality, row, journey.Applicant(resident=resident))
         reservation.draft_id = draft.id
         dbs.commit()

@@ -7,7 +7,9 @@ from flask import Flask
 from flask_babel import gettext as _
 
 from portal.booking.calendar import TOKYO
-from portal.booking.labels import APPLICATION_STATUS_LABELS, RESERVATION_STATUS_LABELS, ROUND_STATUS_LABELS
+from portal.booking.labels import (
+    APPLICATION_STATUS_LABELS, GROUP_STATUS_LABELS, RESERVATION_STATUS_LABELS, ROUND_STATUS_LABELS,
+)
 from portal.i18n import current_lang
 
 WEEKDAYS_JA = "月火水木金土日"
@@ -80,6 +82,7 @@ def init_app(app: Flask) -> None:
         outcome_label=outcome_label,
         round_status_label=lambda s: str(ROUND_STATUS_LABELS.get(s, s)),
         application_status_label=lambda s: str(APPLICATION_STATUS_LABELS.get(s, s)),
+        group_status_label=lambda s: str(GROUP_STATUS_LABELS.get(s, s)),
         reservation_status_label=lambda r, now: str(RESERVATION_STATUS_LABELS[reservation_status(r, now)]),
         reservation_tag=lambda r, now: {"held": "waiting_payment", "confirmed": "completed"}.get(
             reservation_status(r, now), "withdrawn"),

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import db
-from portal.booking import availability, config, ics, lottery_service, service
+from portal.booking import availability, config, groups, ics, lottery_service, service
 from portal.booking.calendar import add_months, days_in_month, local_date
 from portal.booking.labels import CATEGORY_LABELS
 from portal.booking.models import Facility, LotteryApplication, LotteryRound, Reservation
@@ -67,7 +67,7 @@ def facility(slug: str):
                             selected=request.args.getlist("slot"))
 
 
-def _render_facility(facility: Facility, view: str, day: date | None, selected=(), errors=(), group_name="",
+def _render_facility(facility: Facility, view: str, day: date | None, selected=(), errors=(), group_id="",
                      status: int = 200):
     dbs = db.session()
     today = local_date(now())
@@ -95,7 +95,8 @@ def _render_facility(facility: Facility, view: str, day: date | None, selected=(
         lottery_months=lottery_service.months_taking_applications(facility, now()),
         week_strip=[today + timedelta(days=i) for i in range(WEEK)], category_labels=CATEGORY_LABELS,
         is_resident=availability.is_resident_of(g.resident, facility), selected=list(selected),
-        units={u.slug: u for u in facility.units}, errors=list(errors), group_name=group_name), status
+        units={u.slug: u for u in facility.units}, errors=list(errors), group_id=str(group_id or ""),
+        my_groups=groups.approved_of(dbs, g.municipality.id, g.resident)), status
 
 
 @bp.post("/facilities/<slug>/book")
@@ -105,12 +106,16 @@ def book(slug: str):
     day = _day_arg() or _day_of(keys)
     if g.resident is None:
         return redirect(url_for("identity.login", next=url_for(".facility", slug=slug, date=day, slot=keys)))
+    group_id = request.form.get("group_id", "")
     try:
-        booked = service.book(db.session(), facility, g.resident, keys, now(), request.form.get("group_name", ""))
+        group = groups.chosen(db.session(), g.municipality.id, g.resident, group_id)
+        booked = service.book(db.session(), facility, g.resident, keys, now(), group)
+    except ValueError:
+        return _render_facility(facility, "day", day, keys, [groups.NOT_YOURS], "", 422)
     except service.BookingRefused as refused:
         db.session().rollback()
         return _render_facility(facility, "day", day, [k for k in keys if k not in refused.taken], refused.violations,
-                                request.form.get("group_name", ""), 409 if refused.taken else 422)
+                                group_id, 409 if refused.taken else 422)
     flash(_("枠を仮予約しました。%(minutes)s分以内に申込とお支払いを済ませてください。",
             minutes=config.booking_rules(facility.rules).hold_minutes), "success")
     return redirect(url_for("procedures.step", token=booked.draft.token, step_id=booked.draft.current_step), 303)
@@ -140,12 +145,15 @@ def lottery_apply(slug: str, month: str):
     slots = lottery_service.lottery_slots(facility, target)
     errors, chosen = [], []
     email = (g.resident.remembered or {}).get("email", "")
-    group_name = ""
+    group_id = ""
     if request.method == "POST":
         chosen = [request.form.get(f"pref{i}", "") for i in range(1, lottery.policy.max_preferences + 1)]
-        email, group_name = request.form.get("email", ""), request.form.get("group_name", "")
+        email, group_id = request.form.get("email", ""), request.form.get("group_id", "")
         try:
-            lottery_service.apply(db.session(), facility, g.resident, target, chosen, now(), email, group_name)
+            group = groups.chosen(db.session(), g.municipality.id, g.resident, group_id)
+            lottery_service.apply(db.session(), facility, g.resident, target, chosen, now(), email, group)
+        except ValueError:
+            errors = [groups.NOT_YOURS]
         except service.BookingRefused as refused:
             db.session().rollback()
             errors = refused.violations
@@ -158,7 +166,8 @@ def lottery_apply(slug: str, month: str):
             and a.status != "withdrawn"]
     return render_template("booking/lottery_apply.html", facility=facility, month=target, calendar=cal,
                            policy=lottery.policy, slots=slots, errors=errors, chosen=chosen, email=email,
-                           group_name=group_name, phase=cal.phase(now()), mine=mine,
+                           group_id=group_id, my_groups=groups.approved_of(db.session(), g.municipality.id, g.resident),
+                           phase=cal.phase(now()), mine=mine,
                            rules=config.booking_rules(facility.rules)), 422 if errors else 200
 
 
@@ -286,3 +295,26 @@ def lottery_decline(application_id: int):
     if lottery_service.decline(db.session(), application, now()):
         flash(_("当選を辞退しました。"), "success")
     return redirect(url_for(".my_bookings"), 303)
+
+
+# --- registered groups (団体登録) ----------------------------------------------------------------------------------
+
+@bp.route("/mypage/groups", methods=["GET", "POST"])
+@resident_required
+def my_groups():
+    """The resident's groups, and the form to register one (staff approve it before it can book)."""
+    dbs = db.session()
+    errors, form = {}, {}
+    if request.method == "POST":
+        form = request.form.to_dict()
+        try:
+            groups.register(dbs, g.municipality.id, g.resident, form)
+        except groups.GroupRefused as refused:
+            dbs.rollback()
+            errors = refused.errors
+        else:
+            dbs.commit()
+            flash(_("団体登録を申請しました。市の担当者が確認して承認すると、団体として予約できます。"), "success")
+            return redirect(url_for(".my_groups"), 303)
+    return render_template("booking/my_groups.html", groups=groups.of_representative(dbs, g.municipality.id, g.resident),
+                           errors=errors, form=form), 422 if errors else 200

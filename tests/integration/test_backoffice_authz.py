@@ -9,7 +9,8 @@ from datetime import date
 import pytest
 
 from portal import create_app
-from portal.booking.models import FacilityClosure
+from portal.booking.models import BookingGroup, FacilityClosure
+from portal.identity.models import Resident
 from portal.procedures.catalogue import latest_version
 from portal.procedures.models import Draft
 from tests.conftest import sign_in_as
@@ -54,11 +55,16 @@ def world(app, db, make_staff):
     facility = make_facility(db)
     closure = FacilityClosure(facility_id=facility.id, first_day=date(2027, 3, 1), last_day=date(2027, 3, 2),
                               reason="点検")
-    db.add(closure)
+    representative = Resident(sub="authz-group-rep", issuer="http://idp.test", claims={}, remembered={})
+    db.add_all([closure, representative])
+    db.flush()
+    group = BookingGroup(municipality_id=facility.municipality_id, name="テスト団体", representative_id=representative.id,
+                         representative_sub=representative.sub)
+    db.add(group)
     db.commit()
     values = {"reference": submission.reference, "token": draft.token, "key": "juminhyo", "step_id": "requester",
               "staff_id": owner.id, "facility_id": facility.id, "unit_id": facility.units[0].id,
-              "closure_id": closure.id}
+              "closure_id": closure.id, "group_id": group.id}
     return values
 
 

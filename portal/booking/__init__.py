@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     from portal.booking.admin_views import bp as admin_bp
     from portal.booking.cli import booking_cli
     from portal.booking.group_staff_views import bp as groups_bp
+    from portal.booking.staff_views import bp as staff_bp
     from portal.booking.opendata.views import bp as opendata_bp
     from portal.booking.views import bp
 
@@ -33,5 +34,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(opendata_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(groups_bp)
+    app.register_blueprint(staff_bp)
     app.cli.add_command(booking_cli)
     templating.init_app(app)

@@ -141,7 +141,7 @@ def page_lock_version(page: str) -> str:
     return match.group(1)
 
 
-BACKOFFICE_BLUEPRINTS = ("staff", "backoffice", "admin", "booking_admin", "booking_groups")
+BACKOFFICE_BLUEPRINTS = ("staff", "backoffice", "admin", "booking_admin", "booking_groups", "booking_staff")
 #: staff sign-in pages: open to anyone by design (they are what anonymous visitors are sent to)
 PUBLIC_ENDPOINTS = {"staff.login", "staff.login_post", "staff.totp_code", "staff.totp_enrol", "staff.logout"}
 

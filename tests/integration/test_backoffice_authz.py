@@ -64,7 +64,8 @@ def world(app, db, make_staff):
     db.commit()
     values = {"reference": submission.reference, "token": draft.token, "key": "juminhyo", "step_id": "requester",
               "staff_id": owner.id, "facility_id": facility.id, "unit_id": facility.units[0].id,
-              "closure_id": closure.id, "group_id": group.id}
+              "closure_id": closure.id, "group_id": group.id, "slug": facility.slug, "reservation_id": 1,
+              "month": "2027-03"}
     return values
 
 

@@ -1,7 +1,7 @@
 """Template helpers for the booking pages (and the booking summary on the procedure pages)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import Flask
 from flask_babel import gettext as _
@@ -40,9 +40,24 @@ def month_weeks(days, leading: int) -> list[list]:
     return [cells[i:i + 7] for i in range(0, len(cells), 7)]
 
 
-def slot_label(slot) -> str:
-    start, end = slot.local_starts_at, slot.local_ends_at
-    return f"{start:%-m/%-d}（{weekday(start.date())}）{start:%H:%M}–{end:%H:%M} {slot.unit_id}"
+def moment(value: datetime) -> str:
+    """A lottery or hold moment as residents read it: 「12月12日（土）10:00」."""
+    local = value.astimezone(TOKYO)
+    if current_lang() == "en":
+        return f"{weekday(local.date())} {local:%-d %b %H:%M}"
+    return f"{local:%-m月%-d日}（{weekday(local.date())}）{local:%H:%M}"
+
+
+def deadline(value: datetime) -> str:
+    """An exclusive end instant; midnight reads as 24:00 of the day before (「12月10日（木）24:00」), which is
+    what "until the 10th" means — 「12月11日 0:00」 invites a day's misunderstanding."""
+    local = value.astimezone(TOKYO)
+    if local.hour or local.minute:
+        return moment(value)
+    day = (local - timedelta(days=1)).date()
+    if current_lang() == "en":
+        return f"{weekday(day)} {day:%-d %b}, end of day"
+    return f"{day:%-m月%-d日}（{weekday(day)}）24:00"
 
 
 def slot_row_label(row) -> str:
@@ -78,7 +93,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         reservation_for=reservation_for,
         weekday=weekday, weekdays=weekdays, bands_of=bands_of, month_weeks=month_weeks,
-        month_mark=lambda mark: MONTH_MARKS.get(mark, ""), slot_label=slot_label, slot_row_label=slot_row_label,
+        month_mark=lambda mark: MONTH_MARKS.get(mark, ""), slot_row_label=slot_row_label, moment=moment,
+        deadline=deadline,
         outcome_label=outcome_label,
         round_status_label=lambda s: str(ROUND_STATUS_LABELS.get(s, s)),
         application_status_label=lambda s: str(APPLICATION_STATUS_LABELS.get(s, s)),

@@ -14,11 +14,11 @@ from portal.booking import availability, config, groups, ics, lottery_service, s
 from portal.booking.calendar import add_months, days_in_month, local_date
 from portal.booking.labels import CATEGORY_LABELS
 from portal.booking.models import Facility, LotteryApplication, LotteryRound, Reservation
+from portal.booking.templating import moment
 from portal.clock import now
 from portal.identity import resident_required
 from portal.payments.gateway import gateway
 from portal.procedures.models import Draft, Submission
-from portal.templating import jst
 from portal.tenancy.scope import tenant_blueprint
 
 bp = tenant_blueprint("booking", __name__, template_folder="templates")
@@ -159,7 +159,7 @@ def lottery_apply(slug: str, month: str):
             errors = refused.violations
         else:
             flash(_("抽選に申し込みました。結果は%(when)sにメールとマイページでお知らせします。",
-                    when=jst(cal.draw_at, "%-m月%-d日 %H:%M")), "success")
+                    when=moment(cal.draw_at)), "success")
             return redirect(url_for(".my_bookings"), 303)
     mine = [a for a in lottery_service.of_resident(db.session(), g.municipality.id, g.resident)
             if a.round.facility_id == facility.id and (a.round.year, a.round.month) == (target.year, target.month)

@@ -2,18 +2,21 @@
 from __future__ import annotations
 
 import smtplib
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
 from portal.notifications.models import OutboxEmail
 
 MAX_ATTEMPTS = 10
+#: a claim this old belongs to a sender that died mid-send (an SMTP send times out after 10 s)
+CLAIM_TIMEOUT = timedelta(minutes=5)
 
 
 def queue(session: Session, recipient: str | None, template: str, lang: str, municipality_id: int | None, **context) -> OutboxEmail | None:
@@ -34,20 +37,23 @@ def queue(session: Session, recipient: str | None, template: str, lang: str, mun
 def send_pending(session: Session, limit: int = 100) -> tuple[int, int]:
     """Send what is waiting; safe to run from several places at once (each row is claimed first)."""
     sent = failed = 0
-    ids = session.scalars(
-        select(OutboxEmail.id).where(OutboxEmail.status == "pending").order_by(OutboxEmail.id).limit(limit)
-    ).all()
+    stale = utcnow() - CLAIM_TIMEOUT
+    claimable = or_(OutboxEmail.status == "pending",
+                    and_(OutboxEmail.status == "sending", OutboxEmail.claimed_at < stale))
+    ids = session.scalars(select(OutboxEmail.id).where(claimable).order_by(OutboxEmail.id).limit(limit)).all()
     for email_id in ids:
-        email = session.get(OutboxEmail, email_id, with_for_update={"skip_locked": True})
-        if email is None or email.status != "pending":
-            continue
+        claimed = session.execute(update(OutboxEmail).where(OutboxEmail.id == email_id, claimable)
+                                  .values(status="sending", claimed_at=utcnow()))
+        session.commit()
+        if claimed.rowcount != 1:
+            continue  # another sender has it
+        email = session.get(OutboxEmail, email_id, populate_existing=True)
         try:
             _deliver(email)
         except (OSError, smtplib.SMTPException) as exc:
             email.attempts += 1
             email.last_error = str(exc)[:1000]
-            if email.attempts >= MAX_ATTEMPTS:
-                email.status = "failed"
+            email.status = "failed" if email.attempts >= MAX_ATTEMPTS else "pending"
             failed += 1
         else:
             email.status = "sent"

@@ -12,7 +12,9 @@ class OutboxEmail(Base):
     """An email written in the same transaction as the change it reports, sent after commit.
 
     A crash between commit and send leaves the row pending; ``flask notifications send`` retries it,
-    so no notification is lost.
+    so no notification is lost. A sender first claims the row (pending → sending, with ``claimed_at``) in its
+    own committed UPDATE, so two senders never both deliver it — on SQLite too, where ``FOR UPDATE`` does
+    nothing; a claim older than ``CLAIM_TIMEOUT`` (the sender died mid-send) is taken over.
     """
 
     __tablename__ = "outbox_email"
@@ -27,3 +29,4 @@ class OutboxEmail(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

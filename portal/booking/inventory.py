@@ -100,9 +100,11 @@ def person_slot_starts(dbs: Session, person_sub: str, facility: Facility, now: d
 
 
 def lock_person(dbs: Session, person_sub: str) -> None:
-    """Serialise one person's bookings (row lock on PostgreSQL), so two tabs cannot both pass the monthly
-    cap check; SQLite has a single writer anyway."""
-    dbs.execute(select(Resident.id).where(Resident.sub == person_sub).with_for_update())
+    """Serialise one person's bookings, so two tabs cannot both pass the monthly cap check. A no-op UPDATE
+    rather than ``SELECT … FOR UPDATE``: it takes the row lock on PostgreSQL and, on SQLite (which ignores FOR
+    UPDATE), begins the write transaction, so the reads that follow see every earlier booking."""
+    dbs.execute(update(Resident).where(Resident.sub == person_sub).values(sub=Resident.sub),
+                execution_options={"synchronize_session": False})
 
 
 # --- taking and releasing ------------------------------------------------------------------------------------
@@ -159,8 +161,11 @@ def insert(dbs: Session, facility: Facility, slots: Sequence[Slot], *, kind: str
                               status=status, hold_expires_at=hold_expires_at,
                               fee_amount=sum(fees.get(s.key, 0) for s in slots),
                               confirmed_at=now if status == "confirmed" else None, **fields)
+    # Rows go in one canonical order, so two bookings of overlapping slots wait for each other instead of
+    # deadlocking (each would hold one slot's index entry and wait for the other's).
+    ordered = sorted(slots, key=lambda s: (units[s.unit_id].id, s.starts_at))
     reservation.slots = [ReservationSlot(unit_id=units[s.unit_id].id, starts_at=s.starts_at, ends_at=s.ends_at,
-                                         fee=fees.get(s.key, 0), active=True) for s in slots]
+                                         fee=fees.get(s.key, 0), active=True) for s in ordered]
     dbs.add(reservation)
     dbs.flush()
     return reservation

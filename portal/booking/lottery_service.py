@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.booking import availability, config, draw, inventory
 from portal.booking.calendar import add_months, days_in_month, local_date
@@ -252,12 +253,15 @@ def due_rounds(dbs: Session, status: str) -> list[int]:
 def run_due(dbs: Session, now: datetime) -> dict[str, int]:
     """What the scheduler (and ``flask booking draw``) does: commit, draw and finish every round that is due."""
     done = {"committed": 0, "drawn": 0, "finished": 0}
-    for round_id in due_rounds(dbs, "open"):
-        done["committed"] += commit_seed(dbs, round_id, now)
-    for round_id in due_rounds(dbs, "committed"):
-        done["drawn"] += run_draw(dbs, round_id, now)
-    for round_id in due_rounds(dbs, "drawn"):
-        done["finished"] += finish(dbs, round_id, now)
+    for status, step, key in (("open", commit_seed, "committed"), ("committed", run_draw, "drawn"),
+                              ("drawn", finish, "finished")):
+        for round_id in due_rounds(dbs, status):
+            try:
+                done[key] += step(dbs, round_id, now)
+            except (StaleDataError, IntegrityError):
+                # Another runner did this round at the same moment (the version counter or a slot index said
+                # so); everything of ours is rolled back and its result stands.
+                dbs.rollback()
     return done
 
 

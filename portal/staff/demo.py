@@ -19,11 +19,12 @@ DEMO_TOTP_SECRET = "KAKANAIDEMOADMINONLYFORDEVELOPMT"
 DEMO_STAFF = {
     "ichinomiya": [
         ("ichinomiya-admin", "一宮市 管理者（デモ）", "admin", []),
-        ("ichinomiya-staff", "市民課 一宮 太郎（デモ）", "staff", ["juminhyo", "ichinomiya-dog-death", "consultation"]),
+        ("ichinomiya-staff", "市民課 一宮 太郎（デモ）", "staff", ["juminhyo", "ichinomiya-dog-death", "consultation",
+                                                                  "facility-booking"]),
     ],
     "anjo": [
         ("anjo-admin", "安城市 管理者（デモ）", "admin", []),
-        ("anjo-staff", "市民課 安城 花子（デモ）", "staff", ["juminhyo", "consultation"]),
+        ("anjo-staff", "市民課 安城 花子（デモ）", "staff", ["juminhyo", "consultation", "facility-booking"]),
     ],
 }
 

@@ -159,6 +159,8 @@ def upgrade() -> None:
     sa.Column('cancelled_at', portal.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('cancel_reason', sa.String(length=500), nullable=False),
     sa.Column('cancel_fee', sa.Integer(), nullable=False),
+    sa.Column('contact_name', sa.String(length=200), nullable=False),
+    sa.Column('contact_phone', sa.String(length=30), nullable=False),
     sa.Column('staff_id', sa.Integer(), nullable=True),
     sa.Column('note', sa.String(length=500), nullable=False),
     sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),

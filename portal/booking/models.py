@@ -179,6 +179,9 @@ class Reservation(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str] = mapped_column(String(500), default="")
     cancel_fee: Mapped[int] = mapped_column(Integer, default=0)
+    #: who a counter booking is for (no account behind it): for the day sheet and for phoning them
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_phone: Mapped[str] = mapped_column(String(30), default="")
     #: staff who made a counter booking or a block
     staff_id: Mapped[int | None] = mapped_column(Integer)
     #: a block's event name, or the counter's note

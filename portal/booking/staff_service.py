@@ -128,9 +128,8 @@ def holder(dbs: Session, reservation: Reservation) -> Holder:
     if reservation.kind == "block":
         return Holder(reservation, reservation.note)
     if reservation.kind == "counter":
-        # Counter bookings have no submission: the person's name and phone are in the note (see counter_note).
         paid = "counter_cash" if reservation.status == "confirmed" else "counter_due"
-        return Holder(reservation, reservation.note, reservation.group_name,
+        return Holder(reservation, reservation.contact_name, reservation.group_name, phone=reservation.contact_phone,
                       payment=paid if reservation.fee_amount else "none")
     resident = dbs.get(Resident, reservation.resident_id) if reservation.resident_id else None
     name = (resident.claims or {}).get("name", "") if resident else ""
@@ -185,11 +184,11 @@ def day_sheet(dbs: Session, facility: Facility, day: date, now: datetime) -> lis
 
 # --- booking at the counter -----------------------------------------------------------------------------------
 
-def counter_note(name: str, phone: str, fee: int, paid: bool) -> str:
-    who = f"{name} 様／電話 {phone}"
+def counter_note(fee: int, paid: bool) -> str:
+    """How the fee stands, for the day sheet (the cash received is appended to it by ``record_cash``)."""
     if not fee:
-        return f"{who}／使用料なし"
-    return f"{who}／{'現金' if paid else '未払い（後払い）'} {fee:,}円"
+        return "使用料なし"
+    return f"{'現金' if paid else '未払い（後払い）'} {fee:,}円"
 
 
 def _just_taken(facility: Facility, keys: Sequence[str]) -> service.BookingRefused:
@@ -257,7 +256,7 @@ def book_at_counter(dbs: Session, facility: Facility, keys: Sequence[str], now: 
             dbs, facility, slots, kind="counter", status="confirmed" if settled else "held", now=now, fees=fees,
             is_resident=is_resident, group_id=group.id if group else None,
             group_name=group.name if group else group_name, staff_id=staff_id,
-            note=counter_note(name, phone, total, paid))
+            contact_name=name, contact_phone=phone, note=counter_note(total, paid))
         audit("booking.counter", "reservation", reservation.id, facility=facility.slug, slots=list(keys),
               fee=total, paid_in_cash=bool(paid and total))
         dbs.commit()

@@ -96,7 +96,8 @@ def test_a_counter_booking_paid_in_cash_is_booked_for_residents_too(pay, clock):
     assert (reservation.status, reservation.fee_amount, reservation.person_sub, reservation.staff_id) == \
         ("confirmed", 1200, None, staff.id)  # 市外 price, paid in cash
     assert reservation.submission_id is None and not reservation.is_resident
-    assert "窓口 太郎" in reservation.note and "0586-11-2222" in reservation.note and "現金 1,200円" in reservation.note
+    assert (reservation.contact_name, reservation.contact_phone) == ("窓口 太郎", "0586-11-2222")
+    assert reservation.note == "現金 1,200円"
     sheet = client.get(f"{BASE}/day?date=2026-12-08").get_data(as_text=True)
     assert "窓口で予約" in sheet and "窓口 太郎" in sheet and "一宮テニス会" in sheet and "窓口で現金受領" in sheet
     assert audited(pay, "booking.counter", staff)[0].object_id == str(reservation.id)

@@ -363,8 +363,9 @@ def _basic(values: dict, errors: _Errors) -> dict:
                         ("accessibility", _("バリアフリー情報")), ("accessibility_en", _("バリアフリー情報（英語）"))):
         data[name] = _text(values, name, label, errors, max_length=MAX_TEXT)
     photo = values.get("photo_url", "")
-    if photo and (len(photo) > 500 or not (photo.startswith("https://") or re.match(r"^/[^/]", photo))):
-        errors.add("photo_url", _("写真は「/static/」などこのサイト内のパスか、https:// で始まるURLで入力してください"))
+    # Only this site's own files: the Content-Security-Policy (img-src 'self') would block another host's image.
+    if photo and (len(photo) > 500 or not re.match(r"^/[^/]", photo)):
+        errors.add("photo_url", _("写真は「/static/」で始まる、このサイト内のパスで入力してください"))
     data["photo_url"] = photo
     procedure = _normal(values.get("booking_procedure", ""))
     if not PROCEDURE_KEY.match(procedure):

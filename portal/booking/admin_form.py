@@ -24,7 +24,8 @@ from portal.booking.pricing import CancellationPolicy, FeeSchedule, PriceTable
 from portal.booking.rules import BookingRules
 from portal.booking.slots import OpeningHours, SlotPattern
 
-WEEKDAYS = (_l("月"), _l("火"), _l("水"), _l("木"), _l("金"), _l("土"), _l("日"))
+# Whole names: 「月」 alone is also the msgid of "Month" (and 「日」 of "Day").
+WEEKDAYS = (_l("月曜日"), _l("火曜日"), _l("水曜日"), _l("木曜日"), _l("金曜日"), _l("土曜日"), _l("日曜日"))
 #: how the per-weekday bands textarea names the days ("土 09:00-12:00"), whatever the page's language
 WEEKDAY_CHARS = "月火水木金土日"
 PRICE_COLUMNS = {
@@ -415,11 +416,11 @@ def _opening_hours(values: dict, errors: _Errors) -> OpeningHours | None:
             continue
         opens, closes = _time(values.get(f"open_{d}", "")), _time(values.get(f"close_{d}", ""))
         if opens is None or closes is None:
-            errors.add(f"open_{d}", _("%(day)s曜日の開館・閉館時刻を「9:00」の形で入力するか、「休館日」を選んでください",
+            errors.add(f"open_{d}", _("%(day)sの開館・閉館時刻を「9:00」の形で入力するか、「休館日」を選んでください",
                                       day=WEEKDAYS[d]))
             ok = False
         elif opens >= closes:
-            errors.add(f"open_{d}", _("%(day)s曜日の閉館時刻は開館時刻より後にしてください", day=WEEKDAYS[d]))
+            errors.add(f"open_{d}", _("%(day)sの閉館時刻は開館時刻より後にしてください", day=WEEKDAYS[d]))
             ok = False
         else:
             weekly[d] = (opens, closes)

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.booking import admin_form
+from portal.booking import admin_form, date_range
 from portal.booking.calendar import jst
 from portal.booking.models import (
     Facility, FacilityClosure, FacilityUnit, LotteryApplication, LotteryRound, ReservationSlot,
@@ -201,33 +201,13 @@ def closure_of(facility: Facility, closure_id: int) -> FacilityClosure | None:
     return next((c for c in facility.closures if c.id == closure_id), None)
 
 
-def _day(text: str) -> date | None:
-    text = unicodedata.normalize("NFKC", text).strip()
-    match = re.fullmatch(r"(\d{4})[-/年](\d{1,2})[-/月](\d{1,2})日?", text)
-    try:
-        return date(int(match[1]), int(match[2]), int(match[3])) if match else None
-    except ValueError:
-        return None
-
-
 def add_closure(dbs: Session, facility: Facility, first_day: str, last_day: str, reason: str,
                 today: date) -> tuple[FacilityClosure, int]:
     """Close the facility from ``first_day`` to ``last_day`` (inclusive; blank: one day). Returns the closure
     and how many booked slots fall in it — they are not cancelled here, staff contact those residents."""
-    errors = []
-    first = _day(first_day)
-    last = _day(last_day) if last_day.strip() else first
+    errors: list[dict] = []
+    first, last = date_range.parse_range(first_day, last_day, today, errors)
     reason = reason.strip()
-    if first is None:
-        errors.append({"href": "#f-first_day", "message": _("休館の初日を「2026-04-01」の形で入力してください")})
-    elif first < today:
-        errors.append({"href": "#f-first_day", "message": _("過ぎた日は休館日にできません")})
-    if last is None and first is not None:
-        errors.append({"href": "#f-last_day", "message": _("休館の最終日を「2026-04-01」の形で入力してください")})
-    elif first is not None and last < first:
-        errors.append({"href": "#f-last_day", "message": _("最終日は初日と同じか、それより後の日にしてください")})
-    elif first is not None and (last - first).days > 366:
-        errors.append({"href": "#f-last_day", "message": _("休館の期間は1年以内にしてください（長期の休止は「休止中」にします）")})
     if not reason or len(reason) > 200:
         errors.append({"href": "#f-reason", "message": _("休館の理由（住民に表示されます）を200文字以内で入力してください")})
     if errors:

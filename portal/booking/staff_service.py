@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.booking import availability, config, inventory, service
+from portal.booking import availability, config, date_range, inventory, service
 from portal.booking.calendar import TOKYO, jst, local_date
 from portal.booking.models import (
     TAKING, BookingGroup, Facility, FacilityClosure, LotteryApplication, Reservation, ReservationSlot,
@@ -40,7 +40,6 @@ Audit = Callable[..., None]
 
 #: kinds a closure cancels; a block is the city's own and stays
 RESIDENT_KINDS = ("first_come", "lottery", "counter")
-MAX_RANGE_DAYS = 366
 MAX_BLOCK_SLOTS = 2000
 MAX_NAME = 100
 MAX_PHONE = 30
@@ -299,30 +298,6 @@ class BlockResult:
     skipped: list[Slot] = field(default_factory=list)
 
 
-def _parse_day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        return None
-
-
-def parse_range(first: str, last: str, today: date, errors: list[dict]) -> tuple[date | None, date | None]:
-    """A date range of the forms (``last`` blank: one day), from today on, at most a year."""
-    first_day = _parse_day(first)
-    last_day = _parse_day(last) if last.strip() else first_day
-    if first_day is None:
-        errors.append({"href": "#f-first_day", "message": _("初日を「2026-04-01」の形で入力してください")})
-    elif first_day < today:
-        errors.append({"href": "#f-first_day", "message": _("過ぎた日は選べません")})
-    if first_day is not None and last_day is None:
-        errors.append({"href": "#f-last_day", "message": _("最終日を「2026-04-01」の形で入力してください")})
-    elif first_day is not None and last_day < first_day:
-        errors.append({"href": "#f-last_day", "message": _("最終日は初日と同じか、それより後の日にしてください")})
-    elif first_day is not None and (last_day - first_day).days >= MAX_RANGE_DAYS:
-        errors.append({"href": "#f-last_day", "message": _("期間は1年以内にしてください")})
-    return first_day, last_day
-
-
 def bands(facility: Facility, today: date) -> list[str]:
     """The start times ("09:00") of the facility's time bands over a week, for choosing what to block."""
     return sorted({f"{s.local_starts_at:%H:%M}" for s in config.slots_of(facility, today, today + timedelta(days=6))})
@@ -333,7 +308,7 @@ def block(dbs: Session, facility: Facility, now: datetime, *, first_day: str, la
     """Block the chosen units and bands on every day of the range for a city event (fee 0, confirmed). Slots
     someone already holds are reported and left alone; the rest are blocked in one reservation. Commits."""
     errors: list[dict] = []
-    first, last = parse_range(first_day, last_day, local_date(now), errors)
+    first, last = date_range.parse_range(first_day, last_day, local_date(now), errors)
     event = event.strip()
     active = {u.slug for u in facility.units if u.active}
     chosen_units = [u for u in units if u in active]
@@ -432,7 +407,7 @@ def parse_closing(scope: str, notice: str, first_day: str, last_day: str, today:
         errors.append({"href": "#f-notice", "message": _("休館の理由（住民に表示し、メールでお知らせします）を200文字以内で入力してください")})
     first = last = None
     if scope == "range":
-        first, last = parse_range(first_day, last_day, today, errors)
+        first, last = date_range.parse_range(first_day, last_day, today, errors)
     elif scope != "facility":
         errors.append({"href": "#f-scope-facility", "message": _("施設全体か期間かを選んでください")})
     if errors:

@@ -59,10 +59,16 @@ class Day:
 
 def lottery_phase(facility: Facility, slot: Slot, now: datetime) -> Phase | None:
     """The phase of the lottery the slot belongs to, or None when it is not a lottery slot."""
-    lottery = config.lottery_config(facility.lottery)
+    return _phase(config.lottery_config(facility.lottery), slot, now, {})
+
+
+def _phase(lottery: config.LotteryConfig | None, slot: Slot, now: datetime, calendars: dict) -> Phase | None:
     if lottery is None or not lottery.scope.covers(slot):
         return None
-    return lottery.schedule.calendar_for(slot.local_date.year, slot.local_date.month).phase(now)
+    month = (slot.local_date.year, slot.local_date.month)
+    if month not in calendars:  # one calendar per month, not per slot
+        calendars[month] = lottery.schedule.calendar_for(*month)
+    return calendars[month].phase(now)
 
 
 def is_resident_of(resident, facility: Facility) -> bool:
@@ -79,18 +85,13 @@ def days(dbs: Session, facility: Facility, start: date, end: date, now: datetime
     rules = config.booking_rules(facility.rules)
     prices = config.fee_schedule(facility.prices)
     lottery = config.lottery_config(facility.lottery)
-    calendars: dict[tuple[int, int], object] = {}
+    calendars: dict = {}
     taken: dict[str, Reservation] = inventory.taken(dbs, facility, start, end, now)
     resident_prices = is_resident_of(resident, facility)
     sub = resident.sub if resident is not None else None
     by_day: dict[date, Day] = {}
     for slot in config.slots_of(facility, start, end):
-        phase = None
-        if lottery is not None and lottery.scope.covers(slot):
-            month = (slot.local_date.year, slot.local_date.month)
-            if month not in calendars:
-                calendars[month] = lottery.schedule.calendar_for(*month)
-            phase = calendars[month].phase(now)
+        phase = _phase(lottery, slot, now, calendars)
         holder = taken.get(slot.key)
         status = slot_status(slot, now, phase, holder is not None, rules)
         if facility.closed and status not in (SlotStatus.PAST, SlotStatus.BOOKED):

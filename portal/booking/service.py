@@ -19,14 +19,16 @@ from sqlalchemy.orm import Session
 
 from portal.booking import availability, config, inventory
 from portal.booking.lottery import Phase
-from portal.booking.models import BookingGroup, Facility, Reservation
+from portal.booking.models import BookingGroup, Facility, LotteryApplication, Reservation
 from portal.booking.pricing import CancellationTerms, cancellation_terms, slot_fee
 from portal.booking.rules import Violation, check_booking
 from portal.booking.slots import Slot
 from portal.identity.models import Resident
+from portal.payments import service as payments
 from portal.payments.models import ACTIVE, Payment
 from portal.procedures import journey
 from portal.procedures.catalogue import latest_version
+from portal.procedures.history import SubmissionEvent
 from portal.procedures.models import Draft, Submission
 
 log = logging.getLogger(__name__)
@@ -203,12 +205,10 @@ def quote(reservation: Reservation, now: datetime, paid: int) -> CancelQuote:
 
 def paid_online(dbs: Session, reservation: Reservation) -> Payment | None:
     """The payment that settled the reservation's fee online, if it did."""
-    from portal.payments.service import fee_record
-
     if reservation.submission_id is None:
         return None
     submission = dbs.get(Submission, reservation.submission_id)
-    fee = fee_record(dbs, submission)
+    fee = payments.fee_record(dbs, submission)
     if fee is None or fee.status != "paid" or fee.payment_id is None:
         return None
     return dbs.get(Payment, fee.payment_id)
@@ -221,8 +221,6 @@ def cancel(dbs: Session, gw, reservation: Reservation, now: datetime, *, by: str
 
     The slots are released and committed before the provider is asked for the refund: a refund that fails is
     left flagged on the payment for staff (and reconciliation), never a slot held for a cancelled booking."""
-    from portal.payments import service as payments
-
     payment = paid_online(dbs, reservation)
     paid = payment.amount - payment.refunded_amount if payment is not None else 0
     terms = quote(reservation, now, paid)
@@ -253,8 +251,6 @@ def cancel(dbs: Session, gw, reservation: Reservation, now: datetime, *, by: str
 
 
 def _withdraw(dbs: Session, submission: Submission, by: str, staff_id: int | None) -> None:
-    from portal.procedures.history import SubmissionEvent
-
     # A cancelled booking's submission is closed the way a resident withdraws; staff cancelling (a facility
     # closed) is recorded as theirs. The workflow table lets only residents withdraw, so this bypasses it.
     dbs.add(SubmissionEvent(submission_id=submission.id, from_status=submission.status, to_status="withdrawn",
@@ -269,8 +265,6 @@ def expire_holds(dbs: Session, gw, now: datetime) -> list[int]:
     """Release every hold that ran out, except those waiting for a konbini payment (their hold was extended
     to the voucher's expiry). An open checkout is stopped at the provider first: money paid at that very
     moment then confirms the booking instead (or is flagged for refund). Returns the expired ids."""
-    from portal.payments import service as payments
-
     due = list(dbs.scalars(select(Reservation).where(
         Reservation.status == "held", Reservation.hold_expires_at.is_not(None), Reservation.hold_expires_at <= now)))
     expired = []
@@ -287,8 +281,6 @@ def expire_holds(dbs: Session, gw, now: datetime) -> list[int]:
                     continue  # the money arrived meanwhile and confirmed it
         inventory.release(reservation, "expired", now)
         if reservation.kind == "lottery":
-            from portal.booking.models import LotteryApplication
-
             application = dbs.scalar(select(LotteryApplication).where(
                 LotteryApplication.reservation_id == reservation.id))
             if application is not None:

@@ -112,7 +112,7 @@ def live_applications(dbs: Session, round_: LotteryRound) -> list[LotteryApplica
 
 
 def apply(dbs: Session, facility: Facility, resident: Resident, month: Month, preferences: list[str], now: datetime,
-          contact_email: str = "", group: BookingGroup | None = None) -> LotteryApplication:
+          contact_email: str = "", group: BookingGroup | None = None, lang: str = "ja") -> LotteryApplication:
     """File an application with ranked slot ``preferences``; raises :class:`BookingRefused` with every
     problem. Caps bind the verified person (``sub``), so a second account of the same card counts too."""
     cal = calendar(facility, month)
@@ -142,6 +142,7 @@ def apply(dbs: Session, facility: Facility, resident: Resident, month: Month, pr
                                       is_resident=availability.is_resident_of(resident, facility),
                                       group_id=group.id if group else None,
                                       group_name=group.name if group else "", contact_email=contact_email.strip(),
+                                      lang=lang,
                                       preferences=list(wanted.preferences), status="applied")
     dbs.add(application)
     dbs.commit()
@@ -212,7 +213,8 @@ def run_draw(dbs: Session, round_id: int, now: datetime) -> bool:
             dbs, facility, [slot], kind="lottery", status="held", now=now,
             fees=fees_for(facility, [slot], application.is_resident), hold_expires_at=cal.confirm_until,
             resident_id=application.resident_id, person_sub=application.person_sub,
-            is_resident=application.is_resident, group_id=application.group_id, group_name=application.group_name)
+            is_resident=application.is_resident, group_id=application.group_id, group_name=application.group_name,
+            lang=application.lang)
         application.status, application.outcome = "won", "won"
         application.won_slot_key, application.won_rank, application.reservation_id = win.slot_key, win.rank, reservation.id
     for application_id, reason in result.losers.items():
@@ -229,7 +231,7 @@ def run_draw(dbs: Session, round_id: int, now: datetime) -> bool:
     round_.drawn_at = now
     round_.status = "drawn"
     for application in applications:
-        _queue_result_email(dbs, facility, application, cal)
+        _queue_result_email(dbs, facility, application, cal, slots)
     dbs.commit()
     return True
 
@@ -300,11 +302,17 @@ def of_resident(dbs: Session, municipality_id: int, resident: Resident) -> list[
 
 
 def _queue_result_email(dbs: Session, facility: Facility, application: LotteryApplication,
-                        cal: LotteryCalendar) -> None:
+                        cal: LotteryCalendar, slots: dict[str, Slot]) -> None:
     from portal.payments.service import public_url
 
-    mail.queue(dbs, application.contact_email, "lottery_result", "ja", facility.municipality_id,
+    won_slot = ""
+    if application.won_slot_key:
+        won = slots[application.won_slot_key]
+        unit = next(u for u in facility.units if u.slug == won.unit_id)
+        won_slot = f"{unit.display_name(application.lang)} {won.local_starts_at:%Y-%m-%d %H:%M}–{won.local_ends_at:%H:%M}"
+    mail.queue(dbs, application.contact_email, "lottery_result", application.lang, facility.municipality_id,
                municipality=facility.municipality, facility=facility, application=application, calendar=cal,
+               won_slot=won_slot,
                status_url=public_url("booking.my_bookings", municipality=facility.municipality.slug))
 
 

@@ -179,6 +179,8 @@ class Reservation(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str] = mapped_column(String(500), default="")
     cancel_fee: Mapped[int] = mapped_column(Integer, default=0)
+    #: the language the resident booked in: emails about the booking are written in it
+    lang: Mapped[str] = mapped_column(String(5), default="ja")
     #: who a counter booking is for (no account behind it): for the day sheet and for phoning them
     contact_name: Mapped[str] = mapped_column(String(200), default="")
     contact_phone: Mapped[str] = mapped_column(String(30), default="")
@@ -280,8 +282,9 @@ class LotteryApplication(Base):
     #: the registered group applying (group caps count it); its name is copied for the record
     group_id: Mapped[int | None] = mapped_column(ForeignKey("booking_group.id"))
     group_name: Mapped[str] = mapped_column(String(200), default="")
-    #: where the result is emailed
+    #: where the result is emailed, and in which language
     contact_email: Mapped[str] = mapped_column(String(254), default="")
+    lang: Mapped[str] = mapped_column(String(5), default="ja")
     #: slot keys ("court-a/2027-01-09 09:00"), best first
     preferences: Mapped[list] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), default="applied")

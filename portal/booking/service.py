@@ -72,7 +72,7 @@ class Booked:
 
 
 def book(dbs: Session, facility: Facility, resident: Resident, keys: Sequence[str], now: datetime,
-         group: BookingGroup | None = None) -> Booked:
+         group: BookingGroup | None = None, lang: str = "ja") -> Booked:
     """Hold the chosen slots for ``resident`` and start the booking procedure's draft; commits.
 
     Raises :class:`BookingRefused` with every rule broken, or "just taken" when another booking won the race
@@ -101,7 +101,7 @@ def book(dbs: Session, facility: Facility, resident: Resident, keys: Sequence[st
             dbs, facility, slots, kind="first_come", status="held", now=now,
             fees=fees_for(facility, slots, is_resident), hold_expires_at=now + timedelta(minutes=rules.hold_minutes),
             resident_id=resident.id, person_sub=resident.sub, is_resident=is_resident,
-            group_id=group.id if group else None, group_name=group.name if group else "")
+            group_id=group.id if group else None, group_name=group.name if group else "", lang=lang)
         draft = journey.start_draft(dbs, facility.municipality, row, journey.Applicant(resident=resident))
         reservation.draft_id = draft.id
         dbs.commit()

@@ -496,7 +496,7 @@ def _cancel_for_closure(dbs: Session, gw, facility: Facility, reservation: Reser
         payment = dbs.get(Payment, payment.id, populate_existing=True)
         failed = payment.needs_refund and payment.needs_refund_reason == "booking_cancelled"
     if who.email:
-        mail.queue(dbs, who.email, "booking_cancelled_by_city", "ja", facility.municipality_id,
+        mail.queue(dbs, who.email, "booking_cancelled_by_city", reservation.lang, facility.municipality_id,
                    municipality=facility.municipality, facility=facility, name=who.name, slots=slots,
                    closing=closing, refund=0 if failed else terms.refund, refund_pending=failed,
                    status_url=public_url("booking.my_bookings", municipality=facility.municipality.slug))

@@ -48,6 +48,13 @@ def moment(value: datetime) -> str:
     return f"{local:%-m月%-d日}（{weekday(local.date())}）{local:%H:%M}"
 
 
+def long_date(day: date) -> str:
+    """「2026年12月9日（水）」 / "Wed 9 Dec 2026"."""
+    if current_lang() == "en":
+        return f"{weekday(day)} {day:%-d %b %Y}"
+    return f"{day:%Y年%-m月%-d日}（{weekday(day)}）"
+
+
 def deadline(value: datetime) -> str:
     """An exclusive end instant; midnight reads as 24:00 of the day before (「12月10日（木）24:00」), which is
     what "until the 10th" means — 「12月11日 0:00」 invites a day's misunderstanding."""
@@ -94,7 +101,7 @@ def init_app(app: Flask) -> None:
         reservation_for=reservation_for,
         weekday=weekday, weekdays=weekdays, bands_of=bands_of, month_weeks=month_weeks,
         month_mark=lambda mark: MONTH_MARKS.get(mark, ""), slot_row_label=slot_row_label, moment=moment,
-        deadline=deadline,
+        deadline=deadline, long_date=long_date,
         outcome_label=outcome_label,
         round_status_label=lambda s: str(ROUND_STATUS_LABELS.get(s, s)),
         application_status_label=lambda s: str(APPLICATION_STATUS_LABELS.get(s, s)),

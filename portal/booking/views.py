@@ -16,6 +16,8 @@ from portal.booking.labels import CATEGORY_LABELS
 from portal.booking.models import Facility, LotteryApplication, LotteryRound, Reservation
 from portal.booking.templating import moment
 from portal.clock import now
+from portal.extensions import limiter
+from portal.i18n import current_lang
 from portal.identity import resident_required
 from portal.payments.gateway import gateway
 from portal.procedures.models import Draft, Submission
@@ -100,6 +102,7 @@ def _render_facility(facility: Facility, view: str, day: date | None, selected=(
 
 
 @bp.post("/facilities/<slug>/book")
+@limiter.limit("30 per minute")  # holding slots is cheap to ask for: a script must not hold a whole month
 def book(slug: str):
     facility = _facility_or_404(slug)
     keys = request.form.getlist("slot")
@@ -109,7 +112,7 @@ def book(slug: str):
     group_id = request.form.get("group_id", "")
     try:
         group = groups.chosen(db.session(), g.municipality.id, g.resident, group_id)
-        booked = service.book(db.session(), facility, g.resident, keys, now(), group)
+        booked = service.book(db.session(), facility, g.resident, keys, now(), group, current_lang())
     except ValueError:
         return _render_facility(facility, "day", day, keys, [groups.NOT_YOURS], "", 422)
     except service.BookingRefused as refused:
@@ -131,6 +134,7 @@ def _day_of(keys: list[str]) -> date | None:
 # --- the lottery -------------------------------------------------------------------------------------------------
 
 @bp.route("/facilities/<slug>/lottery/<month>", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
 @resident_required
 def lottery_apply(slug: str, month: str):
     facility = _facility_or_404(slug)
@@ -151,7 +155,8 @@ def lottery_apply(slug: str, month: str):
         email, group_id = request.form.get("email", ""), request.form.get("group_id", "")
         try:
             group = groups.chosen(db.session(), g.municipality.id, g.resident, group_id)
-            lottery_service.apply(db.session(), facility, g.resident, target, chosen, now(), email, group)
+            lottery_service.apply(db.session(), facility, g.resident, target, chosen, now(), email, group,
+                                  current_lang())
         except ValueError:
             errors = [groups.NOT_YOURS]
         except service.BookingRefused as refused:

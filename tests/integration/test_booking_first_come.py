@@ -181,3 +181,24 @@ def test_other_residents_never_reach_a_booking(pay, clock):
     assert response.status_code == 404
     assert reservation_of(pay, submission).status == "held"
     assert location_path(pay.client.get("/ichinomiya/procedures/facility-booking")) == "/ichinomiya/facilities"
+
+
+def test_a_konbini_voucher_keeps_the_slots_until_it_is_paid(pay, clock):
+    facility(pay)
+    pay.resident()
+    submission = book_and_submit(pay, pay.client, "test-tennis", SLOTS[:1])
+    session_id = pay.checkout(submission)
+    pay.outcome(session_id, "konbini_issued", store="lawson")
+    pay.wait()
+    payment = pay.payment(submission)
+    assert payment.status == "processing"
+    reservation = reservation_of(pay, submission)
+    assert reservation.status == "held" and reservation.hold_expires_at == payment.voucher_expires_at
+    clock.advance(hours=2)  # far past the 30 minutes, within the voucher's days
+    assert service.expire_holds(pay.db, gateway(), clock.current) == []
+    other, _ = second_resident(pay)
+    assert book_slots(other, "test-tennis", SLOTS[:1]).status_code == 409
+    pi = pay.emulator.client().v1.checkout.sessions.retrieve(session_id).payment_intent
+    pay.emulator.pay_konbini(pi, store="familymart")
+    pay.wait()
+    assert reservation_of(pay, submission).status == "confirmed"

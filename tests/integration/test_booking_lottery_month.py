@@ -118,3 +118,23 @@ def test_the_lottery_month(pay, clock, mail_sink):
     assert f'value="{S2}"' in page and f'value="{S1}"' not in page
     assert book_slots(d_client, "test-tennis", [S2]).status_code == 303
     assert book_slots(d_client, "test-tennis", [S3]).status_code == 303  # the declined one too
+
+
+def test_the_result_email_is_in_the_language_the_resident_applied_in(app, db, make_resident, mail_sink):
+    from tests.integration.booking_factory import make_facility
+
+    facility_row = make_facility(db, lottery=LOTTERY)
+    with app.app_context():
+        for lang, email in (("en", "en@example.jp"), ("ja", "ja@example.jp")):
+            lottery_service.apply(db, facility_row, make_resident(), lottery_service.Month(2027, 2),
+                                  [S1 if lang == "en" else S2], jst(date(2026, 12, 2), time(10, 0)), email, lang=lang)
+        lottery_service.run_due(db, jst(date(2026, 12, 11), time(9, 0)))
+        lottery_service.run_due(db, jst(date(2026, 12, 12), time(10, 0)))
+        mail.send_pending(db)
+    by_recipient = {m["To"]: m for m in mail_sink.messages()}
+    english = by_recipient["en@example.jp"]
+    assert english["Subject"] == "[Ichinomiya City] Lottery result: you won (Test Tennis Courts)"
+    body = english.get_content()
+    assert "You won: Court A 2027-02-06 09:00–11:00 (your choice no. 1)" in body and "Sun 20 Dec, end of day" in body
+    assert by_recipient["ja@example.jp"]["Subject"] == "【一宮市】抽選の結果：当選しました（テスト市民テニスコート）"
+    assert "12月20日（日）24:00" in by_recipient["ja@example.jp"].get_content()

@@ -292,7 +292,7 @@ def test_closing_some_days_cancels_only_what_falls_on_them(pay, clock, mail_sink
     assert by_submission == {kept.id: "held", hit.id: "cancelled"}
     assert not pay.db.scalar(select(Facility)).closed
     message = mail_sink.wait_for(lambda m: "休館" in m["Subject"])
-    assert message["To"] == "other@example.jp" and "2026年12月9日から2026年12月10日まで休館" in message.get_content()
+    assert message["To"] == "other@example.jp" and "2026年12月9日（水）から2026年12月10日（木）まで休館" in message.get_content()
     assert "休館" in pay.client.get("/ichinomiya/facilities/test-tennis?date=2026-12-10").get_data(as_text=True)
 
 

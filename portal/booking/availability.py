@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from portal.booking import config, inventory
 from portal.booking.lottery import Phase
-from portal.booking.models import Facility, Reservation
+from portal.booking.models import Facility
 from portal.booking.pricing import slot_fee
 from portal.booking.rules import SlotStatus, slot_status
 from portal.booking.slots import Slot
@@ -86,17 +86,18 @@ def days(dbs: Session, facility: Facility, start: date, end: date, now: datetime
     prices = config.fee_schedule(facility.prices)
     lottery = config.lottery_config(facility.lottery)
     calendars: dict = {}
-    taken: dict[str, Reservation] = inventory.taken(dbs, facility, start, end, now)
+    taken = inventory.taken_by(dbs, facility, start, end, now)
     resident_prices = is_resident_of(resident, facility)
     sub = resident.sub if resident is not None else None
     by_day: dict[date, Day] = {}
     for slot in config.slots_of(facility, start, end):
         phase = _phase(lottery, slot, now, calendars)
-        holder = taken.get(slot.key)
-        status = slot_status(slot, now, phase, holder is not None, rules)
+        key = slot.key
+        is_taken = key in taken
+        status = slot_status(slot, now, phase, is_taken, rules)
         if facility.closed and status not in (SlotStatus.PAST, SlotStatus.BOOKED):
             status = SlotStatus.CLOSED
         fee = None if slot.is_closed else slot_fee(prices, slot, resident_prices)
-        mine = holder is not None and sub is not None and holder.person_sub == sub
+        mine = is_taken and sub is not None and taken[key] == sub
         by_day.setdefault(slot.local_date, Day(slot.local_date)).cells.append(Cell(slot, status, fee, mine))
     return [by_day[d] for d in sorted(by_day)]

@@ -187,9 +187,12 @@ def slots_of(facility, start_date: date, end_date: date, units=None) -> list[Slo
     年末年始 applied, in (start, unit order)."""
     hours, pattern = opening_hours(facility.opening_hours), slot_pattern(facility.slot_pattern)
     closures = closures_of(facility) + year_end_closures(start_date, end_date)
-    result: list[Slot] = []
-    for unit in units if units is not None else [u for u in facility.units if u.active]:
-        result.extend(generate_slots(unit.slug, pattern, hours, closures, start_date, end_date))
+    chosen = units if units is not None else [u for u in facility.units if u.active]
+    if not chosen:
+        return []
+    # Hours, pattern and closures are the facility's, so every unit has the same bands: work them out once.
+    bands = generate_slots("", pattern, hours, closures, start_date, end_date)
     order = {u.slug: i for i, u in enumerate(facility.units)}
-    result.sort(key=lambda s: (s.starts_at, order.get(s.unit_id, 0)))
-    return result
+    chosen = sorted(chosen, key=lambda u: order.get(u.slug, 0))
+    return [Slot(unit.slug, band.starts_at, band.ends_at, band.local_date, band.day_type, band.closed_reason)
+            for band in bands for unit in chosen]

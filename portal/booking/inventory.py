@@ -78,17 +78,27 @@ def _live(now: datetime):
 
 def taken(dbs: Session, facility: Facility, start_date: date, end_date: date, now: datetime) -> dict[str, Reservation]:
     """Slot key → the reservation taking it, for the facility's units between two Tokyo dates (inclusive)."""
+    return _taken(dbs, facility, start_date, end_date, now, Reservation)
+
+
+def taken_by(dbs: Session, facility: Facility, start_date: date, end_date: date, now: datetime) -> dict[str, str | None]:
+    """Slot key → the person (``sub``) taking it: what the availability grid needs, without loading whole
+    reservations (a month of a busy facility is hundreds of them)."""
+    return _taken(dbs, facility, start_date, end_date, now, Reservation.person_sub)
+
+
+def _taken(dbs: Session, facility: Facility, start_date: date, end_date: date, now: datetime, what) -> dict:
     units = {u.id: u.slug for u in facility.units}
     if not units:
         return {}
     rows = dbs.execute(
-        select(ReservationSlot.unit_id, ReservationSlot.starts_at, Reservation)
+        select(ReservationSlot.unit_id, ReservationSlot.starts_at, what)
         .join(Reservation, Reservation.id == ReservationSlot.reservation_id)
         .where(ReservationSlot.unit_id.in_(units), _live(now),
                ReservationSlot.starts_at >= jst(start_date, time(0, 0)),
                ReservationSlot.starts_at < jst(end_date + timedelta(days=1), time(0, 0)))).all()
-    return {f"{units[unit_id]}/{starts_at.astimezone(TOKYO):%Y-%m-%d %H:%M}": reservation
-            for unit_id, starts_at, reservation in rows}
+    return {f"{units[unit_id]}/{starts_at.astimezone(TOKYO):%Y-%m-%d %H:%M}": value
+            for unit_id, starts_at, value in rows}
 
 
 def person_slot_starts(dbs: Session, person_sub: str, facility: Facility, now: datetime) -> list[datetime]:

@@ -41,7 +41,8 @@ def counter():
     return render_template(
         "backoffice/counter.html",
         nav="counter",
-        procedures=common.procedures_in_scope(include_unpublished=True),
+        # facility bookings at the counter start from the slots (施設予約 → 窓口予約), not from an empty form
+        procedures=[(row, d) for row, d in common.procedures_in_scope(include_unpublished=True) if row.kind != "booking"],
         drafts=[(d, definition_of(d.definition), journey.next_step(definition_of(d.definition), d)) for d in drafts],
     )
 
@@ -50,7 +51,7 @@ def counter():
 @staff_required()
 def counter_start(key: str):
     row = latest_version(db.session(), g.municipality, key, include_unpublished=True)
-    if row is None or not common.may_process(g.staff, key):
+    if row is None or not common.may_process(g.staff, key) or row.kind == "booking":
         abort(404)
     draft = journey.start_draft(db.session(), g.municipality, row, journey.Applicant())
     draft.staff_user_id = g.staff.id

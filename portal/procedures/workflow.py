@@ -134,6 +134,9 @@ def transition(
     session = session if session is not None else object_session(submission)
     if session is not None:
         session.add(event)
+        from portal.procedures.kinds import KINDS
+
+        KINDS[submission.definition.kind].after_transition(session, submission, frm, to)
     return event
 
 

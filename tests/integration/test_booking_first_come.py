@@ -202,3 +202,24 @@ def test_a_konbini_voucher_keeps_the_slots_until_it_is_paid(pay, clock):
     pay.emulator.pay_konbini(pi, store="familymart")
     pay.wait()
     assert reservation_of(pay, submission).status == "confirmed"
+
+
+def test_a_rejected_booking_gives_its_slots_back_and_its_fee_is_flagged_for_refund(pay, clock):
+    facility(pay)
+    pay.resident()
+    submission = book_and_submit(pay, pay.client, "test-tennis", SLOTS[:1])
+    pay_by_card(pay, submission)
+    staff = pay.staff_client(pay.staff(role="admin"))
+    page = f"/ichinomiya/backoffice/submissions/{submission.reference}"
+    for to, message in (("in_review", ""), ("rejected", "団体の利用規約に反するため")):
+        version = pay.submission(submission.reference).lock_version
+        response = staff.post(f"{page}/transition", data={"csrf_token": csrf_token(staff, page), "to": to,
+                                                          "message": message, "lock_version": str(version)})
+        assert response.status_code in (302, 303), response.get_data(as_text=True)[:300]
+    assert pay.submission(submission.reference).status == "rejected"
+    reservation = reservation_of(pay, submission)
+    assert reservation.status == "cancelled" and not reservation.slots[0].active
+    payment = pay.payment(submission)
+    assert payment.needs_refund and payment.needs_refund_reason == "submission_rejected"
+    other, _ = second_resident(pay)
+    assert book_slots(other, "test-tennis", SLOTS[:1]).status_code == 303

@@ -65,6 +65,9 @@ class ProcedureKind:
     def payment_pending(self, session, submission, payment) -> None:
         """A payment is waiting for the resident (a konbini voucher). Inside the payment's transaction."""
 
+    def after_transition(self, session, submission, frm: str, to: str) -> None:
+        """The submission's status changed (in the same transaction, nothing committed)."""
+
     def accept_payment(self, session, submission, payment) -> str | None:
         """Money arrived for the fee: None to accept it, or a reason to flag it for refund instead.
         Inside the payment's transaction; must not commit."""

@@ -80,6 +80,24 @@ class BookingKind(ProcedureKind):
             if reservation.hold_expires_at is None or reservation.hold_expires_at < payment.voucher_expires_at:
                 reservation.hold_expires_at = payment.voucher_expires_at
 
+    def after_transition(self, session, submission, frm: str, to: str) -> None:
+        """A rejected booking gives its slots back at once; the fee it paid is flagged for the refund that
+        staff make under お支払い (a transition never talks to the payment provider)."""
+        from portal.booking import inventory, service
+        from portal.payments.service import fee_record
+
+        if to != "rejected":
+            return
+        reservation = service.for_submission(session, submission)
+        if reservation is None or reservation.status not in ("held", "confirmed"):
+            return
+        inventory.release(reservation, "cancelled", _now())
+        reservation.cancel_reason = "申請の却下"
+        fee = fee_record(session, submission)
+        payment = service.paid_online(session, reservation) if fee is not None else None
+        if payment is not None and payment.refunded_amount < payment.amount:
+            payment.needs_refund, payment.needs_refund_reason = True, "submission_rejected"
+
     def accept_payment(self, session, submission, payment) -> str | None:
         from portal.booking import service
 

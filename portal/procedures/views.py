@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -18,6 +19,7 @@ from portal.procedures.models import Draft, Submission
 from portal.tenancy.scope import tenant_blueprint
 
 bp = tenant_blueprint("procedures", __name__, template_folder="templates")
+SUBMIT_ATTEMPTS = 4
 
 
 def _applicant() -> journey.Applicant:
@@ -187,24 +189,31 @@ def check(token: str):
 def submit(token: str):
     draft = _draft_or_404(token)
     dbs = db.session()
-    try:
-        submission, created = journey.submit(dbs, draft, _applicant())
-        if created:
-            _queue_confirmation(submission)
-        dbs.commit()
-    except journey.NotReady:
-        dbs.rollback()
-        return redirect(url_for(".check", token=token))
-    except KindRefused as refused:
-        dbs.rollback()
-        flash(refused.message, "error")
-        return redirect(url_for(".check", token=token))
-    except (IntegrityError, OperationalError):
-        # The other click won the race: show its result.
-        dbs.rollback()
-        submission = journey.submission_for_draft(dbs, draft)
-        if submission is None:
-            raise
+    for attempt in range(SUBMIT_ATTEMPTS):
+        try:
+            submission, created = journey.submit(dbs, draft, _applicant())
+            if created:
+                _queue_confirmation(submission)
+            dbs.commit()
+            break
+        except journey.NotReady:
+            dbs.rollback()
+            return redirect(url_for(".check", token=token))
+        except KindRefused as refused:
+            dbs.rollback()
+            flash(refused.message, "error")
+            return redirect(url_for(".check", token=token))
+        except (IntegrityError, OperationalError):
+            # The other click won the race: show its result. On SQLite the loser may instead be told
+            # "database is locked" while the winner is still writing: then try again once it is done.
+            dbs.rollback()
+            submission = journey.submission_for_draft(dbs, draft)
+            if submission is not None:
+                break
+            if attempt == SUBMIT_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+            draft = _draft_or_404(token)
     mail.send_pending(dbs)
     _remember_anonymous(submission)
     return redirect(url_for(".confirmation", reference=submission.reference))

@@ -14,7 +14,7 @@ from portal.i18n import current_lang
 from portal.notifications import mail
 from portal.procedures import journey, postal
 from portal.procedures.catalogue import definition_of, latest_version
-from portal.procedures.kinds import KindRefused
+from portal.procedures.kinds import KINDS, KindRefused
 from portal.procedures.models import Draft, Submission
 from portal.tenancy.scope import tenant_blueprint
 
@@ -250,6 +250,7 @@ def _to_confirmation(draft: Draft):
 def delete_draft(token: str):
     draft = _draft_or_404(token)
     if draft.submitted_at is None:
+        KINDS[draft.definition.kind].on_discard(db.session(), draft)
         db.session().delete(draft)
         db.session().commit()
         flash(_("下書きを削除しました。"), "success")

@@ -223,3 +223,18 @@ def test_a_rejected_booking_gives_its_slots_back_and_its_fee_is_flagged_for_refu
     assert payment.needs_refund and payment.needs_refund_reason == "submission_rejected"
     other, _ = second_resident(pay)
     assert book_slots(other, "test-tennis", SLOTS[:1]).status_code == 303
+
+
+def test_deleting_the_booking_draft_gives_up_the_slots_at_once(pay, clock):
+    facility(pay)
+    pay.resident()
+    response = book_slots(pay.client, "test-tennis", SLOTS[:1])
+    token = location_path(response).split("/drafts/")[1].split("/")[0]
+    page = "/ichinomiya/mypage/"
+    assert pay.client.post(f"/ichinomiya/drafts/{token}/delete",
+                           data={"csrf_token": csrf_token(pay.client, page)}).status_code == 302
+    pay.fresh()
+    reservation = pay.db.scalar(select(Reservation))
+    assert reservation.status == "cancelled" and reservation.draft_id is None and not reservation.slots[0].active
+    other, _ = second_resident(pay)
+    assert book_slots(other, "test-tennis", SLOTS[:1]).status_code == 303

@@ -65,6 +65,9 @@ class ProcedureKind:
     def payment_pending(self, session, submission, payment) -> None:
         """A payment is waiting for the resident (a konbini voucher). Inside the payment's transaction."""
 
+    def on_discard(self, session, draft) -> None:
+        """The resident deletes an unsubmitted draft (in the same transaction, nothing committed)."""
+
     def after_transition(self, session, submission, frm: str, to: str) -> None:
         """The submission's status changed (in the same transaction, nothing committed)."""
 

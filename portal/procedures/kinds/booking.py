@@ -80,6 +80,15 @@ class BookingKind(ProcedureKind):
             if reservation.hold_expires_at is None or reservation.hold_expires_at < payment.voucher_expires_at:
                 reservation.hold_expires_at = payment.voucher_expires_at
 
+    def on_discard(self, session, draft) -> None:
+        """Deleting the booking's draft gives up the held slots at once, rather than when the hold runs out."""
+        from portal.booking import inventory, service
+
+        reservation = service.for_draft(session, draft)
+        if reservation is not None and reservation.status == "held":
+            inventory.release(reservation, "cancelled", _now())
+            reservation.cancel_reason = "申込の取りやめ"
+
     def after_transition(self, session, submission, frm: str, to: str) -> None:
         """A rejected booking gives its slots back at once; the fee it paid is flagged for the refund that
         staff make under お支払い (a transition never talks to the payment provider)."""

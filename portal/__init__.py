@@ -58,8 +58,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     init_payments(app)
     from portal.booking import init_app as init_booking
+    from portal.clock import init_app as init_clock
 
     init_booking(app)
+    init_clock(app)
     cli.init_app(app)
     return app
 

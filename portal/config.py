@@ -28,6 +28,8 @@ def from_environment() -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         # "production" turns off what only a demo may have (demo staff accounts with published passwords)
         "PORTAL_ENV": os.environ.get("PORTAL_ENV", "development"),
+        # development only: run the business clock as if it were this moment (ISO 8601 with offset)
+        "PORTAL_NOW": os.environ.get("PORTAL_NOW", ""),
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'portal.sqlite3'}"),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(INSTANCE / "uploads")),
         "UPLOAD_MAX_BYTES": int(os.environ.get("UPLOAD_MAX_BYTES", 5 * 1024 * 1024)),

@@ -140,6 +140,13 @@ def of_resident(dbs: Session, municipality_id: int, resident: Resident) -> list[
                             .order_by(Reservation.created_at.desc())))
 
 
+def upcoming(dbs: Session, municipality_id: int, resident: Resident, now: datetime) -> list[Reservation]:
+    """The resident's bookings still to come (held or confirmed), soonest first: for their page."""
+    live = [r for r in of_resident(dbs, municipality_id, resident)
+            if is_live(r, now) and any(s.ends_at > now for s in r.slots)]
+    return sorted(live, key=lambda r: r.starts_at)
+
+
 def is_live(reservation: Reservation, now: datetime) -> bool:
     """Still holds its slots: confirmed, or held and the hold has not run out."""
     if reservation.status == "confirmed":

@@ -7,6 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import db
+from portal.booking import service as booking_service
+from portal.clock import now
 from portal.identity import resident_required
 from portal.notifications import mail
 from portal.notifications import status as status_mail
@@ -41,6 +43,8 @@ def index():
         "mypage/index.html",
         drafts=[(d, definition_of(d.definition), journey.next_step(definition_of(d.definition), d)) for d in drafts],
         submissions=[(s, definition_of(s.definition)) for s in submissions],
+        bookings=booking_service.upcoming(db.session(), g.municipality.id, g.resident, now()),
+        now=now(),
     )
 
 

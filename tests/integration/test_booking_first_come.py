@@ -48,6 +48,8 @@ def test_book_two_slots_pay_by_card_and_get_the_ics(pay, clock):
     assert ics.status_code == 200 and ics.mimetype == "text/calendar"
     body = ics.get_data(as_text=True)
     assert body.count("BEGIN:VEVENT") == 2 and "DTSTART:20261208T000000Z" in body and "\r\n" in body
+    mine = pay.client.get("/ichinomiya/mypage/").get_data(as_text=True)
+    assert "これからの施設の予約" in mine and "2026/12/8（火）09:00–11:00 ほか1枠" in mine
     # the day view now shows them as the resident's own
     page = pay.client.get("/ichinomiya/facilities/test-tennis?date=2026-12-08").get_data(as_text=True)
     assert "あなたの予約" in page

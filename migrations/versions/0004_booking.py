@@ -190,6 +190,7 @@ def upgrade() -> None:
     sa.Column('municipality_id', sa.Integer(), nullable=False),
     sa.Column('resident_id', sa.Integer(), nullable=False),
     sa.Column('person_sub', sa.String(length=255), nullable=False),
+    sa.Column('person_key', sa.String(length=32), nullable=False),
     sa.Column('is_resident', sa.Boolean(), nullable=False),
     sa.Column('group_id', sa.Integer(), nullable=True),
     sa.Column('group_name', sa.String(length=200), nullable=False),

@@ -89,10 +89,11 @@ def round_for(dbs: Session, facility: Facility, month: Month) -> LotteryRound:
                                                  LotteryRound.year == month.year, LotteryRound.month == month.month))
 
 
-def pseudonym(sub: str) -> str:
-    """What the published record shows for a person: stable within the deployment, not reversible."""
+def pseudonym(round_id: int, sub: str) -> str:
+    """What the published record shows for a person: fixed within the round (caps count per person), different
+    in every round (nobody can follow a person from month to month), and not reversible."""
     key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"lottery-person\x1f{sub}".encode(), hashlib.sha256).hexdigest()[:16]
+    return hmac.new(key, f"lottery-person\x1f{round_id}\x1f{sub}".encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def _group_key(group_id: int | None) -> str | None:
@@ -101,7 +102,7 @@ def _group_key(group_id: int | None) -> str | None:
 
 
 def _as_draw_input(application: LotteryApplication) -> draw.Application:
-    return draw.Application(application.id, pseudonym(application.person_sub), _group_key(application.group_id),
+    return draw.Application(application.id, application.person_key, _group_key(application.group_id),
                             tuple(application.preferences))
 
 
@@ -122,7 +123,7 @@ def apply(dbs: Session, facility: Facility, resident: Resident, month: Month, pr
     round_ = round_for(dbs, facility, month)
     inventory.lock_person(dbs, resident.sub)
     existing = [_as_draw_input(a) for a in live_applications(dbs, round_)]
-    wanted = draw.Application(0, pseudonym(resident.sub), _group_key(group.id if group else None),
+    wanted = draw.Application(0, pseudonym(round_.id, resident.sub), _group_key(group.id if group else None),
                               tuple(p for p in preferences if p))
     eligible = {s.key for s in lottery_slots(facility, month)}
     violations = validate_application(wanted, lottery.policy, cal, now, eligible, existing,
@@ -139,6 +140,7 @@ def apply(dbs: Session, facility: Facility, resident: Resident, month: Month, pr
         raise BookingRefused(violations)
     application = LotteryApplication(round_id=round_.id, municipality_id=facility.municipality_id,
                                       resident_id=resident.id, person_sub=resident.sub,
+                                      person_key=wanted.person_key,
                                       is_resident=availability.is_resident_of(resident, facility),
                                       group_id=group.id if group else None,
                                       group_name=group.name if group else "", contact_email=contact_email.strip(),

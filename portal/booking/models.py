@@ -278,6 +278,9 @@ class LotteryApplication(Base):
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
     resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
     person_sub: Mapped[str] = mapped_column(String(255))
+    #: what the published draw record shows for the person, fixed when they apply (so a later change of the
+    #: key it is derived from cannot alter the committed inputs)
+    person_key: Mapped[str] = mapped_column(String(32))
     is_resident: Mapped[bool] = mapped_column(Boolean, default=True)
     #: the registered group applying (group caps count it); its name is copied for the record
     group_id: Mapped[int | None] = mapped_column(ForeignKey("booking_group.id"))

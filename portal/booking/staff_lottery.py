@@ -70,7 +70,7 @@ def applications(dbs: Session, round_: LotteryRound) -> list[ApplicationRow]:
     rows = dbs.execute(select(LotteryApplication, Resident)
                        .join(Resident, Resident.id == LotteryApplication.resident_id)
                        .where(LotteryApplication.round_id == round_.id).order_by(LotteryApplication.id)).all()
-    return [ApplicationRow(a, lottery_service.pseudonym(a.person_sub), (r.claims or {}).get("name", ""),
+    return [ApplicationRow(a, a.person_key, (r.claims or {}).get("name", ""),
                            a.reservation.status if a.reservation is not None else "") for a, r in rows]
 
 

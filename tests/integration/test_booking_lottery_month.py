@@ -138,3 +138,24 @@ def test_the_result_email_is_in_the_language_the_resident_applied_in(app, db, ma
     assert "You won: Court A 2027-02-06 09:00–11:00 (your choice no. 1)" in body and "Sun 20 Dec, end of day" in body
     assert by_recipient["ja@example.jp"]["Subject"] == "【一宮市】抽選の結果：当選しました（テスト市民テニスコート）"
     assert "12月20日（日）24:00" in by_recipient["ja@example.jp"].get_content()
+
+
+def test_pseudonyms_are_fixed_at_application_and_differ_from_round_to_round(app, db, make_resident):
+    from tests.integration.booking_factory import make_facility
+
+    tennis = make_facility(db, lottery=LOTTERY)
+    resident = make_resident()
+    with app.app_context():
+        february = lottery_service.apply(db, tennis, resident, lottery_service.Month(2027, 2), [S1],
+                                         jst(date(2026, 12, 2), time(10, 0)), "a@example.jp")
+        march = lottery_service.apply(db, tennis, resident, lottery_service.Month(2027, 3), ["court-a/2027-03-06 09:00"],
+                                      jst(date(2027, 1, 2), time(10, 0)), "a@example.jp")
+        assert february.person_key == lottery_service.pseudonym(february.round_id, resident.sub)
+        assert february.person_key != march.person_key and resident.sub not in february.person_key
+        # the key the pseudonyms come from may change between the close and the draw: the draw still runs
+        lottery_service.run_due(db, jst(date(2026, 12, 11), time(9, 0)))
+        app.config["SECRET_KEY"], old = "a-rotated-key", app.config["SECRET_KEY"]
+        try:
+            assert lottery_service.run_due(db, jst(date(2026, 12, 12), time(10, 0)))["drawn"] == 1
+        finally:
+            app.config["SECRET_KEY"] = old

@@ -337,7 +337,7 @@ def test_staff_see_the_lottery_applications_with_names_and_export_them(pay, cloc
     round_ = pay.db.scalar(select(LotteryRound))
     page = client.get(f"{BASE}/lottery/2027-02").get_data(as_text=True)
     assert round_.seed_commitment in page and round_.seed not in page  # the seed stays secret until the draw
-    assert "一宮 花子" in page and "二宮 次郎" in page and lottery_service.pseudonym(a.sub) in page
+    assert "一宮 花子" in page and "二宮 次郎" in page and lottery_service.pseudonym(round_.id, a.sub) in page
 
     clock.set(jst(date(2026, 12, 12), time(10, 0)))
     assert lottery_service.run_due(pay.db, clock.current)["drawn"] == 1

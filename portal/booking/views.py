@@ -97,7 +97,8 @@ def _render_facility(facility: Facility, view: str, day: date | None, selected=(
         lottery_months=lottery_service.months_taking_applications(facility, now()),
         week_strip=[today + timedelta(days=i) for i in range(WEEK)], category_labels=CATEGORY_LABELS,
         is_resident=availability.is_resident_of(g.resident, facility), selected=list(selected),
-        units={u.slug: u for u in facility.units}, errors=list(errors), group_id=str(group_id or ""),
+        unit_names={u.slug: u.display_name(current_lang()) for u in facility.units}, errors=list(errors),
+        group_id=str(group_id or ""),
         my_groups=groups.approved_of(dbs, g.municipality.id, g.resident)), status
 
 

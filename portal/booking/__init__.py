@@ -1,7 +1,7 @@
-"""Public-facility booking (issue 5): the pure domain core.
+"""Public-facility booking: availability, first-come holds, the monthly lottery (抽選), and the back office.
 
-Plain dataclasses and functions, no Flask and no SQLAlchemy, so views, jobs and benchmarks share one
-implementation:
+The pure domain core — plain dataclasses and functions, no Flask and no SQLAlchemy, shared by views, jobs and
+benchmarks:
 
     calendar  — 祝日, 年末年始, weekday vs 土日祝, JST ↔ UTC
     slots     — opening hours, slot patterns, closures → concrete slots
@@ -9,12 +9,21 @@ implementation:
     rules     — booking rules (how far ahead, notice, monthly caps, …) and each slot's availability status
     lottery   — the lottery calendar of a target month and validation of applications
     draw      — the reproducible, auditable lottery draw
+    config    — a facility's stored JSON ↔ those objects (which validate it)
+
+On top of it, with the database:
+
+    models          — facilities, units, closures, registered groups, reservations and their slots, lottery rounds
+    inventory       — taking and releasing slots; no double booking is the database's to enforce
+    availability    — the grid residents see
+    service         — book, hold, pay (with ``portal.procedures.kinds.booking``), cancel, hold expiry
+    lottery_service — apply, commit the seed, draw, confirm or decline a win
+    groups          — registered groups (団体登録)
+    views / cli     — residents' pages; the scheduler's ``flask booking tick`` / ``draw``
+    admin_*         — facility administration;  staff_*, group_staff_views — the back office
+    opendata        — 公共施設一覧 CSV/JSON with the column mapping as data
 
 Times are aware datetimes in UTC, reasoned about in Asia/Tokyo; money is integer yen.
-
-On top of the core: ``inventory`` (taking slots, enforced by the database), ``availability`` (the grid
-residents see), ``service`` (book, pay, cancel, hold expiry), ``lottery_service`` (apply, commit, draw),
-``views`` (residents), ``cli`` (the scheduler's ``flask booking tick`` / ``draw``).
 """
 from __future__ import annotations
 
@@ -26,8 +35,8 @@ def init_app(app: Flask) -> None:
     from portal.booking.admin_views import bp as admin_bp
     from portal.booking.cli import booking_cli
     from portal.booking.group_staff_views import bp as groups_bp
-    from portal.booking.staff_views import bp as staff_bp
     from portal.booking.opendata.views import bp as opendata_bp
+    from portal.booking.staff_views import bp as staff_bp
     from portal.booking.views import bp
 
     app.register_blueprint(bp)

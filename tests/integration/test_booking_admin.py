@@ -243,7 +243,10 @@ def unit(db, facility, slug: str) -> FacilityUnit:
 def test_units_are_added_renamed_reordered_and_deactivated(db, admin_client):
     facility = make_facility(db)
     units = f"{BASE}/{facility.id}/units"
-    assert "A面" in admin_client.get(units).get_data(as_text=True)
+    page = admin_client.get(units).get_data(as_text=True)
+    assert "A面" in page and "<title>区画: テスト市民テニスコート" in page and "<h2>区画</h2>" in page
+    closures = admin_client.get(f"{BASE}/{facility.id}/closures").get_data(as_text=True)
+    assert "<title>休館日: テスト市民テニスコート" in closures and "<h2>休館日</h2>" in closures
     response = post(admin_client, units, {"slug": "court-c", "name": "C面", "name_en": "Court C", "capacity": "4"},
                     page=units)
     assert response.status_code == 302

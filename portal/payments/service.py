@@ -285,6 +285,7 @@ def cancel_attempt(dbs: Session, gw: PaymentGateway, payment: Payment, source: s
                    actor_id: int | None = None) -> Payment:
     """Stop an attempt nobody should pay any more: expire its session at the provider, then mark it
     canceled. If the session was paid meanwhile, the provider's answer wins (paid, flagged for refund)."""
+    cancelable = {"created", "open"}
     if payment.status == "open" and payment.provider_session_id:
         try:
             gw.expire_checkout(payment.provider_session_id)
@@ -295,7 +296,9 @@ def cancel_attempt(dbs: Session, gw: PaymentGateway, payment: Payment, source: s
         state = gw.retrieve_checkout(payment.provider_session_id)
         if state.status != "expired":
             return sync_from_provider(dbs, gw, payment.id, "reconciliation", state=state)
-    _with_payment(dbs, payment.id, lambda p: p.status in ("created", "open") and states.transition(
+        # the provider's checkout.session.expired for our own expiry may have been handled already
+        cancelable.add("expired")
+    _with_payment(dbs, payment.id, lambda p: p.status in cancelable and states.transition(
         p, "canceled", source, actor_id=actor_id))
     return dbs.get(Payment, payment.id)
 

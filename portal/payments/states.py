@@ -2,7 +2,8 @@
 
     created ──▶ open ──▶ processing (konbini voucher issued, waiting) ──▶ paid | expired | failed
        │          ├──────────────────────────────────────────────────▶ paid | expired | failed
-       │          └──▶ canceled (we expired the session: fee settled otherwise, submission withdrawn)
+       │          └──▶ canceled (we expired the session: fee settled otherwise, submission withdrawn;
+       │                        also from expired, when the provider's webhook for our expiry came first)
        └──▶ failed (the provider refused to make a session) | canceled (abandoned before it was made)
 
     paid ──▶ partially_refunded ──▶ refunded        (and back, if the provider reports a refund failed)
@@ -37,6 +38,8 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     ("open", "expired"): PROVIDER,
     ("open", "failed"): PROVIDER,
     ("open", "canceled"): frozenset({"resident", "staff", "reconciliation"}),
+    # we expired the session and the provider's webhook saying so was handled before we could record it
+    ("expired", "canceled"): frozenset({"resident", "staff", "reconciliation"}),
     ("processing", "paid"): PROVIDER,
     ("processing", "expired"): PROVIDER,
     ("processing", "failed"): PROVIDER,

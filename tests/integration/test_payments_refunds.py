@@ -15,6 +15,7 @@ from portal.payments import reconcile
 from portal.payments.accounting import JST
 from portal.payments.gateway import gateway
 from portal.payments.models import Refund
+from portal.payments.service import settle_otherwise
 from tests.integration.helpers import csrf_token
 from tests.integration.payments_env import pay, stripe_world  # noqa: F401
 
@@ -151,6 +152,37 @@ def test_exempt_needs_a_reason_and_closes_the_open_session(pay):
     assert audit.detail["reason"] == "生活保護受給者のため減免" and audit.object_id == submission.reference
     pay.wait()  # Stripe's checkout.session.expired for the session we closed: still "canceled", no mismatch
     assert pay.payment(submission).status == "canceled"
+    assert reconcile.mismatches(pay.db, gateway(pay.app), pay.municipality("ichinomiya")) == []
+
+
+class WebhookFirst:
+    """The real gateway, except that expiring a session waits until Stripe's ``checkout.session.expired``
+    has been handled: the order a slow database or a fast webhook gives in production."""
+
+    def __init__(self, pay, real):
+        self.pay, self.real = pay, real
+
+    def expire_checkout(self, session_id):
+        state = self.real.expire_checkout(session_id)
+        self.pay.wait()
+        return state
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+def test_exempt_when_the_expired_webhook_comes_first_is_still_canceled(pay):
+    pay.resident()
+    submission = pay.submit_juminhyo()
+    pay.checkout(submission)
+    staff = pay.staff()
+    with pay.app.app_context():
+        settle_otherwise(pay.db, WebhookFirst(pay, gateway(pay.app)), pay.submission(submission.reference),
+                         "exempt", "生活保護受給者のため減免", staff.id)
+    payment = pay.payment(submission)
+    assert payment.status == "canceled"
+    assert [(t.from_status, t.to_status, t.source) for t in payment.transitions][-2:] == [
+        ("open", "expired", "webhook"), ("expired", "canceled", "staff")]
     assert reconcile.mismatches(pay.db, gateway(pay.app), pay.municipality("ichinomiya")) == []
 
 

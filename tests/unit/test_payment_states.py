@@ -20,6 +20,8 @@ EXPECTED = {
     ("open", "expired"): PROVIDER,
     ("open", "failed"): PROVIDER,
     ("open", "canceled"): {"resident", "staff", "reconciliation"},
+    # our own expiry, when the provider's webhook about it was handled first
+    ("expired", "canceled"): {"resident", "staff", "reconciliation"},
     ("processing", "paid"): PROVIDER,
     ("processing", "expired"): PROVIDER,
     ("processing", "failed"): PROVIDER,

@@ -3,6 +3,7 @@ and, on their page, the history entry the transition recorded."""
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
 from portal.notifications import mail
@@ -20,18 +21,22 @@ def status_changed(session: Session, submission: Submission, event: SubmissionEv
         url_for("mypage.submission", municipality=municipality.slug, reference=submission.reference, _external=True)
         if online else None
     )
+    with force_locale(submission.lang):  # the staff member's language is not the resident's
+        title = definition.title
+        status = str(STATUS_LABELS.get(event.to_status, event.to_status))
+        field_labels = [definition.fields[f].label for f in event.fields if f in definition.fields]
     return mail.queue(
         session,
         submission.contact_email,
         "status_changed",
-        "ja",
+        submission.lang,
         submission.municipality_id,
         municipality=municipality,
         submission=submission,
-        title=definition.title,
-        status=str(STATUS_LABELS.get(event.to_status, event.to_status)),
+        title=title,
+        status=status,
         event=event,
-        field_labels=[definition.fields[f].label for f in event.fields if f in definition.fields],
+        field_labels=field_labels,
         status_url=status_url,
         correction_url=(
             url_for("mypage.correction_form", municipality=municipality.slug, reference=submission.reference, _external=True)

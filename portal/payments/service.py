@@ -17,6 +17,7 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -479,9 +480,10 @@ def _queue_paid_email(dbs: Session, payment: Payment) -> None:
         return
     municipality = submission.municipality
     try:
-        mail.queue(dbs, submission.contact_email, "payment_received", "ja", municipality.id,
-                   municipality=municipality, submission=submission, payment=payment,
-                   title=definition_of(submission.definition).title,
+        with force_locale(submission.lang):
+            title = definition_of(submission.definition).title
+        mail.queue(dbs, submission.contact_email, "payment_received", submission.lang, municipality.id,
+                   municipality=municipality, submission=submission, payment=payment, title=title,
                    status_url=public_url("mypage.submission", municipality=municipality.slug,
                                          reference=submission.reference))
     except Exception:  # an email must never lose a payment

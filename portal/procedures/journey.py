@@ -34,11 +34,13 @@ class Applicant:
 
     resident: Resident | None = None
     anonymous_key: str | None = None
+    #: the language they are reading the form in; the submission keeps it for its emails
+    lang: str = "ja"
 
     @classmethod
-    def from_browser_key(cls, resident: Resident | None, browser_key: str | None) -> "Applicant":
+    def from_browser_key(cls, resident: Resident | None, browser_key: str | None, lang: str = "ja") -> "Applicant":
         hashed = hashlib.sha256(browser_key.encode()).hexdigest() if browser_key else None
-        return cls(resident=resident, anonymous_key=None if resident else hashed)
+        return cls(resident=resident, anonymous_key=None if resident else hashed, lang=lang)
 
     def owns(self, obj: Draft | Submission) -> bool:
         if self.resident is not None:
@@ -236,6 +238,7 @@ def submit(session: Session, draft: Draft, applicant: Applicant, channel: str = 
             contact_email=answers.get(email_field) if email_field else None,
             fee_amount=draft_fee(session, draft, answers),
             channel=channel,
+            lang=applicant.lang,
         )
         try:
             with session.begin_nested():

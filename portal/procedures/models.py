@@ -87,6 +87,8 @@ class Submission(Base):
     contact_email: Mapped[str | None] = mapped_column(String(254))
     fee_amount: Mapped[int] = mapped_column(Integer, default=0)
     channel: Mapped[str] = mapped_column(String(20), default="online")
+    #: the language the resident applied in (ja | en): every email about the submission is written in it
+    lang: Mapped[str] = mapped_column(String(5), default="ja", server_default="ja")
     # --- back office (issue 3) ---
     #: 読み仮名 (katakana, no spaces) for sorting and search, and a normalised name+kana search key;
     #: both kept up to date from the answers (portal/backoffice/indexing.py)

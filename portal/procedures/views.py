@@ -23,7 +23,7 @@ SUBMIT_ATTEMPTS = 4
 
 
 def _applicant() -> journey.Applicant:
-    return journey.Applicant.from_browser_key(g.resident, session.get("browser_key"))
+    return journey.Applicant.from_browser_key(g.resident, session.get("browser_key"), current_lang())
 
 
 def _definition_row_or_404(key: str):
@@ -225,7 +225,7 @@ def _queue_confirmation(submission: Submission) -> None:
         db.session(),
         submission.contact_email,
         "submission_received",
-        current_lang(),
+        submission.lang,
         submission.municipality_id,
         municipality=g.municipality,
         submission=submission,

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from portal.payments.models import PaymentTransition, ProcessedEvent, SubmissionFee
 from tests.integration.payments_env import concurrently, pay, stripe_world  # noqa: F401
+from tests.integration.test_translations_pages import switch_to_english
 
 
 def test_card_success_marks_paid_once_from_both_return_page_and_webhook(pay, mail_sink):
@@ -43,6 +44,20 @@ def test_card_success_marks_paid_once_from_both_return_page_and_webhook(pay, mai
     assert "tag--paid" in mine and "領収書（PDF）をダウンロードする" in mine and "を支払う" not in mine
     message = mail_sink.wait_for(lambda m: "手数料のお支払いを確認しました" in m["Subject"], timeout=10)
     assert submission.reference in message["Subject"]
+
+
+def test_the_payment_email_is_in_the_language_the_resident_applied_in(pay, mail_sink):
+    pay.resident()
+    switch_to_english(pay.client)
+    submission = pay.submit_juminhyo()
+    result = pay.outcome(pay.checkout(submission), "card_success")
+    pay.wait()  # the webhook, not the resident's browser, settles the fee and queues the email
+    message = mail_sink.wait_for(lambda m: "fee payment" in m["Subject"], timeout=10)
+    assert message["Subject"] == (f"[Ichinomiya City] We have received your fee payment "
+                                  f"(reference number {submission.reference})")
+    body = message.get_content()
+    assert "Request for a copy of the residence record (Juminhyo)" in body and "住民票" not in body
+    assert pay.follow(result["redirect_url"]).status_code == 200
 
 
 def test_card_declined_then_retried_in_the_same_session(pay):

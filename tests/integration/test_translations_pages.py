@@ -2,7 +2,10 @@
 catalogue (the compiled ``messages.mo``; ``make translations`` builds it from the committed .po)."""
 from __future__ import annotations
 
-from tests.integration.backoffice import resident_submits_juminhyo
+from sqlalchemy import select
+
+from portal.procedures.models import Submission
+from tests.integration.backoffice import make_staff, page_lock_version, resident_submits_juminhyo, sign_in_staff  # noqa: F401
 from tests.integration.booking_factory import make_facility
 from tests.integration.helpers import post
 
@@ -62,3 +65,31 @@ def test_the_receipt_email_is_in_the_residents_language(client, db, make_residen
     assert message["Subject"] == f"[Ichinomiya City] We have received your application (reference number {reference})"
     body = message.get_content()
     assert "We have received the following application." in body and f"Reference number: {reference}" in body
+
+
+def test_status_emails_follow_the_language_the_resident_applied_in(app, client, db, make_resident, make_staff,
+                                                                     mail_sink):
+    switch_to_english(client)
+    reference = resident_submits_juminhyo(client, make_resident())
+    assert db.scalar(select(Submission.lang).where(Submission.reference == reference)) == "en"
+    staff = app.test_client()  # the staff member reads the back office in Japanese
+    sign_in_staff(staff, make_staff())
+    detail = f"/ichinomiya/backoffice/submissions/{reference}"
+    for to, data in (("in_review", {}), ("correction_requested", {"message": "電話番号がつながりません。",
+                                                                  "fields": ["phone"]})):
+        page = staff.get(detail).get_data(as_text=True)
+        assert "審査" in page
+        response = post(staff, f"{detail}/transition", {"to": to, "lock_version": page_lock_version(page), **data},
+                        page=detail)
+        assert response.status_code == 302
+    message = mail_sink.wait_for(lambda m: reference in m["Subject"] and "Correction requested" in m["Subject"])
+    assert message["Subject"] == (f"[Ichinomiya City] Your application is now “Correction requested” "
+                                  f"(reference number {reference})")
+    body = message.get_content()
+    assert "Daytime phone number" in body and "電話番号がつながりません。" in body  # the staff's words stay as written
+    assert "日中に連絡がとれる電話番号" not in body
+
+
+def test_a_resident_who_applied_in_japanese_gets_japanese_emails(client, db, make_resident):
+    reference = resident_submits_juminhyo(client, make_resident())
+    assert db.scalar(select(Submission.lang).where(Submission.reference == reference)) == "ja"

@@ -39,9 +39,22 @@ def test_the_facility_list_and_a_facility_page_are_in_english(client, db):
     facility = english_page(client, "/ichinomiya/facilities/test-tennis")
     assert "Facility information" in facility and "Booking period" in facility
     # fragments joined in the template, with a %% that must come out as one "%"
-    assert "Free until 3 days before the day of use, then 50% of the fee." in facility
+    assert "Free until 3 days before the day of use, then 50% of the fee. No cancellation from 1 day before" in facility
+    assert "From 60 days before the day of use until 1 hour before the start" in facility
     month = english_page(client, "/ichinomiya/facilities/test-tennis?view=month")
     assert "Availability by day" in month and "Not open yet or booking closed" in month
+
+
+def test_counts_take_the_english_plural(client, db):
+    make_facility(db, rules={"max_days_ahead": 90, "min_notice_hours": 24, "max_slots_per_person_per_month": 8,
+                             "hold_minutes": 30},
+                  cancellation={"free_until_days_before": 7, "late_fee_percent": 50, "no_cancel_within_days": 2})
+    japanese = client.get("/ichinomiya/facilities/test-tennis").get_data(as_text=True)
+    assert "利用日の90日前から、利用開始の24時間前まで" in japanese and "。利用日の2日前からは取り消せません" in japanese
+    switch_to_english(client)
+    facility = english_page(client, "/ichinomiya/facilities/test-tennis")
+    assert "From 90 days before the day of use until 24 hours before the start" in facility
+    assert "No cancellation from 2 days before the day of use" in facility
 
 
 def test_the_language_can_be_switched_back(client, db):

@@ -10,14 +10,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.booking import admin_form, date_range
-from portal.booking.calendar import jst
 from portal.booking.models import (
     Facility, FacilityClosure, FacilityUnit, LotteryApplication, LotteryRound, ReservationSlot,
 )
@@ -201,10 +200,8 @@ def closure_of(facility: Facility, closure_id: int) -> FacilityClosure | None:
     return next((c for c in facility.closures if c.id == closure_id), None)
 
 
-def add_closure(dbs: Session, facility: Facility, first_day: str, last_day: str, reason: str,
-                today: date) -> tuple[FacilityClosure, int]:
-    """Close the facility from ``first_day`` to ``last_day`` (inclusive; blank: one day). Returns the closure
-    and how many booked slots fall in it — they are not cancelled here, staff contact those residents."""
+def parse_closure(first_day: str, last_day: str, reason: str, today: date) -> tuple[date, date, str]:
+    """The closure's first and last day (inclusive; a blank last day: one day) and its reason."""
     errors: list[dict] = []
     first, last = date_range.parse_range(first_day, last_day, today, errors)
     reason = reason.strip()
@@ -212,12 +209,16 @@ def add_closure(dbs: Session, facility: Facility, first_day: str, last_day: str,
         errors.append({"href": "#f-reason", "message": _("休館の理由（住民に表示されます）を200文字以内で入力してください")})
     if errors:
         raise Invalid(errors)
+    return first, last, reason
+
+
+def add_closure(dbs: Session, facility: Facility, first: date, last: date, reason: str) -> FacilityClosure:
+    """Only for days without residents' bookings: closing over bookings cancels and refunds them, which is
+    the staff closing flow's work (``staff_service.close``)."""
     closure = FacilityClosure(first_day=first, last_day=last, reason=reason)
     facility.closures.append(closure)
     dbs.flush()
-    booked = upcoming_slot_count(dbs, [u.id for u in facility.units], jst(first, time(0, 0)),
-                                 jst(last + timedelta(days=1), time(0, 0)))
-    return closure, booked
+    return closure
 
 
 def remove_closure(dbs: Session, facility: Facility, closure: FacilityClosure, today: date) -> None:

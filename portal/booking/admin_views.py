@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from portal import clock, db
 from portal.backoffice import common
-from portal.booking import admin_form, admin_service
+from portal.booking import admin_form, admin_service, staff_service
 from portal.booking.admin_service import Invalid
 from portal.booking.calendar import local_date
 from portal.procedures.catalogue import definition_of, latest_versions
@@ -196,9 +196,10 @@ def unit_delete(facility_id: int, unit_id: int):
 
 # --- closures --------------------------------------------------------------------------------------------
 
-def _closures_page(facility, errors: list[dict] | None = None, values: dict | None = None, status: int = 200):
+def _closures_page(facility, errors: list[dict] | None = None, values: dict | None = None, status: int = 200,
+                   **context):
     return render_template("booking/admin/closures.html", nav="facilities", facility=facility, tab="closures",
-                           errors=errors or [], values=values or {}, today=_today()), status
+                           errors=errors or [], values=values or {}, today=_today(), **context), status
 
 
 @bp.get("/<int:facility_id>/closures")
@@ -211,20 +212,24 @@ def closures(facility_id: int):
 @admin_required
 def closure_add(facility_id: int):
     facility = _facility_or_404(facility_id)
+    dbs = db.session()
     values = {k: request.form.get(k, "") for k in ("first_day", "last_day", "reason")}
     try:
-        closure, booked = admin_service.add_closure(db.session(), facility, **values, today=_today())
+        first, last, reason = admin_service.parse_closure(**values, today=_today())
     except Invalid as invalid:
         return _closures_page(facility, invalid.errors, values, 422)
+    closing = staff_service.Closing(reason, first, last)
+    in_the_way = staff_service.affected(dbs, facility, closing, clock.now())
+    if in_the_way:
+        # saving the days alone would leave residents holding bookings on closed days: send the admin on to the
+        # closing flow, which lists those bookings, then cancels, refunds and tells each resident
+        return _closures_page(facility, values=values, status=409, closing=closing, in_the_way=len(in_the_way))
+    closure = admin_service.add_closure(dbs, facility, first, last, reason)
     common.audit("admin.facility_closure_add", "facility", facility.id, closure_id=closure.id,
-                 first_day=closure.first_day.isoformat(), last_day=closure.last_day.isoformat(), reason=closure.reason,
-                 booked_slots=booked)
-    db.session().commit()
+                 first_day=closure.first_day.isoformat(), last_day=closure.last_day.isoformat(), reason=closure.reason)
+    dbs.commit()
     flash(_("休館日を登録しました（%(first)s〜%(last)s）。", first=closure.first_day.isoformat(),
             last=closure.last_day.isoformat()), "success")
-    if booked:
-        flash(_("この期間には予約済みの枠が%(n)s枠あります。取り消されてはいないため、利用者への連絡が必要です。", n=booked),
-              "warning")
     return redirect(url_for(".closures", facility_id=facility.id))
 
 

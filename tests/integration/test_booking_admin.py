@@ -306,13 +306,12 @@ def test_closures_are_added_and_future_ones_removed(db, admin_client):
     facility = make_facility(db)
     closures = f"{BASE}/{facility.id}/closures"
     today = local_date(utcnow())
-    booked_slot(db, facility, "court-a", days_ahead=10)
     first, last = today + timedelta(days=9), today + timedelta(days=11)
     response = post(admin_client, closures, {"first_day": first.isoformat(), "last_day": last.isoformat(),
                                              "reason": "設備点検"}, page=closures)
     assert response.status_code == 302
     page = admin_client.get(closures).get_data(as_text=True)
-    assert "設備点検" in page and "予約済みの枠が1枠あります" in page
+    assert "設備点検" in page and "休館日を登録しました" in page
     [closure] = db.scalars(select(FacilityClosure)).all()
     assert (closure.first_day, closure.last_day) == (first, last)
     day = first + timedelta(days=1)
@@ -335,8 +334,33 @@ def test_closures_are_added_and_future_ones_removed(db, admin_client):
     assert post(admin_client, f"{closures}/{closure.id}/delete", page=closures).status_code == 302
     assert [c.reason for c in db.scalars(select(FacilityClosure))] == ["臨時休館"]
     [added] = audit_rows(db, "admin.facility_closure_add")
-    assert added.detail["reason"] == "設備点検" and added.detail["booked_slots"] == 1
+    assert added.detail["reason"] == "設備点検" and added.detail["first_day"] == first.isoformat()
     assert audit_rows(db, "admin.facility_closure_remove")[0].detail["first_day"] == first.isoformat()
+
+
+def test_a_closure_over_bookings_goes_through_cancelling_them(db, admin_client):
+    facility = make_facility(db)
+    closures = f"{BASE}/{facility.id}/closures"
+    booking = booked_slot(db, facility, "court-a", days_ahead=10)
+    day = (local_date(utcnow()) + timedelta(days=10)).isoformat()
+    response = post(admin_client, closures, {"first_day": day, "last_day": "", "reason": "設備点検"}, page=closures)
+    page = response.get_data(as_text=True)
+    # nothing saved yet: a closed day must not keep a resident's booking
+    assert response.status_code == 409 and db.scalars(select(FacilityClosure)).all() == []
+    assert f"この期間（{day}）には利用者の予約が1件あります" in page and 'value="設備点検"' in page
+    handoff = {"scope": "range", "notice": "設備点検", "first_day": day, "last_day": day}
+    for name, value in handoff.items():
+        assert f'name="{name}" value="{value}"' in page
+    staff_close = f"/ichinomiya/backoffice/facilities/{facility.slug}/closure"
+    preview = post(admin_client, staff_close, handoff, page=closures)
+    text = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "休館にして、1件の予約を取り消す" in text
+    done = post(admin_client, staff_close, {**handoff, "confirm": "yes"}, page=closures)
+    assert done.status_code == 200 and "休館にしました" in done.get_data(as_text=True)
+    db.expire_all()
+    [closure] = db.scalars(select(FacilityClosure)).all()
+    assert (closure.first_day.isoformat(), closure.reason) == (day, "設備点検")
+    assert db.get(type(booking), booking.id).status == "cancelled"
 
 
 # --- who may ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ On top of it, with the database:
     service         — book, hold, pay (with ``portal.procedures.kinds.booking``), cancel, hold expiry
     lottery_service — apply, commit the seed, draw, confirm or decline a win
     groups          — registered groups (団体登録)
+    reminders       — the day-before reminder email
     views / cli     — residents' pages; the scheduler's ``flask booking tick`` / ``draw``
     admin_*         — facility administration;  staff_*, group_staff_views — the back office
     opendata        — 公共施設一覧 CSV/JSON with the column mapping as data

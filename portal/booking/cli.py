@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from portal import db
 from portal.clock import now
 
-booking_cli = AppGroup("booking", help="Facility booking: holds and the monthly lottery.")
+booking_cli = AppGroup("booking", help="Facility booking: holds, the monthly lottery and reminders.")
 
 
 @booking_cli.command("draw")
@@ -25,8 +25,9 @@ def draw_command():
 @booking_cli.command("tick")
 @click.option("--every", type=int, default=0, help="repeat every N seconds (for `make run`); 0 = once")
 def tick_command(every):
-    """What the scheduler runs every minute: release run-out holds, then the lottery steps that are due."""
-    from portal.booking import lottery_service, service
+    """What the scheduler runs every minute: release run-out holds, the lottery steps that are due, and the
+    day-before reminders."""
+    from portal.booking import lottery_service, reminders, service
     from portal.notifications import mail
     from portal.payments.gateway import gateway
 
@@ -34,10 +35,12 @@ def tick_command(every):
         dbs = db.session()
         expired = service.expire_holds(dbs, gateway(), now())
         done = lottery_service.run_due(dbs, now())
+        reminded = reminders.send_due(dbs, now())
         mail.send_pending(dbs)
         dbs.close()
         click.echo(f"{datetime.now():%H:%M:%S} booking: holds released {len(expired)}; seeds committed "
-                   f"{done['committed']}; rounds drawn {done['drawn']}; finished {done['finished']}")
+                   f"{done['committed']}; rounds drawn {done['drawn']}; finished {done['finished']}; "
+                   f"reminders {len(reminded)}")
         if not every:
             return
         time.sleep(every)

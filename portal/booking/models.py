@@ -179,6 +179,8 @@ class Reservation(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str] = mapped_column(String(500), default="")
     cancel_fee: Mapped[int] = mapped_column(Integer, default=0)
+    #: when the day-before reminder was sent (or found nobody to email): it goes out once
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: the language the resident booked in: emails about the booking are written in it
     lang: Mapped[str] = mapped_column(String(5), default="ja")
     #: who a counter booking is for (no account behind it): for the day sheet and for phoning them

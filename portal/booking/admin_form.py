@@ -54,7 +54,7 @@ OPTIONAL_POLICY = {"max_applications_per_group", "win_cap_per_group"}
 
 TEXT_FIELDS = (
     "slug", "category", "name", "name_kana", "name_en", "area", "postal_code", "address", "latitude", "longitude",
-    "phone", "capacity", "description", "description_en", "accessibility", "accessibility_en", "photo_url",
+    "phone", "capacity", "description", "description_en", "accessibility", "accessibility_en",
     "booking_procedure", "closed_notice",
     *(f"open_{d}" for d in range(7)), *(f"close_{d}" for d in range(7)), "holiday_open", "holiday_close",
     "slot_kind", "slot_bands", "slot_bands_by_weekday", "slot_bands_holiday", "step_minutes",
@@ -126,7 +126,7 @@ def values_from_facility(facility=None) -> dict:
         return _new_facility_values()
     values = {name: "" for name in TEXT_FIELDS}
     for name in ("slug", "category", "name", "name_kana", "name_en", "area", "postal_code", "address", "phone",
-                 "description", "description_en", "accessibility", "accessibility_en", "photo_url",
+                 "description", "description_en", "accessibility", "accessibility_en",
                  "booking_procedure", "closed_notice"):
         values[name] = getattr(facility, name) or ""
     for name in ("latitude", "longitude", "capacity"):
@@ -363,11 +363,6 @@ def _basic(values: dict, errors: _Errors) -> dict:
     for name, label in (("description", _("施設の紹介")), ("description_en", _("施設の紹介（英語）")),
                         ("accessibility", _("バリアフリー情報")), ("accessibility_en", _("バリアフリー情報（英語）"))):
         data[name] = _text(values, name, label, errors, max_length=MAX_TEXT)
-    photo = values.get("photo_url", "")
-    # Only this site's own files: the Content-Security-Policy (img-src 'self') would block another host's image.
-    if photo and (len(photo) > 500 or not re.match(r"^/[^/]", photo)):
-        errors.add("photo_url", _("写真は「/static/」で始まる、このサイト内のパスで入力してください"))
-    data["photo_url"] = photo
     procedure = _normal(values.get("booking_procedure", ""))
     if not PROCEDURE_KEY.match(procedure):
         errors.add("booking_procedure", _("予約の手続きのキーを半角英小文字・数字・「-」で入力してください（例：facility-booking）"))

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from portal import clock, db
 from portal.backoffice import common
-from portal.booking import admin_form, admin_service, staff_service
+from portal.booking import admin_form, admin_service, photos, staff_service
 from portal.booking.admin_service import Invalid
 from portal.booking.calendar import local_date
 from portal.procedures.catalogue import definition_of, latest_versions
@@ -192,6 +192,50 @@ def unit_delete(facility_id: int, unit_id: int):
     db.session().commit()
     flash(_("区画「%(name)s」を削除しました。", name=name), "success")
     return redirect(url_for(".units", facility_id=facility.id))
+
+
+# --- photo -----------------------------------------------------------------------------------------------
+
+def _photo_page(facility, errors: list[dict] | None = None, status: int = 200):
+    return render_template("booking/admin/photo.html", nav="facilities", facility=facility, tab="photo",
+                           errors=errors or [], photo=photos.photo_of(db.session(), facility)), status
+
+
+@bp.get("/<int:facility_id>/photo")
+@admin_required
+def photo(facility_id: int):
+    return _photo_page(_facility_or_404(facility_id))
+
+
+@bp.post("/<int:facility_id>/photo")
+@admin_required
+def photo_upload(facility_id: int):
+    facility = _facility_or_404(facility_id)
+    upload = request.files.get("photo")
+    try:
+        processed = photos.process(upload.read(photos.MAX_BYTES + 1) if upload else b"")
+    except photos.PhotoRefused as refused:
+        return _photo_page(facility, [{"href": "#f-photo", "message": str(refused)}], 422)
+    dbs = db.session()
+    stored = photos.replace(dbs, facility, processed, lambda digest: url_for(
+        "booking.facility_photo", municipality=g.municipality.slug, digest=digest))
+    common.audit("admin.facility_photo_set", "facility", facility.id, digest=stored.digest,
+                 width=stored.width, height=stored.height)
+    dbs.commit()
+    flash(_("写真を登録しました。"), "success")
+    return redirect(url_for(".photo", facility_id=facility.id))
+
+
+@bp.post("/<int:facility_id>/photo/delete")
+@admin_required
+def photo_remove(facility_id: int):
+    facility = _facility_or_404(facility_id)
+    dbs = db.session()
+    if photos.remove(dbs, facility):
+        common.audit("admin.facility_photo_remove", "facility", facility.id)
+        dbs.commit()
+        flash(_("写真を削除しました。"), "success")
+    return redirect(url_for(".photo", facility_id=facility.id))
 
 
 # --- closures --------------------------------------------------------------------------------------------

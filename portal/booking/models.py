@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON, Boolean, Date, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, UTCDateTime, utcnow
@@ -109,6 +111,23 @@ class FacilityClosure(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     facility: Mapped[Facility] = relationship(back_populates="closures")
+
+
+class FacilityPhoto(Base):
+    """A facility's photo, re-encoded on upload (JPEG, no EXIF, at most 1600 px) and kept in the database so every
+    web process serves it; its URL names its SHA-256, so browsers may cache it for good."""
+
+    __tablename__ = "facility_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id", ondelete="CASCADE"), unique=True)
+    #: SHA-256 of ``data``; two facilities may share a picture
+    digest: Mapped[str] = mapped_column(String(64), index=True)
+    content_type: Mapped[str] = mapped_column(String(30), default="image/jpeg")
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class BookingGroup(Base):

@@ -3,6 +3,7 @@ calendars — plain links and forms, no JavaScript needed), book first-come, app
 cancel or add to a calendar every booking from their page. Every object URL checks its owner (404 otherwise)."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -10,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import db
-from portal.booking import availability, config, groups, ics, lottery_service, service
+from portal.booking import availability, config, groups, ics, lottery_service, photos, service
 from portal.booking.calendar import add_months, days_in_month, local_date
 from portal.booking.labels import CATEGORY_LABELS
 from portal.booking.models import Facility, LotteryApplication, LotteryRound, Reservation
@@ -25,6 +26,7 @@ from portal.tenancy.scope import tenant_blueprint
 
 bp = tenant_blueprint("booking", __name__, template_folder="templates")
 WEEK = 7
+DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 def _facility_or_404(slug: str) -> Facility:
@@ -33,6 +35,18 @@ def _facility_or_404(slug: str) -> Facility:
     if facility is None:
         abort(404)
     return facility
+
+
+@bp.get("/facility-photos/<digest>.jpg")
+def facility_photo(digest: str):
+    """A facility's photo by the SHA-256 of its bytes: what a URL names never changes, so it is cached for good."""
+    photo = photos.served(db.session(), g.municipality.id, digest) if DIGEST.fullmatch(digest) else None
+    if photo is None:
+        abort(404)
+    response = Response(photo.data, mimetype=photo.content_type)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["Content-Disposition"] = "inline"
+    return response
 
 
 def _day_arg(name: str = "date") -> date | None:

@@ -107,6 +107,13 @@ def facility_page_url(public_url: str, municipality_slug: str, facility_slug: st
     return f"{public_url.rstrip('/')}/{municipality_slug}/facilities/{facility_slug}"
 
 
+def absolute_url(public_url: str, path_or_url: str) -> str:
+    """A site path (an uploaded photo's) as the full address open data needs; a full address as it is."""
+    if path_or_url.startswith("/") and not path_or_url.startswith("//"):
+        return public_url.rstrip("/") + path_or_url
+    return path_or_url
+
+
 @dataclass(frozen=True)
 class RowContext:
     """What a computation may look at: the facility, its municipality, the row's 1-based position."""
@@ -129,6 +136,7 @@ COMPUTATIONS: dict[str, Callable[[RowContext], str]] = {
     "closing_time": lambda r: closing_time(r.facility.opening_hours),
     "availability_notes": lambda r: availability_notes(r.facility.opening_hours),
     "page_url": lambda r: facility_page_url(r.public_url, r.municipality.slug, r.facility.slug),
+    "photo_url": lambda r: absolute_url(r.public_url, r.facility.photo_url or ""),
     "address_line": lambda r: r.address.line,
     "address_joined": lambda r: r.address.joined,
     "address_prefecture": lambda r: r.address.prefecture,

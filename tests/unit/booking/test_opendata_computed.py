@@ -1,11 +1,11 @@
-"""The open-data values derived from a facility: weekdays, hours, notes, address parts, page URL."""
+"""The open-data values derived from a facility: weekdays, hours, notes, address parts, page and photo URLs."""
 from __future__ import annotations
 
 import pytest
 
 from portal.booking.opendata.computed import (
-    AddressParts, availability_notes, available_weekdays, closing_time, facility_page_url, opening_time,
-    split_address,
+    AddressParts, absolute_url, availability_notes, available_weekdays, closing_time, facility_page_url,
+    opening_time, split_address,
 )
 
 NINE_TO_NINE = ["09:00", "21:00"]
@@ -71,3 +71,12 @@ def test_joined_address_keeps_the_building_and_the_line_drops_it():
 def test_page_url_is_under_the_public_url():
     assert facility_page_url("https://portal.example.jp/", "anjo", "shimin-kaikan") == \
         "https://portal.example.jp/anjo/facilities/shimin-kaikan"
+
+
+def test_an_uploaded_photos_path_becomes_a_full_address_and_a_full_one_stays():
+    digest = "a" * 64
+    assert absolute_url("https://portal.example.jp/", f"/anjo/facility-photos/{digest}.jpg") == \
+        f"https://portal.example.jp/anjo/facility-photos/{digest}.jpg"
+    assert absolute_url("https://portal.example.jp", "https://cdn.example.jp/kita.jpg") == "https://cdn.example.jp/kita.jpg"
+    assert absolute_url("https://portal.example.jp", "//evil.example/x.jpg") == "//evil.example/x.jpg"
+    assert absolute_url("https://portal.example.jp", "") == ""

@@ -67,8 +67,18 @@ def deadline(value: datetime) -> str:
     return f"{day:%-m月%-d日}（{weekday(day)}）24:00"
 
 
+def short_day(day: date) -> str:
+    """「12/8（火）」 / "Tue 8 Dec"."""
+    if current_lang() == "en":
+        return f"{weekday(day)} {day:%-d %b}"
+    return f"{day:%-m/%-d}（{weekday(day)}）"
+
+
 def slot_row_label(row) -> str:
+    """「2026/12/8（火）09:00–11:00」 / "Tue 8 Dec 2026 09:00–11:00"."""
     start, end = row.starts_at.astimezone(TOKYO), row.ends_at.astimezone(TOKYO)
+    if current_lang() == "en":
+        return f"{weekday(start.date())} {start:%-d %b %Y} {start:%H:%M}–{end:%H:%M}"
     return f"{start:%Y/%-m/%-d}（{weekday(start.date())}）{start:%H:%M}–{end:%H:%M}"
 
 
@@ -101,7 +111,7 @@ def init_app(app: Flask) -> None:
         reservation_for=reservation_for,
         weekday=weekday, weekdays=weekdays, bands_of=bands_of, month_weeks=month_weeks,
         month_mark=lambda mark: MONTH_MARKS.get(mark, ""), slot_row_label=slot_row_label, moment=moment,
-        deadline=deadline, long_date=long_date,
+        deadline=deadline, long_date=long_date, short_day=short_day,
         outcome_label=outcome_label,
         round_status_label=lambda s: str(ROUND_STATUS_LABELS.get(s, s)),
         application_status_label=lambda s: str(APPLICATION_STATUS_LABELS.get(s, s)),

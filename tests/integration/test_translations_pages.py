@@ -2,8 +2,12 @@
 catalogue (the compiled ``messages.mo``; ``make translations`` builds it from the committed .po)."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
+from portal.booking.calendar import local_date
+from portal.db import utcnow
 from portal.procedures.models import Submission
 from tests.integration.backoffice import make_staff, page_lock_version, resident_submits_juminhyo, sign_in_staff  # noqa: F401
 from tests.integration.booking_factory import make_facility
@@ -43,6 +47,14 @@ def test_the_facility_list_and_a_facility_page_are_in_english(client, db):
     assert "From 60 days before the day of use until 1 hour before the start" in facility
     month = english_page(client, "/ichinomiya/facilities/test-tennis?view=month")
     assert "Availability by day" in month and "Not open yet or booking closed" in month
+
+
+def test_days_read_the_english_way(client, db):
+    make_facility(db)
+    day = local_date(utcnow()) + timedelta(days=7)
+    switch_to_english(client)
+    page = english_page(client, f"/ichinomiya/facilities/test-tennis?date={day.isoformat()}")
+    assert f'{day:%a} {day.day} {day:%b %Y}' in page and "（" not in page.split("<main")[1].split("</h2>")[0]
 
 
 def test_counts_take_the_english_plural(client, db):

@@ -83,9 +83,23 @@ def remove(session: Session, facility_id: int, remove_municipality: bool) -> Non
     session.commit()
 
 
+def timed_take(dbs: Session, facility, slot, note: str) -> tuple[str, float]:
+    """One attempt at ``slot`` as the booking views make it: ("won" | "taken", milliseconds)."""
+    from portal.booking import inventory
+
+    now = datetime.now(timezone.utc)
+    started = time.perf_counter()
+    try:
+        inventory.take(dbs, facility, [slot], kind="first_come", status="held", now=now,
+                       hold_expires_at=now + timedelta(minutes=30), note=note)
+        outcome = "won"
+    except inventory.SlotsTaken:
+        outcome = "taken"
+    return outcome, (time.perf_counter() - started) * 1000
+
+
 def contend(maker: sessionmaker, facility_id: int, slot, attempts: int = ATTEMPTS) -> dict:
     """One round: ``attempts`` threads take ``slot`` at once. Returns outcomes and per-attempt latencies (ms)."""
-    from portal.booking import inventory
     from portal.booking.models import Facility
 
     barrier = threading.Barrier(attempts)
@@ -105,17 +119,9 @@ def contend(maker: sessionmaker, facility_id: int, slot, attempts: int = ATTEMPT
             facility = dbs.scalar(select(Facility).where(Facility.id == facility_id)
                                   .options(selectinload(Facility.units)))
             barrier.wait()
-            now = datetime.now(timezone.utc)
-            started = time.perf_counter()
-            try:
-                inventory.take(dbs, facility, [slot], kind="first_come", status="held", now=now,
-                               hold_expires_at=now + timedelta(minutes=30), note=f"bench attempt {n}")
-                outcome = "won"
-            except inventory.SlotsTaken:
-                outcome = "taken"
-            elapsed = (time.perf_counter() - started) * 1000
+            result = timed_take(dbs, facility, slot, f"bench attempt {n}")
             with lock:
-                outcomes.append((outcome, elapsed))
+                outcomes.append(result)
         except Exception as exc:  # noqa: BLE001 — any other failure is a finding, reported and failing the run
             with lock:
                 errors.append(f"{type(exc).__name__}: {exc}"[:200])
@@ -135,7 +141,6 @@ def contend(maker: sessionmaker, facility_id: int, slot, attempts: int = ATTEMPT
 
 def _process_attempts(url: str, facility_id: int, targets: list, barrier, results, n: int) -> None:
     """One forked process per person (no shared interpreter lock): in every round, take that round's slot once."""
-    from portal.booking import inventory
     from portal.booking.models import Facility
     from portal.db import make_engine
 
@@ -147,17 +152,11 @@ def _process_attempts(url: str, facility_id: int, targets: list, barrier, result
                 facility = dbs.scalar(select(Facility).where(Facility.id == facility_id)
                                       .options(selectinload(Facility.units)))
                 barrier.wait(timeout=120)
-                now = datetime.now(timezone.utc)
-                started = time.perf_counter()
                 try:
-                    inventory.take(dbs, facility, [slot], kind="first_come", status="held", now=now,
-                                   hold_expires_at=now + timedelta(minutes=30), note=f"bench process {n}")
-                    outcome = "won"
-                except inventory.SlotsTaken:
-                    outcome = "taken"
+                    outcome, ms = timed_take(dbs, facility, slot, f"bench process {n}")
                 except Exception as exc:  # noqa: BLE001 — reported, and failing the run
-                    outcome = f"error {type(exc).__name__}: {exc}"[:200]
-                results.put((r, outcome, (time.perf_counter() - started) * 1000))
+                    outcome, ms = f"error {type(exc).__name__}: {exc}"[:200], 0.0
+                results.put((r, outcome, ms))
     finally:
         engine.dispose()
 

@@ -18,9 +18,9 @@ On top of it, with the database:
     availability    — the grid residents see
     service         — book, hold, pay (with ``portal.procedures.kinds.booking``), cancel, hold expiry
     lottery_service — apply, commit the seed, draw, confirm or decline a win
-    groups          — registered groups (団体登録)
+    groups          — registered groups (団体登録) and their members
     reminders       — the day-before reminder email
-    views / cli     — residents' pages; the scheduler's ``flask booking tick`` / ``draw``
+    views / cli     — residents' pages (group_views: their groups); the scheduler's ``flask booking tick`` / ``draw``
     admin_*         — facility administration;  staff_*, group_staff_views — the back office
     opendata        — 公共施設一覧 CSV/JSON with the column mapping as data
 
@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
     from portal.booking.group_staff_views import bp as groups_bp
     from portal.booking.opendata.views import bp as opendata_bp
     from portal.booking.staff_views import bp as staff_bp
+    from portal.booking import group_views  # noqa: F401  (its routes are on the booking blueprint)
     from portal.booking.views import bp
 
     app.register_blueprint(bp)

@@ -31,7 +31,8 @@ def _group_or_404(group_id: int) -> BookingGroup:
 @staff_required()
 def index():
     found = groups.for_staff(db.session(), g.municipality.id)
-    common.audit("booking.groups_list", "booking_group", "", count=len(found))
+    common.audit("booking.groups_list", "booking_group", "", count=len(found),
+                 members_shown=sum(len(grp.memberships) for grp in found))
     db.session().commit()
     return render_template("booking/groups/index.html", nav="groups", groups=found,
                            may_decide=common.may_process(g.staff, BOOKING_PROCEDURE))

@@ -1,13 +1,18 @@
 """Registered groups (団体登録): a representative registers the group, staff approve it; approved groups may book
-facilities that require one, and their lottery applications and wins count together (``group_key``)."""
+facilities that require one, and their lottery applications and wins count together (``group_key``).
+
+Members join through the representative's invitation link (a secret token; issuing a new one voids the old) and
+may then book and apply for the group too, so the group's caps bind the whole group, not one person. Membership
+is by verified person (``sub``), like every cap."""
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from portal.booking.models import BookingGroup
+from portal.booking.models import BookingGroup, BookingGroupMember
 from portal.booking.rules import Violation
 from portal.identity.models import Resident
 
@@ -74,10 +79,69 @@ def of_representative(dbs: Session, municipality_id: int, resident: Resident) ->
                             .order_by(BookingGroup.created_at)))
 
 
+def of_member(dbs: Session, municipality_id: int, resident: Resident) -> list[BookingGroup]:
+    """The groups the resident joined (not those they represent)."""
+    return list(dbs.scalars(select(BookingGroup).join(BookingGroupMember).where(
+        BookingGroup.municipality_id == municipality_id, BookingGroupMember.person_sub == resident.sub)
+        .order_by(BookingGroupMember.joined_at)))
+
+
 def approved_of(dbs: Session, municipality_id: int, resident: Resident | None) -> list[BookingGroup]:
+    """The approved groups the resident may book and apply for: those they represent or joined."""
     if resident is None:
         return []
-    return [g for g in of_representative(dbs, municipality_id, resident) if g.status == "approved"]
+    member = select(BookingGroupMember.group_id).where(BookingGroupMember.person_sub == resident.sub)
+    return list(dbs.scalars(select(BookingGroup).where(
+        BookingGroup.municipality_id == municipality_id, BookingGroup.status == "approved",
+        or_(BookingGroup.representative_sub == resident.sub, BookingGroup.id.in_(member)))
+        .order_by(BookingGroup.created_at)))
+
+
+def represented(dbs: Session, municipality_id: int, resident: Resident, group_id: int) -> BookingGroup | None:
+    """The group, if the resident is its representative (anything else reads as not found)."""
+    group = dbs.get(BookingGroup, group_id)
+    if group is None or group.municipality_id != municipality_id or group.representative_sub != resident.sub:
+        return None
+    return group
+
+
+def issue_invitation(group: BookingGroup) -> str:
+    """A new invitation secret for an approved group; the previous link stops working. No commit."""
+    if group.status != "approved":
+        raise ValueError("only an approved group invites members")
+    group.invite_token = secrets.token_urlsafe(24)
+    return group.invite_token
+
+
+def by_invitation(dbs: Session, municipality_id: int, token: str) -> BookingGroup | None:
+    if not token or len(token) > 64:
+        return None
+    group = dbs.scalar(select(BookingGroup).where(BookingGroup.invite_token == token))
+    if group is None or group.municipality_id != municipality_id or group.status != "approved":
+        return None
+    return group
+
+
+def join(dbs: Session, group: BookingGroup, resident: Resident) -> BookingGroupMember | None:
+    """Add the resident to the group; None if they represent or already belong to it. No commit."""
+    if group.representative_sub == resident.sub or any(m.person_sub == resident.sub for m in group.memberships):
+        return None
+    member = BookingGroupMember(group=group, resident_id=resident.id, person_sub=resident.sub)
+    dbs.add(member)
+    dbs.flush()
+    return member
+
+
+def remove_member(group: BookingGroup, member_id: int) -> BookingGroupMember | None:
+    """The representative takes a member off the list (or the member leaves). No commit."""
+    member = next((m for m in group.memberships if m.id == member_id), None)
+    if member is not None:
+        group.memberships.remove(member)
+    return member
+
+
+def membership(group: BookingGroup, resident: Resident) -> BookingGroupMember | None:
+    return next((m for m in group.memberships if m.person_sub == resident.sub), None)
 
 
 def chosen(dbs: Session, municipality_id: int, resident: Resident, group_id) -> BookingGroup | None:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal.booking import config
 from portal.booking.calendar import TOKYO, UTC, jst, local_date
-from portal.booking.models import TAKING, Facility, FacilityUnit, Reservation, ReservationSlot
+from portal.booking.models import TAKING, BookingGroup, Facility, FacilityUnit, Reservation, ReservationSlot
 from portal.booking.slots import Slot
 from portal.identity.models import Resident
 
@@ -114,6 +114,14 @@ def lock_person(dbs: Session, person_sub: str) -> None:
     rather than ``SELECT … FOR UPDATE``: it takes the row lock on PostgreSQL and, on SQLite (which ignores FOR
     UPDATE), begins the write transaction, so the reads that follow see every earlier booking."""
     dbs.execute(update(Resident).where(Resident.sub == person_sub).values(sub=Resident.sub),
+                execution_options={"synchronize_session": False})
+
+
+def lock_group(dbs: Session, group_id: int) -> None:
+    """Serialise a registered group's lottery applications (its members apply from their own accounts), so two
+    members cannot both pass the group's cap; taken after the person's lock, always in that order."""
+    dbs.execute(update(BookingGroup).where(BookingGroup.id == group_id)
+                .values(status=BookingGroup.status, updated_at=BookingGroup.updated_at),
                 execution_options={"synchronize_session": False})
 
 

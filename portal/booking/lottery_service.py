@@ -122,6 +122,8 @@ def apply(dbs: Session, facility: Facility, resident: Resident, month: Month, pr
     lottery = config.lottery_config(facility.lottery)
     round_ = round_for(dbs, facility, month)
     inventory.lock_person(dbs, resident.sub)
+    if group is not None:
+        inventory.lock_group(dbs, group.id)
     existing = [_as_draw_input(a) for a in live_applications(dbs, round_)]
     wanted = draw.Application(0, pseudonym(round_.id, resident.sub), _group_key(group.id if group else None),
                               tuple(p for p in preferences if p))

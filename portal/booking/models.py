@@ -157,10 +157,32 @@ class BookingGroup(Base):
     decided_by: Mapped[int | None] = mapped_column(Integer)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_note: Mapped[str] = mapped_column(String(500), default="")
+    #: the secret of the representative's invitation link for members (a new one voids the old)
+    invite_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     representative: Mapped[Resident] = relationship()
+    memberships: Mapped[list["BookingGroupMember"]] = relationship(
+        back_populates="group", order_by="BookingGroupMember.joined_at", cascade="all, delete-orphan")
+
+
+class BookingGroupMember(Base):
+    """A member who joined a registered group through its representative's invitation: they may book and apply
+    in the lottery for the group, and the group's caps count them together with everyone else in it."""
+
+    __tablename__ = "booking_group_member"
+    __table_args__ = (UniqueConstraint("group_id", "person_sub"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("booking_group.id", ondelete="CASCADE"))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"))
+    #: the member's verified person, as for every cap
+    person_sub: Mapped[str] = mapped_column(String(255), index=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    group: Mapped[BookingGroup] = relationship(back_populates="memberships")
+    resident: Mapped[Resident] = relationship()
 
 
 class Reservation(Base):

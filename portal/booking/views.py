@@ -315,26 +315,3 @@ def lottery_decline(application_id: int):
     if lottery_service.decline(db.session(), application, now()):
         flash(_("当選を辞退しました。"), "success")
     return redirect(url_for(".my_bookings"), 303)
-
-
-# --- registered groups (団体登録) ----------------------------------------------------------------------------------
-
-@bp.route("/mypage/groups", methods=["GET", "POST"])
-@resident_required
-def my_groups():
-    """The resident's groups, and the form to register one (staff approve it before it can book)."""
-    dbs = db.session()
-    errors, form = {}, {}
-    if request.method == "POST":
-        form = request.form.to_dict()
-        try:
-            groups.register(dbs, g.municipality.id, g.resident, form)
-        except groups.GroupRefused as refused:
-            dbs.rollback()
-            errors = refused.errors
-        else:
-            dbs.commit()
-            flash(_("団体登録を申請しました。市の担当者が確認して承認すると、団体として予約できます。"), "success")
-            return redirect(url_for(".my_groups"), 303)
-    return render_template("booking/my_groups.html", groups=groups.of_representative(dbs, g.municipality.id, g.resident),
-                           errors=errors, form=form), 422 if errors else 200

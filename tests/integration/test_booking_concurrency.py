@@ -1,4 +1,5 @@
-"""Races that the database must decide: two tabs of one person against the monthly cap, two draws of one round."""
+"""Races that the database must decide: two tabs of one person against the monthly cap, two members of one group
+against the group's application cap, two draws of one round."""
 from __future__ import annotations
 
 import threading
@@ -10,7 +11,7 @@ from sqlalchemy.pool import NullPool
 
 from portal.booking import lottery_service, service
 from portal.booking.calendar import jst
-from portal.booking.models import Facility, LotteryApplication, LotteryRound, Reservation
+from portal.booking.models import BookingGroup, BookingGroupMember, Facility, LotteryApplication, LotteryRound, Reservation
 from portal.db import make_engine
 from portal.identity.models import Resident
 from tests.integration.booking_factory import make_facility
@@ -58,6 +59,29 @@ def test_two_tabs_of_one_person_cannot_both_pass_the_monthly_cap(app, db, make_r
     refused = [r for r in results if isinstance(r, service.BookingRefused)]
     assert len(refused) == 1 and refused[0].violations[0].code == "monthly_cap", results
     assert db.scalar(select(func.count()).select_from(Reservation)) == 1
+
+
+def test_two_members_of_one_group_cannot_both_pass_the_groups_cap(app, db, make_resident):
+    lottery = {"schedule": {}, "scope": {"day_types": ["holiday"]},
+               "policy": {"max_applications_per_person": 2, "max_applications_per_group": 1}}
+    facility = make_facility(db, lottery=lottery)
+    representative, member = make_resident(), make_resident()
+    group = BookingGroup(municipality_id=facility.municipality_id, name="一宮ソフトテニスクラブ",
+                         representative_id=representative.id, representative_sub=representative.sub, status="approved")
+    group.memberships = [BookingGroupMember(resident_id=member.id, person_sub=member.sub)]
+    db.add(group)
+    db.commit()
+    people, keys = [representative.id, member.id], ["court-a/2027-02-06 09:00", "court-b/2027-02-06 09:00"]
+
+    def apply(dbs, i):
+        return lottery_service.apply(dbs, dbs.get(Facility, facility.id), dbs.get(Resident, people[i]),
+                                     lottery_service.Month(2027, 2), [keys[i]], jst(date(2026, 12, 2), time(10, 0)),
+                                     "club@example.jp", dbs.get(BookingGroup, group.id))
+
+    results = race(app, apply)
+    refused = [r for r in results if isinstance(r, service.BookingRefused)]
+    assert len(refused) == 1 and refused[0].violations[0].code == "group_application_cap", results
+    assert db.scalar(select(func.count()).select_from(LotteryApplication)) == 1
 
 
 def test_two_draws_of_one_round_draw_it_once(app, db, make_resident, mail_sink):

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from portal import db as portal_db
 from portal.booking.calendar import jst
-from portal.booking.models import LotteryRound
+from portal.booking.models import BookingGroup, LotteryRound
 from tests.e2e.steps import next_step, sign_in_with_card
 from tests.e2e.test_payment_journey import pay_live, world  # noqa: F401  (the portal + IdP + Stripe emulator)
 from tests.integration.booking_factory import make_facility
@@ -196,3 +196,48 @@ def test_lottery_application_draw_win_confirm_and_pay(booking, a11y):
     open_reservation(page, a11y, "lottery")
     assert page.get_by_text("予約確定", exact=True).is_visible()
     assert page.get_by_text("2027/2/6（土）09:00–11:00").is_visible()
+
+
+def test_a_club_registers_invites_a_member_who_applies_for_it(booking, a11y):
+    live, url = booking.live, booking.live.portal_url
+    page = booking.phone()
+    page.goto(url + "/ichinomiya/mypage/groups")
+    sign_in_with_card(page, "yamada-hanako")
+    page.wait_for_url("**/mypage/groups")
+    a11y.check(page, "groups")
+    for label, value in (("団体名", "一宮ソフトテニスクラブ"), ("構成員の人数", "12"),
+                         ("そのうち市内在住・在勤・在学の人数", "10"), ("代表者の電話番号", "090-1111-2222")):
+        page.get_by_label(label, exact=True).fill(value)
+    page.get_by_role("button", name="団体登録を申請する").click()
+    assert page.get_by_text("承認待ち").is_visible()
+    with live.portal.app_context():  # the back office approves it (its page is tested on its own)
+        dbs = portal_db.session()
+        dbs.scalar(select(BookingGroup)).status = "approved"
+        dbs.commit()
+    page.reload()
+    page.get_by_role("button", name="招待用リンクを作る").click()
+    a11y.check(page, "groups-invitation")
+    link = page.get_by_label("招待用リンク").input_value()
+    assert "/ichinomiya/mypage/groups/join/" in link
+
+    member = booking.phone()  # another person, on their own phone
+    member.goto(link)
+    sign_in_with_card(member, "sato-masao")
+    member.wait_for_url("**/mypage/groups/join/**")
+    a11y.check(member, "group-join")
+    assert member.get_by_text("一宮ソフトテニスクラブ").is_visible()
+    member.get_by_role("button", name="この団体に参加する").click()
+    member.wait_for_url("**/mypage/groups")
+    assert member.get_by_role("heading", name="構成員として参加している団体").is_visible()
+
+    member.goto(url + "/ichinomiya/facilities/test-tennis/lottery/2027-02")
+    member.get_by_label("第1希望").select_option("court-a/2027-02-06 09:00")
+    member.get_by_label("申し込む方").select_option(label="一宮ソフトテニスクラブ")
+    member.get_by_label("結果をお知らせするメールアドレス").fill("masao@example.jp")
+    member.get_by_role("button", name="抽選に申し込む").click()
+    member.wait_for_url("**/mypage/bookings")
+    assert member.locator(".card", has_text="2027年2月分").get_by_text("一宮ソフトテニスクラブ").is_visible()
+
+    page.reload()  # the representative sees who joined
+    a11y.check(page, "groups-with-member")
+    assert page.get_by_role("button", name="名簿から外す : 佐藤 正雄").is_visible()

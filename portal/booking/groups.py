@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -33,21 +34,21 @@ def register(dbs: Session, municipality_id: int, resident: Resident, form: dict)
     kana = (form.get("name_kana") or "").strip()
     errors = {}
     if not name:
-        errors["name"] = "団体名を入力してください。"
+        errors["name"] = _("団体名を入力してください。")
     elif len(name) > 200:
-        errors["name"] = "団体名は200文字以内で入力してください。"
+        errors["name"] = _("団体名は200文字以内で入力してください。")
     members = _count(form.get("members"))
     resident_members = _count(form.get("resident_members"))
     if members is None or members < 1:
-        errors["members"] = "構成員の人数を1以上の数字で入力してください。"
+        errors["members"] = _("構成員の人数を1以上の数字で入力してください。")
     if resident_members is None or resident_members < 0 or (members is not None and resident_members > members):
-        errors["resident_members"] = "市内在住・在勤・在学の人数を、構成員の人数以下の数字で入力してください。"
+        errors["resident_members"] = _("市内在住・在勤・在学の人数を、構成員の人数以下の数字で入力してください。")
     if not (form.get("phone") or "").strip():
-        errors["phone"] = "代表者の電話番号を入力してください。"
+        errors["phone"] = _("代表者の電話番号を入力してください。")
     if name and dbs.scalar(select(BookingGroup.id).where(
             BookingGroup.municipality_id == municipality_id, BookingGroup.name == name,
             BookingGroup.status.in_(("pending", "approved", "suspended")))):
-        errors["name"] = "同じ名前の団体がすでに登録（申請）されています。"
+        errors["name"] = _("同じ名前の団体がすでに登録（申請）されています。")
     if errors:
         raise GroupRefused(errors)
     group = BookingGroup(municipality_id=municipality_id, name=name, name_kana=kana, representative_id=resident.id,

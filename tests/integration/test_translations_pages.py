@@ -9,6 +9,7 @@ from sqlalchemy import select
 from portal.booking.calendar import local_date
 from portal.db import utcnow
 from portal.procedures.models import Submission
+from tests.conftest import sign_in_as
 from tests.integration.backoffice import make_staff, page_lock_version, resident_submits_juminhyo, sign_in_staff  # noqa: F401
 from tests.integration.booking_factory import make_facility
 from tests.integration.helpers import post
@@ -118,3 +119,12 @@ def test_status_emails_follow_the_language_the_resident_applied_in(app, client, 
 def test_a_resident_who_applied_in_japanese_gets_japanese_emails(client, db, make_resident):
     reference = resident_submits_juminhyo(client, make_resident())
     assert db.scalar(select(Submission.lang).where(Submission.reference == reference)) == "ja"
+
+
+def test_group_registration_errors_are_in_english(client, db, make_resident):
+    sign_in_as(client, make_resident())
+    switch_to_english(client)
+    response = post(client, "/ichinomiya/mypage/groups", {"name": "", "members": "0"}, page="/ichinomiya/mypage/groups")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Enter the group name." in page and "Enter the number of members" in page
+    assert "団体名を入力してください" not in page

@@ -75,7 +75,14 @@ KANA = re.compile(r"^[\u3041-\u309f\u30a0-\u30ff\s]+$")
 PHONE = re.compile(r"^[0-9()+\- ]{6,30}$")
 TIME = re.compile(r"^(\d{1,2}):?(\d{2})$")   # "9:00", "09:00", also "900" typed on a number pad
 BAND = re.compile(r"^(\d{1,2}:\d{2})\s*[-~〜–—ー]\s*(\d{1,2}:\d{2})$")
-WEEKDAY_LINE = re.compile(rf"^([{WEEKDAY_CHARS}])(?:曜日|曜)?\s*:?\s*(.*)$")   # after NFKC: "：" is ":"
+# a line "土 09:00-12:00, …", "土曜日：…" or "Sat …" / "saturday: …" (after NFKC, "：" is ":")
+WEEKDAY_LINE = re.compile(r"^([^\s:\d]+)\s*:?\s*(.*)$")
+_WEEKDAYS_EN = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAY_WORDS = {
+    **{word: d for d, char in enumerate(WEEKDAY_CHARS) for word in (char, f"{char}曜", f"{char}曜日")},
+    **{word: d for d, name in enumerate(_WEEKDAYS_EN) for word in (name, name[:3])},
+    "tues": 1, "thur": 3, "thurs": 3,
+}
 LIST_SEPARATORS = re.compile(r"[,、\s]+")
 MAX_TEXT = 10_000
 MAX_YEN = 10_000_000
@@ -470,14 +477,15 @@ def _weekday_bands(text: str, errors: _Errors) -> dict[int, list]:
         if not line.strip():
             continue
         match = WEEKDAY_LINE.match(line.strip())
-        if not match or WEEKDAY_CHARS.index(match[1]) in result:
+        day = WEEKDAY_WORDS.get(match[1].lower()) if match else None
+        if day is None or day in result:
             errors.add("slot_bands_by_weekday",
                        _("%(n)s行目：「土 09:00-12:00, 13:00-17:00」のように曜日（1行に1つ）と時間帯を入力してください", n=number))
             return {}
         bands = _bands(match[2], "slot_bands_by_weekday", errors)
         if bands is None:
             return {}
-        result[WEEKDAY_CHARS.index(match[1])] = bands
+        result[day] = bands
     return result
 
 

@@ -211,6 +211,25 @@ def test_weekday_and_holiday_bands(db):
     assert again["slot_bands_by_weekday"] == "土 09:00-12:00, 13:00-17:00" and again["slot_bands_holiday"] == "10:00-12:00"
 
 
+@pytest.mark.parametrize("text", ["土曜日 09:00-12:00\n日：13:00-17:00", "土09:00-12:00\n日曜 13:00-17:00",
+                                  "Sat 09:00-12:00\nsunday: 13:00-17:00", "SATURDAY 09:00-12:00\nSun 13:00-17:00"])
+def test_weekday_lines_take_japanese_or_english_day_names(text):
+    values = admin_form.values_from_facility(None)
+    values.update(slug="room", category="meeting_room", name="会議室", slot_bands_by_weekday=text,
+                  **{f"price_{c}": "300" for c in admin_form.PRICE_COLUMNS})
+    parsed = admin_form.parse(values)
+    assert not parsed.errors
+    assert parsed.data["slot_pattern"]["by_weekday"] == {"5": [["09:00", "12:00"]], "6": [["13:00", "17:00"]]}
+
+
+@pytest.mark.parametrize("text", ["Someday 09:00-12:00", "土 09:00-12:00\nSat 13:00-17:00", "09:00-12:00"])
+def test_an_unknown_or_repeated_day_is_refused(text):
+    values = admin_form.values_from_facility(None)
+    values.update(slug="room", category="meeting_room", name="会議室", slot_bands_by_weekday=text,
+                  **{f"price_{c}": "300" for c in admin_form.PRICE_COLUMNS})
+    assert any(e["href"] == "#f-slot_bands_by_weekday" for e in admin_form.parse(values).errors)
+
+
 def test_the_form_reads_back_every_demo_facility_unchanged(db):
     assert load_demo_facilities(db) >= 5
     db.commit()

@@ -19,9 +19,14 @@ class Municipality(Base):
     #: 全国地方公共団体コード (6 digits, with its check digit)
     code: Mapped[str] = mapped_column(String(6), unique=True)
     contact_department: Mapped[str] = mapped_column(String(100), default="")
+    contact_department_en: Mapped[str] = mapped_column(String(100), default="", server_default="")
     contact_phone: Mapped[str] = mapped_column(String(20), default="")
     contact_email: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def display_name(self, lang: str) -> str:
         return self.name_en if lang == "en" else self.name
+
+    def department(self, lang: str) -> str:
+        """The contact department in the reader's language (Japanese when no English name is set)."""
+        return (self.contact_department_en if lang == "en" else "") or self.contact_department

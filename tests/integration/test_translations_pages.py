@@ -33,6 +33,7 @@ def test_the_catalogue_is_in_english(client, db):
     page = english_page(client, "/ichinomiya/")
     assert "Find a procedure" in page and "Search by keyword" in page, "is messages.mo compiled? (make translations)"
     assert "手続きを探す" not in page and "キーワードで探す" not in page
+    assert "Ichinomiya City Citizens Affairs Division" in page and "市民課" not in page  # the footer
 
 
 def test_the_facility_list_and_a_facility_page_are_in_english(client, db):
@@ -91,6 +92,7 @@ def test_the_receipt_email_is_in_the_residents_language(client, db, make_residen
     assert message["Subject"] == f"[Ichinomiya City] We have received your application (reference number {reference})"
     body = message.get_content()
     assert "We have received the following application." in body and f"Reference number: {reference}" in body
+    assert "Citizens Affairs Division" in body and "市民課" not in body
 
 
 def test_status_emails_follow_the_language_the_resident_applied_in(app, client, db, make_resident, make_staff,

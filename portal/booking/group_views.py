@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import db
 from portal.booking import groups
+from portal.clock import now
 from portal.booking.views import bp
 from portal.extensions import limiter
 from portal.identity import resident_required
@@ -31,8 +32,11 @@ def my_groups():
             dbs.commit()
             flash(_("団体登録を申請しました。市の担当者が確認して承認すると、団体として予約できます。"), "success")
             return redirect(url_for(".my_groups"), 303)
-    return render_template("booking/my_groups.html", groups=groups.of_representative(dbs, g.municipality.id, g.resident),
-                           joined=groups.of_member(dbs, g.municipality.id, g.resident),
+    represented = groups.of_representative(dbs, g.municipality.id, g.resident)
+    return render_template("booking/my_groups.html", groups=represented,
+                           activity={grp.id: groups.activity(dbs, grp, now()) for grp in represented
+                                     if grp.status == "approved"},
+                           joined=groups.of_member(dbs, g.municipality.id, g.resident), now=now(),
                            errors=errors, form=form), 422 if errors else 200
 
 

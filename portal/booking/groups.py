@@ -7,13 +7,15 @@ is by verified person (``sub``), like every cap."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from portal.booking.models import BookingGroup, BookingGroupMember
+from portal.booking import service
+from portal.booking.models import TAKING, BookingGroup, BookingGroupMember, LotteryApplication, Reservation
 from portal.booking.rules import Violation
 from portal.identity.models import Resident
 
@@ -168,3 +170,26 @@ def for_staff(dbs: Session, municipality_id: int) -> list[BookingGroup]:
     """Every group of the municipality, those waiting for a decision first."""
     return list(dbs.scalars(select(BookingGroup).where(BookingGroup.municipality_id == municipality_id)
                             .order_by(BookingGroup.status != "pending", BookingGroup.created_at.desc())))
+
+
+@dataclass
+class GroupActivity:
+    """What is booked and applied for in a group's name, and by whom: for its representative's page."""
+
+    bookings: list[tuple[Reservation, str]] = field(default_factory=list)
+    applications: list[tuple[LotteryApplication, str]] = field(default_factory=list)
+
+
+def activity(dbs: Session, group: BookingGroup, now: datetime) -> GroupActivity:
+    """The group's bookings still to come and its lottery applications still waiting or won, soonest first."""
+    bookings = [r for r in dbs.scalars(select(Reservation).where(Reservation.group_id == group.id,
+                                                                Reservation.status.in_(TAKING)))
+                if service.is_live(r, now) and any(s.ends_at > now for s in r.slots)]
+    applications = list(dbs.scalars(select(LotteryApplication).where(
+        LotteryApplication.group_id == group.id, LotteryApplication.status == "applied")
+        .order_by(LotteryApplication.created_at)))
+    ids = {r.resident_id for r in bookings} | {a.resident_id for a in applications}
+    names = {r.id: r.display_name for r in dbs.scalars(select(Resident).where(Resident.id.in_(ids)))} if ids else {}
+    return GroupActivity(
+        bookings=[(r, names.get(r.resident_id, "")) for r in sorted(bookings, key=lambda r: r.starts_at)],
+        applications=[(a, names.get(a.resident_id, "")) for a in applications])

@@ -81,6 +81,9 @@ def test_a_member_joins_by_the_link_and_books_for_the_group(app, db, make_reside
 
     assert book(joining, group_id=str(group.id)).status_code == 303
     assert db.scalar(select(Reservation)).group_id == group.id
+    # the representative sees what is booked in the group's name, and by whom
+    mine = rep.get(GROUPS).get_data(as_text=True)
+    assert "団体としての予約と抽選の申込" in mine and "A面 2026/12/8（火）09:00–11:00" in mine and "（佐藤 次郎）" in mine
     refused = book(signed_in(app, outsider), "court-b/2026-12-08 09:00", group_id=str(group.id))
     assert refused.status_code == 422 and "選んだ団体は利用できません" in refused.get_data(as_text=True)
 
@@ -119,6 +122,8 @@ def test_the_groups_lottery_cap_counts_every_member(app, db, make_resident):
     assert apply(joining, "court-b/2027-02-06 09:00").status_code == 303  # for themselves: their own caps
     assert [a.group_id for a in db.scalars(select(LotteryApplication).order_by(LotteryApplication.id))] == [
         group.id, None]
+    mine = rep.get(GROUPS).get_data(as_text=True)
+    assert mine.count("2027年2月分") == 1  # the group's application, not the member's own
 
 
 def test_a_member_leaves_and_nobody_manages_a_group_that_is_not_theirs(app, db, make_resident):

@@ -9,7 +9,7 @@ runs again as 100 forked processes (as 100 web workers would), so the interprete
 not what is measured: if both give similar figures, the attempts wait for the machine's cores (and for the
 winner's commit, which PostgreSQL makes every other inserter of the same key wait for), not for Python.
 
-    DATABASE_URL=postgresql://postgres@127.0.0.1:55432/portal_bench python -m bench.booking_contention
+    DATABASE_URL=postgresql://postgres@127.0.0.1:25432/portal_bench python -m bench.booking_contention
 
 Uses the named database as it is: migrates it, then works in a municipality and facility of its own, which
 are removed afterwards (nothing else in the database is touched). Needs ATTEMPTS + 1 connections.

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import db
 from portal.booking import groups
+from portal.booking.models import BookingGroup
 from portal.clock import now
 from portal.booking.views import bp
 from portal.extensions import limiter
@@ -76,8 +77,8 @@ def group_member_remove(group_id: int, member_id: int):
 @resident_required
 def group_leave(group_id: int):
     dbs = db.session()
-    group = next((grp for grp in groups.of_member(dbs, g.municipality.id, g.resident) if grp.id == group_id), None)
-    member = groups.membership(group, g.resident) if group is not None else None
+    group = dbs.get(BookingGroup, group_id)
+    member = groups.membership(group, g.resident) if group and group.municipality_id == g.municipality.id else None
     if member is None:
         abort(404)
     groups.remove_member(group, member.id)

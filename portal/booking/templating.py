@@ -111,7 +111,7 @@ def init_app(app: Flask) -> None:
         reservation_for=reservation_for,
         weekday=weekday, weekdays=weekdays, bands_of=bands_of, month_weeks=month_weeks,
         month_mark=lambda mark: MONTH_MARKS.get(mark, ""), slot_row_label=slot_row_label, moment=moment,
-        deadline=deadline, long_date=long_date, short_day=short_day, tokyo=TOKYO,
+        deadline=deadline, long_date=long_date, short_day=short_day,
         outcome_label=outcome_label,
         round_status_label=lambda s: str(ROUND_STATUS_LABELS.get(s, s)),
         application_status_label=lambda s: str(APPLICATION_STATUS_LABELS.get(s, s)),

@@ -59,3 +59,21 @@ def test_the_check_catches_a_renamed_placeholder():
     assert placeholders("%(label)sを入力してください") != placeholders("Enter %(name)s")
     assert placeholders("割合（%%）") == placeholders("Percentage (%%)")
     assert placeholders("割合（%%）") != placeholders("Percentage (%)")
+
+
+def test_every_text_in_the_code_is_in_the_catalogue(tmp_path):
+    """A msgid added in code or a template but never merged into the catalogue would show in Japanese
+    on English pages without any test noticing: extract afresh and compare."""
+    from babel.messages.frontend import CommandLineInterface
+
+    root = CATALOGUE.parents[3]
+    pot = tmp_path / "messages.pot"
+    CommandLineInterface().run(
+        ["pybabel", "-q", "extract", "-F", str(root / "translations" / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext",
+         "--no-location", "-o", str(pot), str(root)]
+    )
+    with pot.open("rb") as f:
+        extracted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
+    known = {m.id if isinstance(m.id, str) else m.id[0] for m in MESSAGES}
+    missing = sorted(extracted - known)
+    assert not missing, "run `make messages` and translate:\n" + "\n".join(missing)

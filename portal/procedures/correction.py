@@ -18,13 +18,15 @@ from portal.procedures.catalogue import definition_of
 from portal.procedures.definition import Definition
 from portal.procedures.fields import UploadContext
 from portal.procedures.history import SubmissionEvent
-from portal.procedures.journey import FieldState, fee_for
+from portal.procedures.journey import FieldState, fee_for, require_details
 from portal.procedures.models import Submission, UploadedFile
 
 
 def flagged_fields(definition: Definition, submission: Submission):
-    """The flagged fields in the order the form shows them."""
+    """The flagged fields in the order the form shows them, with the detail text that belongs to a flagged
+    choice (changing 使いみち to 「その他」 needs 使いみちの詳細 too)."""
     wanted = set(submission.correction_fields or [])
+    wanted |= {f.id for f in definition.fields.values() if any(choice.id in wanted for choice, _v in f.detail_of)}
     return [f for step in definition.steps for f in step.fields if f.id in wanted]
 
 
@@ -79,6 +81,7 @@ def resubmit(
             answers.pop(f.id, None)
         else:
             answers[f.id] = value
+    require_details(definition.fields.values(), states, answers)
     if any(s.errors for s in states):
         return states, None
     # A change that would show or hide other questions can't be made here: those answers weren't flagged.

@@ -20,7 +20,7 @@ from portal.backoffice import queue as bq
 from portal.backoffice.models import SubmissionNote
 from portal.notifications import mail
 from portal.notifications import status as status_mail
-from portal.procedures import journey, workflow
+from portal.procedures import correction, journey, workflow
 from portal.procedures.catalogue import definition_of
 from portal.procedures.history import SubmissionEvent
 from portal.procedures.models import FormDefinition, Submission, UploadedFile
@@ -208,6 +208,8 @@ def _render_detail(submission: Submission, status: int = 200, kept: dict | None 
         definition=definition,
         sections=sections,
         events=events,
+        changes=correction.latest_changes(events),
+        correctable=correction.correctable_fields(definition, submission),
         notes=notes,
         names=names,
         actions=workflow.next_statuses(submission.status, "staff"),

@@ -92,7 +92,11 @@ def resubmit(
             s.errors.append(message)
         return states, None
     content = submission.definition.content
+    before = submission.answers
     submission.answers = definition.prune(answers)
+    # Kept on the event, so staff see what the correction changed (and the history keeps every round).
+    changes = [{"field": s.field.id, "before": before.get(s.field.id), "after": submission.answers.get(s.field.id)}
+               for s in states]
     if content.get("applicant_name_field") in submission.correction_fields:
         submission.applicant_name = str(submission.answers.get(content["applicant_name_field"]) or submission.applicant_name)
     if content.get("contact_email_field") in submission.correction_fields:
@@ -100,7 +104,24 @@ def resubmit(
     if (content.get("fee") or {}).get("rule") != "kind":  # a kind's fee rests on more than the answers
         submission.fee_amount = fee_for(submission.definition, submission.answers)
     event = workflow.transition(session, submission, "resubmitted", workflow.Actor("resident", submission.resident_id))
+    event.changes = changes
     return states, event
+
+
+def latest_changes(events: list[SubmissionEvent]) -> list[dict]:
+    """What the most recent resubmission changed (empty when there was none)."""
+    return next((e.changes or [] for e in reversed(events) if e.to_status == "resubmitted"), [])
+
+
+def correctable_fields(definition: Definition, submission: Submission):
+    """What staff may ask the resident to correct, by step: every shown field except the values the card
+    gave to a locked field, which the resident cannot change (they come from the card again)."""
+    answers = submission.answers
+    from_card = set(submission.identity_fields or [])
+    return [
+        (step, [f for f in step.visible_fields(answers) if not (f.spec.get("locked") and f.id in from_card)])
+        for step in definition.visible_steps(answers)
+    ]
 
 
 def _condition_fields(definition: Definition) -> set[str]:

@@ -108,11 +108,15 @@ def test_correction_round_trip_between_resident_and_staff(phone, browser, live, 
     a11y.check(resident, "resident-resubmitted")
     assert resident.locator(".summary-list .tag").first.inner_text() == "再提出済み"
 
-    # --- staff complete it -------------------------------------------------------------------------------
+    # --- staff see what changed and complete it from 再提出済み ---------------------------------------------
     staff.reload()
     a11y.check(staff, "staff-detail-resubmitted")
-    assert staff.get_by_text("0586281234").is_visible()
-    staff.get_by_role("button", name="審査を開始する").click()
+    changes = staff.locator("#changes")
+    assert changes.get_by_role("heading", name="補正で変更された項目").is_visible()
+    row = changes.locator("tr", has_text="日中に連絡がとれる電話番号")
+    assert row.locator(".change-before").inner_text() == "090-1234-5678"
+    assert row.locator(".change-after").inner_text() == "0586-28-1234"
+    assert staff.get_by_role("button", name="審査を開始する").is_visible()  # still offered, no longer needed
     staff.locator("summary", has_text="完了にする").click()
     staff.get_by_label("申請者へのお知らせ（任意）").fill("本日、住民票の写しを郵送しました。")
     staff.get_by_role("button", name="完了にして申請者に知らせる").click()

@@ -21,6 +21,13 @@ VERIFICATION_LABELS = {
     "drivers_license": _l("運転免許証"),
     "other": _l("その他の本人確認書類"),
 }
+#: how a counter applicant wants to hear from us (``Submission.contact_method``)
+CONTACT_LABELS = {
+    "phone": _l("電話"),
+    "post": _l("郵送"),
+    "counter": _l("窓口で受け取り（連絡は不要）"),
+    "email": _l("メール"),
+}
 
 
 def scope() -> queue.Scope:

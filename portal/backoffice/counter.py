@@ -1,11 +1,20 @@
 """書かない窓口 — counter mode. Staff fill a procedure in on a tablet together with the resident, record how
-identity was verified, and submit; the submission remembers it was made at the counter and by whom.
+identity was verified and how the resident wants to hear from us, submit, and print a one-page summary
+for the resident to check and sign.
 
 The steps reuse the journey services (``field_states``, ``save_step``, ``submit``) with no resident: nothing
 is prefilled from a card here, staff type what the resident shows. Drafts carry ``staff_user_id`` and
 belong to the staff member who started them; the resident-side views never show them.
+
+A walk-in resident may have no email address: at the counter the definition's email fields are asked
+for but never required (``counter_definition``; the resident's own journey still requires them), and
+staff choose a 連絡方法 instead — 電話, 郵送, 窓口で受け取り or メール. Only メール leaves an address on the
+submission, so every later email (receipt, status changes) goes out only when that was chosen; otherwise
+the printed summary is the resident's confirmation and staff phone or write.
 """
 from __future__ import annotations
+
+import copy
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -18,10 +27,62 @@ from portal.backoffice.views import bp
 from portal.notifications import mail
 from portal.procedures import journey
 from portal.procedures.catalogue import definition_of, latest_version
-from portal.procedures.models import Draft
+from portal.procedures.definition import Definition
+from portal.procedures.models import Draft, FormDefinition
 from portal.staff.auth import staff_required
 
 MAX_NOTE = 200
+
+#: the field type each 連絡方法 needs an answer of
+CONTACT_NEEDS = {"phone": "phone", "post": "address", "counter": None, "email": "email"}
+
+_counter_built: dict[str, Definition] = {}
+
+
+def counter_definition(row: FormDefinition) -> Definition:
+    """The definition as staff fill it in at the counter: email fields are optional (the 連絡方法 on the
+    check page says whether one is needed). Built once per published version, like ``definition_of``."""
+    if row.checksum not in _counter_built:
+        content = copy.deepcopy(row.content)
+        for step in content["steps"]:
+            for spec in step["fields"]:
+                if spec["type"] == "email":
+                    spec["required"] = False
+        _counter_built[row.checksum] = Definition(content)
+    return _counter_built[row.checksum]
+
+
+def contact_methods(definition: Definition) -> dict:
+    """The 連絡方法 this procedure can offer: those whose detail (phone, address, the contact email) it asks for."""
+    types = {f.spec["type"] for f in definition.fields.values()}
+    if not definition.content.get("contact_email_field"):
+        types.discard("email")  # only the contact email field becomes the submission's address
+    return {key: label for key, label in common.CONTACT_LABELS.items()
+            if CONTACT_NEEDS[key] is None or CONTACT_NEEDS[key] in types}
+
+
+def contact_problem(definition: Definition, answers: dict, method: str) -> str | None:
+    """Why ``method`` cannot be used with these answers (a sentence for staff), or None."""
+    if method not in contact_methods(definition):
+        return _("連絡方法を選んでください")
+    needed = CONTACT_NEEDS[method]
+    if needed is None:
+        return None
+    if needed == "email":
+        if _email_answer(definition, answers):
+            return None
+        return _("メールで連絡するには、申請者のメールアドレスを入力してください")
+    visible = [f for step in definition.visible_steps(answers) for f in step.visible_fields(answers)]
+    if any(f.spec["type"] == needed and answers.get(f.id) for f in visible):
+        return None
+    if needed == "phone":
+        return _("電話で連絡するには、申請者の電話番号を入力してください")
+    return _("郵送で連絡するには、申請者の住所を入力してください")
+
+
+def _email_answer(definition: Definition, answers: dict) -> str | None:
+    field = definition.content.get("contact_email_field")
+    return answers.get(field) if field else None
 
 
 def _draft_or_404(token: str) -> Draft:
@@ -43,7 +104,7 @@ def counter():
         nav="counter",
         # facility bookings at the counter start from the slots (施設予約 → 窓口予約), not from an empty form
         procedures=[(row, d) for row, d in common.procedures_in_scope(include_unpublished=True) if row.kind != "booking"],
-        drafts=[(d, definition_of(d.definition), journey.next_step(definition_of(d.definition), d)) for d in drafts],
+        drafts=[(d, counter_definition(d.definition), journey.next_step(counter_definition(d.definition), d)) for d in drafts],
     )
 
 
@@ -65,7 +126,7 @@ def counter_step(token: str, step_id: str):
     draft = _draft_or_404(token)
     if draft.submitted_at is not None:
         return _to_summary(draft)
-    definition = definition_of(draft.definition)
+    definition = counter_definition(draft.definition)
     current = definition.step(step_id)
     visible = definition.visible_steps(draft.answers)
     if current is None or current not in visible:
@@ -117,6 +178,8 @@ def _render_step(draft, definition, current, states, returning):
         total=total,
         back=journey.previous_step(definition, draft, current),
         returning=returning,
+        asks_email=any(s.field.spec["type"] == "email" for s in states),
+        asks_consent=any(s.field.spec["type"] == "consent" for s in states),
     )
 
 
@@ -137,11 +200,14 @@ def counter_check(token: str):
 
 
 def _render_check(draft, errors=None, kept=None, status=200):
-    definition = definition_of(draft.definition)
+    definition = counter_definition(draft.definition)
     missing = journey.next_step(definition, draft)
     if missing is not None:
         return redirect(url_for(".counter_step", token=draft.token, step_id=missing.id))
     answers = definition.prune(draft.answers)
+    kept = kept or {}
+    if "contact_method" not in kept and _email_answer(definition, answers):
+        kept["contact_method"] = "email"  # an address was given: email is what the resident expects
     return render_template(
         "backoffice/counter_check.html",
         nav="counter",
@@ -150,8 +216,9 @@ def _render_check(draft, errors=None, kept=None, status=200):
         sections=_sections(definition, answers),
         fee=journey.draft_fee(db.session(), draft, answers),
         verification_labels=common.VERIFICATION_LABELS,
+        contact_methods=contact_methods(definition),
         errors=errors or [],
-        kept=kept or {},
+        kept=kept,
     ), status
 
 
@@ -163,7 +230,11 @@ def counter_submit(token: str):
         return _to_summary(draft)
     method = request.form.get("verification", "")
     note = request.form.get("verification_note", "").strip()
-    kept = {"verification": method, "verification_note": note}
+    definition = counter_definition(draft.definition)
+    answers = definition.prune(draft.answers)
+    # A form without the choice (an older page) means email when an address was given, as the page preselects.
+    contact = request.form.get("contact_method") or ("email" if _email_answer(definition, answers) else "")
+    kept = {"verification": method, "verification_note": note, "contact_method": contact}
     errors = []
     if method not in common.VERIFICATION_LABELS:
         errors.append({"href": "#f-verification", "message": _("本人確認の方法を選んでください")})
@@ -171,6 +242,9 @@ def counter_submit(token: str):
         errors.append({"href": "#f-verification_note", "message": _("確認した書類の名前を入力してください")})
     elif len(note) > MAX_NOTE:
         errors.append({"href": "#f-verification_note", "message": _("確認した書類は%(n)s文字以内で入力してください", n=MAX_NOTE)})
+    problem = contact_problem(definition, answers, contact)
+    if problem:
+        errors.append({"href": "#f-contact_method", "message": problem})
     if errors:
         return _render_check(draft, errors, kept, 422)
     dbs = db.session()
@@ -180,6 +254,9 @@ def counter_submit(token: str):
             submission.counter_staff_id = g.staff.id
             submission.identity_verification = method
             submission.identity_verification_note = note
+            submission.contact_method = contact
+            if contact != "email":
+                submission.contact_email = None  # the resident asked to hear by phone, post or at the counter
             dbs.flush()
             common.audit("counter.submit", "submission", submission.reference, verification=method,
                          procedure=draft.definition.key)
@@ -194,7 +271,7 @@ def counter_submit(token: str):
         if submission is None:
             raise
     mail.send_pending(dbs)
-    flash(_("申請を受け付けました（受付番号 %(reference)s）。内容を印刷して、申請者に確認してもらってください。",
+    flash(_("申請を受け付けました（受付番号 %(reference)s）。控えを印刷して申請者に内容を確認してもらい、署名をもらってください。",
             reference=submission.reference), "success")
     return redirect(url_for(".print_summary", reference=submission.reference))
 

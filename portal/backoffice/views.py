@@ -20,7 +20,7 @@ from portal.backoffice import queue as bq
 from portal.backoffice.models import SubmissionNote
 from portal.notifications import mail
 from portal.notifications import status as status_mail
-from portal.procedures import journey, workflow
+from portal.procedures import correction, journey, workflow
 from portal.procedures.catalogue import definition_of
 from portal.procedures.history import SubmissionEvent
 from portal.procedures.models import FormDefinition, Submission, UploadedFile
@@ -208,6 +208,8 @@ def _render_detail(submission: Submission, status: int = 200, kept: dict | None 
         definition=definition,
         sections=sections,
         events=events,
+        changes=correction.latest_changes(events),
+        correctable=correction.correctable_fields(definition, submission),
         notes=notes,
         names=names,
         actions=workflow.next_statuses(submission.status, "staff"),
@@ -217,6 +219,7 @@ def _render_detail(submission: Submission, status: int = 200, kept: dict | None 
         error=error,
         channel_labels=common.CHANNEL_LABELS,
         verification_labels=common.VERIFICATION_LABELS,
+        contact_labels=common.CONTACT_LABELS,
     ), status
 
 
@@ -290,8 +293,14 @@ def transition(reference: str):
         submission = common.submission_or_404(reference)
         return _render_detail(submission, 422, kept=kept, error=exc.message)
     mail.send_pending(dbs)
-    flash(_("状況を「%(status)s」にしました。", status=STATUS_LABELS[to]) + (
-        _("申請者にメールでお知らせしました。") if submission.contact_email else ""), "success")
+    if submission.contact_email:
+        told = _("申請者にメールでお知らせしました。")
+    elif submission.contact_method in ("phone", "post"):
+        told = _("メールは送っていません。申請者には「%(method)s」でお知らせください。",
+                 method=common.CONTACT_LABELS[submission.contact_method])
+    else:
+        told = ""
+    flash(_("状況を「%(status)s」にしました。", status=STATUS_LABELS[to]) + told, "success")
     return redirect(url_for(".detail", reference=reference))
 
 
@@ -389,6 +398,7 @@ def print_summary(reference: str):
         names=common.staff_names(g.municipality.id),
         channel_labels=common.CHANNEL_LABELS,
         verification_labels=common.VERIFICATION_LABELS,
+        contact_labels=common.CONTACT_LABELS,
     )
 
 

@@ -18,13 +18,15 @@ from portal.procedures.catalogue import definition_of
 from portal.procedures.definition import Definition
 from portal.procedures.fields import UploadContext
 from portal.procedures.history import SubmissionEvent
-from portal.procedures.journey import FieldState, fee_for
+from portal.procedures.journey import FieldState, fee_for, require_details
 from portal.procedures.models import Submission, UploadedFile
 
 
 def flagged_fields(definition: Definition, submission: Submission):
-    """The flagged fields in the order the form shows them."""
+    """The flagged fields in the order the form shows them, with the detail text that belongs to a flagged
+    choice (changing 使いみち to 「その他」 needs 使いみちの詳細 too)."""
     wanted = set(submission.correction_fields or [])
+    wanted |= {f.id for f in definition.fields.values() if any(choice.id in wanted for choice, _v in f.detail_of)}
     return [f for step in definition.steps for f in step.fields if f.id in wanted]
 
 
@@ -79,6 +81,7 @@ def resubmit(
             answers.pop(f.id, None)
         else:
             answers[f.id] = value
+    require_details(definition.fields.values(), states, answers)
     if any(s.errors for s in states):
         return states, None
     # A change that would show or hide other questions can't be made here: those answers weren't flagged.
@@ -89,7 +92,11 @@ def resubmit(
             s.errors.append(message)
         return states, None
     content = submission.definition.content
+    before = submission.answers
     submission.answers = definition.prune(answers)
+    # Kept on the event, so staff see what the correction changed (and the history keeps every round).
+    changes = [{"field": s.field.id, "before": before.get(s.field.id), "after": submission.answers.get(s.field.id)}
+               for s in states]
     if content.get("applicant_name_field") in submission.correction_fields:
         submission.applicant_name = str(submission.answers.get(content["applicant_name_field"]) or submission.applicant_name)
     if content.get("contact_email_field") in submission.correction_fields:
@@ -97,7 +104,24 @@ def resubmit(
     if (content.get("fee") or {}).get("rule") != "kind":  # a kind's fee rests on more than the answers
         submission.fee_amount = fee_for(submission.definition, submission.answers)
     event = workflow.transition(session, submission, "resubmitted", workflow.Actor("resident", submission.resident_id))
+    event.changes = changes
     return states, event
+
+
+def latest_changes(events: list[SubmissionEvent]) -> list[dict]:
+    """What the most recent resubmission changed (empty when there was none)."""
+    return next((e.changes or [] for e in reversed(events) if e.to_status == "resubmitted"), [])
+
+
+def correctable_fields(definition: Definition, submission: Submission):
+    """What staff may ask the resident to correct, by step: every shown field except the values the card
+    gave to a locked field, which the resident cannot change (they come from the card again)."""
+    answers = submission.answers
+    from_card = set(submission.identity_fields or [])
+    return [
+        (step, [f for f in step.visible_fields(answers) if not (f.spec.get("locked") and f.id in from_card)])
+        for step in definition.visible_steps(answers)
+    ]
 
 
 def _condition_fields(definition: Definition) -> set[str]:

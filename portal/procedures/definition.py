@@ -170,6 +170,8 @@ def validate(content: Any, source: str) -> None:
                 raise DefinitionError(f"{source}: {fwhere}.locked: only a field prefilled from identity.* can be locked")
             seen[spec["id"]] = spec["type"]
 
+        _check_details(step["fields"], source, where)
+
     for key, expected in (("contact_email_field", "email"), ("applicant_name_field", None)):
         if key in content:
             _check_reference(content[key], expected, seen, source, key)
@@ -182,6 +184,27 @@ def _check_condition(condition, known: dict, source: str, where: str) -> None:
     for name in conditions.referenced_fields(condition):
         if name not in known:
             raise DefinitionError(f"{source}: {where}: condition refers to {name!r}, which is not a field of an earlier step")
+
+
+DETAIL_TYPES = ("text", "textarea")
+
+
+def _check_details(specs: list[dict], source: str, where: str) -> None:
+    """An option's ``detail`` names an optional, always shown text field that follows it on the same page."""
+    for index, spec in enumerate(specs):
+        for o_index, option in enumerate(spec.get("options") or []):
+            name = option.get("detail")
+            if not name:
+                continue
+            owhere = f"{where}.fields[{index}].options[{o_index}].detail"
+            target = next((t for t in specs[index + 1:] if t["id"] == name), None)
+            if target is None:
+                raise DefinitionError(f"{source}: {owhere}: no field {name!r} after this one in the same step")
+            if target["type"] not in DETAIL_TYPES:
+                raise DefinitionError(f"{source}: {owhere}: field {name!r} must be of type text or textarea")
+            if target.get("required") or target.get("when"):
+                raise DefinitionError(f"{source}: {owhere}: field {name!r} must be optional and always shown "
+                                      "(the option makes it required)")
 
 
 def _check_reference(name: str, expected_type: str | None, known: dict, source: str, where: str) -> None:
@@ -238,6 +261,10 @@ class Definition:
         self.steps: tuple[Step, ...] = tuple(
             Step(s["id"], s, tuple(field_for(spec) for spec in s["fields"])) for s in content["steps"]
         )
+        for f in self.fields.values():
+            for option in f.spec.get("options") or []:
+                if option.get("detail"):
+                    self.fields[option["detail"]].detail_of.append((f, str(option["value"])))
 
     @cached_property
     def fields(self) -> dict[str, FieldType]:

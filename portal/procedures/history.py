@@ -24,4 +24,7 @@ class SubmissionEvent(Base):
     message: Mapped[str] = mapped_column(Text, default="")
     #: the fields a correction request names (field ids of the submission's definition version)
     fields: Mapped[list] = mapped_column(JSON, default=list)
+    #: what a resubmission changed: ``[{"field": id, "before": answer, "after": answer}]`` for each field the
+    #: correction request let the resident edit (answers as stored, None when there was none)
+    changes: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

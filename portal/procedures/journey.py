@@ -8,6 +8,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 import filetype
 
@@ -152,6 +153,7 @@ def save_step(
         states.append(FieldState(field=f, raw=parsed.raw, errors=errors, prefill=filled))
         if value is not None:
             new_answers[f.id] = value
+    require_details([s.field for s in states], states, new_answers)
     if any(s.errors for s in states):
         return states
     answers = {k: v for k, v in draft.answers.items() if k not in {f.id for f in step.fields}}
@@ -164,6 +166,19 @@ def save_step(
     draft.current_step = following.id if following else "check"
     draft.updated_at = utcnow()
     return states
+
+
+def require_details(fields: Iterable[FieldType], states: list[FieldState], answers: dict) -> None:
+    """An option that asks for its detail (「その他」 → 具体的に) makes that field required: the message goes
+    on the detail field when it is one of ``states`` (the fields on the page)."""
+    by_id = {s.field.id: s for s in states}
+    for f in fields:
+        if answers.get(f.id) is None:
+            continue
+        for option_label, detail_id in f.required_details(answers[f.id]):
+            target = by_id.get(detail_id)
+            if target is not None and answers.get(detail_id) is None and not target.errors:
+                target.errors.append(target.field.detail_required_message(option_label))
 
 
 def next_step(definition: Definition, draft: Draft) -> Step | None:

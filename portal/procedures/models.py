@@ -101,6 +101,9 @@ class Submission(Base):
     counter_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     identity_verification: Mapped[str | None] = mapped_column(String(30))
     identity_verification_note: Mapped[str] = mapped_column(String(200), default="")
+    #: how a counter applicant wants to hear from us (phone | post | counter | email; see backoffice/counter.py);
+    #: None online, where the contact is the email address
+    contact_method: Mapped[str | None] = mapped_column(String(20))
     #: the fields of an open correction request (補正依頼); empty otherwise
     correction_fields: Mapped[list] = mapped_column(JSON, default=list)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -2,11 +2,12 @@
 
     received ──staff──▶ in_review ──staff──▶ completed
        │                  │  ▲  └───staff──▶ rejected (reason required)
-    resident              │  └──staff── resubmitted
-       ▼                staff                 ▲
-    withdrawn             ▼                resident (edits only the flagged fields)
+    resident              │  └──staff── resubmitted ──staff──▶ completed | rejected
+       ▼                staff                 ▲        (the corrected answers are what staff review:
+    withdrawn             ▼                   │         no second 「審査を開始する」 needed)
                  correction_requested ────────┘
-                 (補正依頼: a message naming the fields to fix)
+                 (補正依頼: a message naming    resident (edits only the flagged fields)
+                  the fields to fix)
 
 ``transition`` is the only way a status changes: it checks the table, the move's own requirements,
 records a ``SubmissionEvent`` for the history, and leaves committing to the caller. Concurrent changes
@@ -37,6 +38,8 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("in_review", "rejected"): "staff",
     ("correction_requested", "resubmitted"): "resident",
     ("resubmitted", "in_review"): "staff",
+    ("resubmitted", "completed"): "staff",
+    ("resubmitted", "rejected"): "staff",
 }
 
 #: what the staff button says for each move

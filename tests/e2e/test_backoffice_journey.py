@@ -108,11 +108,15 @@ def test_correction_round_trip_between_resident_and_staff(phone, browser, live, 
     a11y.check(resident, "resident-resubmitted")
     assert resident.locator(".summary-list .tag").first.inner_text() == "再提出済み"
 
-    # --- staff complete it -------------------------------------------------------------------------------
+    # --- staff see what changed and complete it from 再提出済み ---------------------------------------------
     staff.reload()
     a11y.check(staff, "staff-detail-resubmitted")
-    assert staff.get_by_text("0586281234").is_visible()
-    staff.get_by_role("button", name="審査を開始する").click()
+    changes = staff.locator("#changes")
+    assert changes.get_by_role("heading", name="補正で変更された項目").is_visible()
+    row = changes.locator("tr", has_text="日中に連絡がとれる電話番号")
+    assert row.locator(".change-before").inner_text() == "090-1234-5678"
+    assert row.locator(".change-after").inner_text() == "0586-28-1234"
+    assert staff.get_by_role("button", name="審査を開始する").is_visible()  # still offered, no longer needed
     staff.locator("summary", has_text="完了にする").click()
     staff.get_by_label("申請者へのお知らせ（任意）").fill("本日、住民票の写しを郵送しました。")
     staff.get_by_role("button", name="完了にして申請者に知らせる").click()
@@ -219,5 +223,89 @@ def test_counter_mode_and_admin_pages(browser, live, a11y, mail_sink):
     a11y.check(page, "queue-phone")
     page.get_by_role("link", name=re.compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}$")).first.click()
     a11y.check(page, "detail-phone")
+    assert context.console_errors == []
+    context.close()
+
+
+def test_a_walk_in_without_email_is_taken_at_the_counter_and_printed_on_one_page(browser, live, a11y, mail_sink):
+    """書かない窓口 for a resident with no email address: staff-facing pages, a 連絡方法 instead of an email,
+    no email sent, and the summary the resident signs fits one A4 page."""
+    import subprocess
+
+    from tests.conftest import reset_database
+    from tests.e2e.conftest import SCREENSHOTS
+
+    reset_database(live.portal)
+    mail_sink.clear()
+    create_staff(live, "walkin", display_name="市民課 窓口 三郎")
+    context = desk(browser)
+    page = context.new_page()
+    staff_sign_in(page, live, a11y, "walkin")
+    page.get_by_role("link", name="窓口受付").click()
+    page.get_by_role("button", name="住民票の写しの交付請求を入力する").click()
+    page.get_by_label("自分の住民票").check()
+    next_step(page)
+    a11y.check(page, "walkin-applicant")
+    assert page.get_by_text("マイナンバーカードの情報を表示しています").count() == 0  # nothing was read from a card
+    assert page.get_by_text("あなた").count() == 0
+    assert page.get_by_text("メールアドレスがない申請者は、空欄のままで構いません").is_visible()
+    page.get_by_label("氏名").fill("窓口 三郎")
+    page.get_by_label("ふりがな").fill("まどぐち さぶろう")
+    page.get_by_label("年").fill("1944")
+    page.get_by_label("月", exact=True).fill("11")
+    page.get_by_label("日", exact=True).fill("3")
+    page.get_by_label("郵便番号").fill("491-0859")
+    page.get_by_role("button", name="住所を検索").click()
+    page.wait_for_function("document.querySelector('#f-address__city').value === '一宮市'")
+    page.get_by_label("番地").fill("2丁目5番6号")
+    page.get_by_label("日中に連絡がとれる電話番号").fill("０５８６－２８－００００")
+    assert page.get_by_label("メールアドレス（任意）").input_value() == ""
+    next_step(page)
+    page.get_by_label("通数").fill("2")
+    page.get_by_label("世帯全員").check()
+    page.get_by_label("世帯主・続柄").check()
+    page.get_by_label("その他", exact=True).check()
+    page.get_by_label(re.compile("^使いみちの詳細")).fill("銀行口座の名義変更")
+    next_step(page)
+    page.get_by_label("住民登録している住所").check()
+    next_step(page)
+    a11y.check(page, "walkin-declaration")
+    assert page.get_by_text("同意を得てからチェックを入れてください").is_visible()
+    page.locator("input[name=declaration]").check()
+    next_step(page)
+
+    page.wait_for_url("**/check")
+    a11y.check(page, "walkin-check")
+    assert page.get_by_role("radio", name="メール").count() == 1 and not page.get_by_role("radio", name="メール").is_checked()
+    page.get_by_label("運転免許証").check()
+    page.get_by_role("radio", name="メール").check()
+    page.get_by_role("button", name="この内容で申請する").click()
+    a11y.check(page, "walkin-check-error")
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    assert page.locator(".error-summary").get_by_text("メールで連絡するには、申請者のメールアドレスを入力してください").is_visible()
+    page.get_by_role("radio", name="電話").check()
+    page.get_by_role("button", name="この内容で申請する").click()
+
+    page.wait_for_url("**/print")
+    a11y.check(page, "walkin-print")
+    reference = page.locator(".print-meta .reference").inner_text().strip()
+    sheet = page.locator(".print-sheet")
+    assert sheet.get_by_text("0586-28-0000").is_visible() and sheet.get_by_text("電話", exact=True).is_visible()
+    assert sheet.get_by_text("銀行口座の名義変更").is_visible()
+    pdf = SCREENSHOTS / a11y.name / "walkin-print.pdf"
+    page.pdf(path=str(pdf), format="A4", print_background=True)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Pages:\s+1$", info, re.M), info
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert reference in text and "窓口 三郎" in text and "署名" in text
+    assert "職員用" not in text and "申請一覧" not in text and "この手続サービスはデモです" not in text  # no nav, no footer
+
+    # No address, no email: not now, not when the status changes.
+    page.goto(live.portal_url + f"/ichinomiya/backoffice/submissions/{reference}")
+    assert page.locator("#contact-method").inner_text() == "電話（メールは送りません）"
+    page.get_by_role("button", name="審査を開始する").click()
+    assert page.get_by_text("メールは送っていません。申請者には「電話」でお知らせください。").is_visible()
+    a11y.check(page, "walkin-detail")
+    assert [m for m in mail_sink.messages() if reference in m["Subject"]] == []
     assert context.console_errors == []
     context.close()

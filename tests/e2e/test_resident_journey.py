@@ -45,6 +45,10 @@ def test_resident_requests_juminhyo_with_a_draft_break(phone, live, a11y, mail_s
     next_step(page)
     a11y.check(page, "step-contents-error")
     assert page.locator(".error-summary").is_visible()
+    # Focus starts on the summary (a screen reader reads it out); its link takes focus to the field.
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    page.locator(".error-summary a").first.click()
+    assert page.evaluate("document.activeElement.id") == "f-copies"
     assert page.get_by_label("世帯全員").is_checked()
     page.get_by_label("通数").fill("3")
     next_step(page)

@@ -134,3 +134,99 @@ def test_postal_lookup_works_without_javascript(client, db, make_staff):
     url = f"{BASE}/drafts/{token}/steps/applicant"
     response = post(client, url, {"address__postal_code": "4910859", "field_action": "address"}, page=url)
     assert response.status_code == 200 and 'value="一宮市"' in response.get_data(as_text=True)
+
+
+def fill_without_email(client, token):
+    for step_id, data in STEPS:
+        if step_id == "applicant":
+            data = {k: v for k, v in data.items() if k != "email"}
+        url = f"{BASE}/drafts/{token}/steps/{step_id}"
+        response = post(client, url, data, page=url)
+        assert response.status_code == 302, (step_id, response.get_data(as_text=True)[:3000])
+
+
+def test_a_walk_in_without_email_is_contacted_by_phone_and_gets_no_email(client, db, make_staff, mail_sink):
+    mail_sink.clear()
+    staff = make_staff(display_name="市民課 窓口担当")
+    sign_in_staff(client, staff)
+    token = start_counter(client)
+    post(client, f"{BASE}/drafts/{token}/steps/requester", {"requester": "self"}, page=f"{BASE}/drafts/{token}/steps/requester")
+    step = client.get(f"{BASE}/drafts/{token}/steps/applicant").get_data(as_text=True)
+    assert "メールアドレス（任意）" in step and "メールアドレスがない申請者は、空欄のままで構いません" in step
+    assert "マイナンバーカードの情報を表示しています" not in step and "あなた" not in step
+    fill_without_email(client, token)
+
+    check_url = f"{BASE}/drafts/{token}/check"
+    check = client.get(check_url).get_data(as_text=True)
+    assert "申請者への連絡方法" in check and 'name="contact_method" value="email" checked' not in check
+    for label in ("電話", "郵送", "窓口で受け取り（連絡は不要）", "メール"):
+        assert f">{label}</label>" in check
+    missing = post(client, f"{BASE}/drafts/{token}/submit", {"verification": "drivers_license"}, page=check_url)
+    assert missing.status_code == 422 and "連絡方法を選んでください" in missing.get_data(as_text=True)
+    by_email = post(client, f"{BASE}/drafts/{token}/submit", {"verification": "drivers_license", "contact_method": "email"},
+                    page=check_url)
+    page = by_email.get_data(as_text=True)
+    assert by_email.status_code == 422 and "メールで連絡するには、申請者のメールアドレスを入力してください" in page
+    assert 'value="drivers_license" checked' in page and 'value="email" checked' in page  # what staff chose stays
+    assert db.scalar(select(Submission)) is None
+
+    response = post(client, f"{BASE}/drafts/{token}/submit", {"verification": "drivers_license", "contact_method": "phone"},
+                    page=check_url)
+    submission = db.scalar(select(Submission))
+    assert location_path(response) == f"/ichinomiya/backoffice/submissions/{submission.reference}/print"
+    assert submission.contact_email is None and submission.contact_method == "phone"
+    assert submission.answers["phone"] == "0586280000" and "email" not in submission.answers
+    printed = client.get(location_path(response)).get_data(as_text=True)
+    assert "連絡方法" in printed and "<dd>電話</dd>" in printed and "0586-28-0000" in printed and "print-answers" in printed
+    detail_url = f"/ichinomiya/backoffice/submissions/{submission.reference}"
+    detail = client.get(detail_url).get_data(as_text=True)
+    assert "電話（メールは送りません）" in detail
+    from tests.integration.backoffice import page_lock_version
+
+    moved = post(client, detail_url + "/transition", {"to": "in_review", "lock_version": page_lock_version(detail)},
+                 page=detail_url)
+    assert "メールは送っていません。申請者には「電話」でお知らせください。" in client.get(location_path(moved)).get_data(as_text=True)
+    from portal.notifications.models import OutboxEmail
+
+    assert db.scalars(select(OutboxEmail)).all() == [] and mail_sink.messages() == []
+
+
+def test_an_email_given_at_the_counter_is_used_only_when_email_is_the_contact(client, db, make_staff, mail_sink):
+    mail_sink.clear()
+    sign_in_staff(client, make_staff())
+    token = start_counter(client)
+    fill(client, token)
+    check_url = f"{BASE}/drafts/{token}/check"
+    assert 'name="contact_method" value="email" checked' in client.get(check_url).get_data(as_text=True)
+    post(client, f"{BASE}/drafts/{token}/submit", {"verification": "mynumber_card", "contact_method": "post"}, page=check_url)
+    submission = db.scalar(select(Submission))
+    assert submission.contact_method == "post" and submission.contact_email is None
+    assert submission.answers["email"] == "jiro@example.jp"  # kept as an answer, not used to write to them
+    from portal.notifications.models import OutboxEmail
+
+    assert db.scalars(select(OutboxEmail)).all() == []
+
+
+def test_counter_mode_does_not_relax_the_residents_own_journey(client, db, make_resident):
+    from tests.integration.helpers import JUMINHYO_SELF, answer, draft_token, start
+
+    sign_in_as(client, make_resident())
+    token = draft_token(start(client, "ichinomiya", "juminhyo"))
+    answer(client, "ichinomiya", token, *JUMINHYO_SELF[0])
+    data = {k: v for k, v in JUMINHYO_SELF[1][1].items() if k != "email"}
+    response = answer(client, "ichinomiya", token, "applicant", data)
+    assert response.status_code == 422 and "メールアドレスを入力してください" in response.get_data(as_text=True)
+
+
+def test_counter_contact_methods_follow_what_the_procedure_asks(client, db, make_staff):
+    """住民票 asks for a phone, an address and an email; the consultation form only for an email."""
+    from portal.backoffice.counter import contact_methods, counter_definition
+    from portal.procedures.catalogue import definition_of, latest_version
+    from tests.integration.backoffice import municipality
+
+    juminhyo = latest_version(db, municipality(db, "ichinomiya"), "juminhyo")
+    assert list(contact_methods(counter_definition(juminhyo))) == ["phone", "post", "counter", "email"]
+    assert counter_definition(juminhyo).fields["email"].required is False
+    assert definition_of(juminhyo).fields["email"].required is True  # the published definition is untouched
+    consultation = latest_version(db, municipality(db, "ichinomiya"), "consultation")
+    assert list(contact_methods(counter_definition(consultation))) == ["counter", "email"]

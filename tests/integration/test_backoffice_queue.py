@@ -133,14 +133,14 @@ def test_csv_export_has_a_bom_and_one_column_per_field(client, db, make_staff):
     header, data = rows[0], rows[1:]
     assert len(data) == 1
     row = dict(zip(header, data[0]))
-    assert row["受付番号"] == s.reference and row["状況"] == "受付済み" and row["版"] == "1"
-    assert row["請求する方（あなた）について：氏名"] == "一宮 花子"
-    assert row["請求する方（あなた）について：ふりがな"] == "イチノミヤ\u3000ハナコ"
+    assert row["受付番号"] == s.reference and row["状況"] == "受付済み" and row["版"] == "2"
+    assert row["請求する方について：氏名"] == "一宮 花子"
+    assert row["請求する方について：ふりがな"] == "イチノミヤ\u3000ハナコ"
     assert row["住民票が必要な方：氏名"] == ""
     assert len(set(header)) == len(header)
     assert row["住所（郵便番号）"] == "491-0859" and row["住所（市区町村）"] == "一宮市"
-    assert row["請求する方（あなた）について：生年月日"] == "1990-04-12"
-    assert row["請求する方（あなた）について：生年月日（和暦）"].startswith("平成")
+    assert row["請求する方について：生年月日"] == "1990-04-12"
+    assert row["請求する方について：生年月日（和暦）"].startswith("平成")
     assert row["通数"] == "3"
     assert row["使いみちの詳細"].startswith("'=")  # no formula injection into Excel
     for label in ("委任状", "送り先の住所（郵便番号）", "確認事項への同意"):

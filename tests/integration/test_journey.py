@@ -67,7 +67,7 @@ def test_full_journey_with_identity_prefill_check_submit_and_email(client, db, m
     assert submission.answers["name"] == "一宮 花子"
     assert submission.fee_amount == 900 and submission.status == "received"
     assert set(submission.identity_fields) == {"name", "birthdate", "address"}
-    assert submission.definition.version == 1
+    assert submission.definition.version == 2
 
     message = mail_sink.wait_for(lambda m: submission.reference in m["Subject"])
     assert message["To"] == "hanako@example.jp"
@@ -94,7 +94,7 @@ def test_conditional_steps_and_hidden_answers_are_not_stored(client, db, make_re
     assert location_path(response).endswith("/steps/applicant")
     answer(client, "ichinomiya", token, "applicant", JUMINHYO_SELF[1][1])
     page = client.get(f"/ichinomiya/drafts/{token}/steps/target").get_data(as_text=True)
-    assert "あなたとの続柄" in page and "委任状" not in page
+    assert "請求する方との続柄" in page and "委任状" not in page
     answer(client, "ichinomiya", token, "target", {
         "target_name": "一宮 次郎", "target_kana": "イチノミヤ ジロウ",
         "target_birthdate__year": "2015", "target_birthdate__month": "6", "target_birthdate__day": "1",
@@ -229,3 +229,23 @@ def test_postal_lookup_works_without_javascript_and_saves_nothing(client, db, ma
     assert 'value="一宮市"' in page and 'value="株式会社一宮"' in page
     db.expire_all()
     assert "delivery_to" not in db.scalar(select(Draft)).answers
+
+
+def test_other_purpose_needs_its_detail_and_keeps_every_answer(client, db, make_resident):
+    sign_in_as(client, make_resident())
+    token = draft_token(start(client, "ichinomiya", "juminhyo"))
+    for step_id, data in JUMINHYO_SELF[:2]:
+        answer(client, "ichinomiya", token, step_id, data)
+    page = client.get(f"/ichinomiya/drafts/{token}/steps/contents").get_data(as_text=True)
+    assert "使いみちの詳細（「その他」を選んだ場合は必須）" in page
+    contents = {"copies": "2", "scope": "person", "include": ["head"], "purpose": "other", "purpose_note": " "}
+    response = answer(client, "ichinomiya", token, "contents", contents)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'href="#f-purpose_note"' in page and "「その他」を選んだ場合は、使いみちの詳細を入力してください" in page
+    assert 'value="2"' in page and 'value="other" checked' in page and 'value="head" checked' in page
+    assert "purpose" not in db.scalar(select(Draft)).answers
+    response = answer(client, "ichinomiya", token, "contents", {**contents, "purpose_note": "パスポートの申請"})
+    assert response.status_code == 302
+    db.expire_all()
+    assert db.scalar(select(Draft)).answers["purpose_note"] == "パスポートの申請"

@@ -161,7 +161,9 @@ def test_phone_rejects(typed, message):
 @pytest.mark.parametrize("digits, shown", [
     ("09012345678", "090-1234-5678"), ("08012345678", "080-1234-5678"), ("07012345678", "070-1234-5678"),
     ("05012345678", "050-1234-5678"), ("0120123456", "0120-123-456"), ("08001234567", "0800-123-4567"),
-    ("0312345678", "03-1234-5678"), ("0586288100", "0586288100"),
+    ("0312345678", "03-1234-5678"), ("0586288100", "0586-28-8100"), ("0527621111", "052-762-1111"),
+    ("0566712222", "0566-71-2222"), ("0112223333", "011-222-3333"), ("0570123456", "0570-123-456"),
+    ("0466123456", "0466-12-3456"),
 ])
 def test_phone_summary(digits, shown):
     field = make("phone", label="電話番号")
@@ -169,6 +171,37 @@ def test_phone_summary(digits, shown):
     assert field.export(digits) == {"": shown}
     assert field.raw_from_value(digits) == {"f": shown}
     assert field.parse(form(f=shown)).value == digits
+
+
+# The same number typed with half-width or full-width digits, any kind of hyphen or dash, spaces or
+# none at all is stored as the same digits and shown with the same hyphens.
+LANDLINE_TYPINGS = [
+    "0586-28-8100", "0586288100", "０５８６－２８－８１００", "０５８６２８８１００", "0586ー28ー8100",
+    "０５８６ー２８ー８１００", "0586ｰ28ｰ8100", "0586‐28‐8100", "0586‑28‑8100", "0586–28–8100", "0586—28—8100",
+    "0586―28―8100", "0586−28−8100", "０５８６−２８−８１００", "0586⁃28⁃8100", "0586─28─8100", "0586﹣28﹣8100",
+    "0586 28 8100", "０５８６　２８　８１００", "(0586)28-8100", "（０５８６）２８－８１００", "+81-586-28-8100",
+    "＋８１ ５８６ ２８ ８１００",
+]
+MOBILE_TYPINGS = ["090-1234-5678", "09012345678", "０９０－１２３４－５６７８", "０９０１２３４５６７８", "090ー1234ー5678",
+                  "０９０ー１２３４ー５６７８", "090−1234−5678", "090 1234 5678", "＋８１ ９０ １２３４ ５６７８"]
+
+
+@pytest.mark.parametrize("typings, digits, shown", [
+    (LANDLINE_TYPINGS, "0586288100", "0586-28-8100"),
+    (MOBILE_TYPINGS, "09012345678", "090-1234-5678"),
+])
+def test_phone_is_stored_and_shown_one_way_whatever_the_width_typed(typings, digits, shown):
+    field = make("phone", label="電話番号")
+    for typed in typings:
+        parsed = field.parse(form(f=typed))
+        assert (parsed.errors, parsed.value) == ([], digits), typed
+        assert field.summary(parsed.value) == shown and field.raw_from_value(parsed.value) == {"f": shown}, typed
+
+
+def test_phone_the_numbering_plan_does_not_know_is_shown_as_digits():
+    # e.g. a value stored by an older, looser check: never grouped by guesswork
+    assert format_phone("0204123456") == "0204123456"
+    assert format_phone("") == ""
 
 
 def test_phone_required():

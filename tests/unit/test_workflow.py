@@ -18,6 +18,9 @@ EXPECTED = {
     ("in_review", "rejected"): "staff",
     ("correction_requested", "resubmitted"): "resident",
     ("resubmitted", "in_review"): "staff",
+    # a corrected submission is completed or rejected from where it returns, without reviewing it again first
+    ("resubmitted", "completed"): "staff",
+    ("resubmitted", "rejected"): "staff",
 }
 
 
@@ -121,6 +124,8 @@ def test_next_statuses_follow_the_table():
     assert workflow.next_statuses("in_review", "staff") == ["correction_requested", "completed", "rejected"]
     assert workflow.next_statuses("received", "resident") == ["withdrawn"]
     assert workflow.next_statuses("completed", "staff") == []
+    assert workflow.next_statuses("resubmitted", "staff") == ["in_review", "completed", "rejected"]
+    assert workflow.next_statuses("resubmitted", "resident") == []
 
 
 @pytest.mark.parametrize("status", STATUSES)

@@ -69,6 +69,8 @@ class FieldType:
         self.spec = spec
         self.id: str = spec["id"]
         self.required: bool = bool(spec.get("required", False))
+        #: (choice field, option value) pairs whose choice makes this field required; set by the definition
+        self.detail_of: list[tuple["FieldType", str]] = []
 
     # --- presentation -------------------------------------------------------------------------
     @property
@@ -101,6 +103,19 @@ class FieldType:
 
     def required_message(self) -> str:
         return str(_l("%(label)sを入力してください", label=self.label))
+
+    @property
+    def required_if_chosen(self) -> list[str]:
+        """Labels of the options that make this field required (shown beside its label)."""
+        return [choice.option_label(value) for choice, value in self.detail_of]
+
+    def detail_required_message(self, option_label: str) -> str:
+        return str(_l("「%(option)s」を選んだ場合は、%(label)sを入力してください", option=option_label, label=self.label))
+
+    def required_details(self, value: Any) -> list[tuple[str, str]]:
+        """``(option label, field id)`` of the fields this answer makes required (a choice's 「その他」 and
+        its detail text); checked across the step by the journey."""
+        return []
 
     def validate(self, value: Any) -> list[str]:
         """Checks on a parsed, non-empty value; return messages that name the field."""

@@ -19,6 +19,9 @@ OPTIONS_SCHEMA = {
             "value": {"type": ["string", "integer"]},
             "label": LOCALIZED_TEXT,
             "hint": LOCALIZED_TEXT,
+            # a text field later in the same step that must be filled when this option is chosen
+            # (「その他」 → 具体的に); checked when the definition is loaded
+            "detail": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$"},
         },
         "additionalProperties": False,
     },
@@ -43,6 +46,11 @@ class _OptionsMixin:
 
     def required_message(self) -> str:
         return _("%(label)sを選んでください", label=self.label)
+
+    def required_details(self, value: Any) -> list[tuple[str, str]]:
+        chosen = {str(v) for v in (value if isinstance(value, list) else [value])}
+        return [(localized(o.get("label")) or str(o["value"]), o["detail"])
+                for o in self.spec.get("options") or [] if o.get("detail") and str(o["value"]) in chosen]
 
     def _unknown_message(self) -> str:
         return _("%(label)sは表示されている選択肢から選んでください", label=self.label)

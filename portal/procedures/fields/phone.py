@@ -5,27 +5,21 @@ import re
 import unicodedata
 from typing import Any
 
+import phonenumbers
 from flask_babel import gettext as _
 
 from .base import FieldType, Parsed, register
 
-# Separators residents type between digit groups, after NFKC: hyphens and dashes (including the
-# katakana ー that Japanese IMEs often produce), spaces, dots, parentheses.
-_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc.()]")
-_ALLOWED = re.compile(r"\+?[0-9\s\-\u2010-\u2015\u2212\u30fc.()]+")
+# Separators residents type between digit groups, after NFKC has made full-width characters half-width:
+# hyphens and dashes of every width (‐ ‑ ‒ – — ― − ⁃ ─, the katakana ー that Japanese IMEs often produce,
+# a soft hyphen), spaces, dots, parentheses. They are all dropped: the stored number is digits only and
+# is shown grouped the same way however it was typed (``format_phone``).
+_DASHES = "\\-\u00ad\u2010-\u2015\u2043\u2212\u2500\u30fc"
+_SEPARATORS = re.compile(rf"[\s{_DASHES}.()]")
+_ALLOWED = re.compile(rf"\+?[0-9\s{_DASHES}.()]+")
 
 #: prefixes of 11-digit numbers; every other number is 10 digits
 ELEVEN_DIGIT_PREFIXES = ("020", "050", "060", "070", "080", "090", "0800")
-MOBILE_PREFIXES = ("020", "050", "060", "070", "080", "090")  # shown 3-4-4
-# Prefixes whose grouping does not depend on the (variable-length) area code.
-_FIXED_GROUPS = {
-    "0120": (4, 3, 3),
-    "0570": (4, 3, 3),
-    "0990": (4, 3, 3),
-    "0800": (4, 3, 4),
-    "03": (2, 4, 4),  # Tokyo (23 wards): always a two-digit area code
-    "06": (2, 4, 4),  # Osaka: likewise
-}
 
 
 def normalise_phone(text: str) -> tuple[str | None, str]:
@@ -53,25 +47,20 @@ def normalise_phone(text: str) -> tuple[str | None, str]:
 
 
 def format_phone(digits: str) -> str:
-    """Hyphenate where the grouping is certain (mobile/IP 3-4-4, 0120, 0570, 0800, 03, 06);
-    other landlines have area codes of varying length, so they are shown as plain digits."""
+    """The number as Japanese numbers are written: 090-1234-5678, 0586-28-8100, 052-762-1111, 0120-123-456.
+
+    Where the area code ends depends on the number (0586 is one area code, 052 another), so the grouping
+    comes from the numbering plan libphonenumber carries, never from how the person happened to type it.
+    A number the plan does not know is shown as plain digits rather than grouped wrongly."""
     if not digits:
         return ""
-    groups: tuple[int, ...] | None = None
-    if len(digits) == 11 and digits.startswith(MOBILE_PREFIXES) and not digits.startswith("0800"):
-        groups = (3, 4, 4)
-    else:
-        for prefix, grouping in _FIXED_GROUPS.items():
-            if digits.startswith(prefix) and sum(grouping) == len(digits):
-                groups = grouping
-                break
-    if groups is None:
+    try:
+        number = phonenumbers.parse(digits, "JP")
+    except phonenumbers.NumberParseException:
         return digits
-    parts, start = [], 0
-    for size in groups:
-        parts.append(digits[start:start + size])
-        start += size
-    return "-".join(parts)
+    if not phonenumbers.is_valid_number(number):
+        return digits
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 @register

@@ -88,7 +88,7 @@ def resubmit(
         for s in [s for s in states if s.field.id in drivers] or states[:1]:
             s.errors.append(message)
         return states, None
-    content = submission.definition.content
+    content = definition.content
     submission.answers = definition.prune(answers)
     if content.get("applicant_name_field") in submission.correction_fields:
         submission.applicant_name = str(submission.answers.get(content["applicant_name_field"]) or submission.applicant_name)

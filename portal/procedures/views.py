@@ -55,7 +55,7 @@ def start_page(key: str):
         definition=definition,
         blocked=blocked,
         drafts=drafts,
-        fee_rule=row.content.get("fee"),
+        fee_rule=definition.content.get("fee"),
     )
 
 

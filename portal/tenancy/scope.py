@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, g
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portal import db
 from portal.tenancy.models import Municipality
+
+
+# Built once: every request under /<municipality>/ runs it, and building a statement costs as much as running it.
+_BY_SLUG = select(Municipality).where(Municipality.slug == bindparam("slug"))
 
 
 def tenant_blueprint(name: str, import_name: str, url_prefix: str = "", **kwargs) -> Blueprint:
@@ -15,7 +19,7 @@ def tenant_blueprint(name: str, import_name: str, url_prefix: str = "", **kwargs
     @bp.url_value_preprocessor
     def _load(_endpoint, values):
         slug = values.pop("municipality", None) if values else None
-        municipality = db.session().scalar(select(Municipality).where(Municipality.slug == slug))
+        municipality = db.session().scalar(_BY_SLUG, {"slug": slug})
         if municipality is None:
             abort(404)
         g.municipality = municipality

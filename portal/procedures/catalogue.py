@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
+from portal.procedures import search
 from portal.procedures.definition import Definition
 from portal.procedures.models import FormDefinition
 from portal.procedures.publication import unpublished_keys
@@ -81,14 +82,5 @@ def latest_version(
 
 
 def matches(definition: Definition, query: str) -> bool:
-    if not query:
-        return True
-    haystack = " ".join(
-        [
-            definition.text("title"),
-            definition.text("summary"),
-            " ".join(definition.content.get("keywords", [])),
-            str(definition.content["title"]),
-        ]
-    ).lower()
-    return all(term in haystack for term in query.lower().split())
+    """Whether the catalogue search ``query`` finds the procedure: by title, reading or romaji, any width."""
+    return search.matches(definition.search_key, query)

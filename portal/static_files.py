@@ -44,7 +44,7 @@ def fresh_manifest(static_folder: Path) -> dict[str, str]:
         digest = HASHED.search(hashed)
         source = static_folder / plain
         if digest and (static_folder / hashed).is_file() and source.is_file() \
-                and hashlib.md5(source.read_bytes()).hexdigest() == digest.group(1):
+                and hashlib.md5(source.read_bytes(), usedforsecurity=False).hexdigest() == digest.group(1):
             fresh[plain] = hashed
     return fresh
 

@@ -32,9 +32,9 @@ def definitions_of(session: Session, rows: list[FormDefinition]) -> list[Definit
     return [definition_of(row) for row in rows]
 
 
-MUNICIPALITY_ID = bindparam("municipality_id")
-_OFFERED = or_(FormDefinition.municipality_id.is_(None), FormDefinition.municipality_id == MUNICIPALITY_ID)
-_UNPUBLISHED = unpublished_keys(MUNICIPALITY_ID)
+_MUNICIPALITY_ID = bindparam("municipality_id")
+_OFFERED = or_(FormDefinition.municipality_id.is_(None), FormDefinition.municipality_id == _MUNICIPALITY_ID)
+_UNPUBLISHED = unpublished_keys(_MUNICIPALITY_ID)
 
 
 def _newest(offered):

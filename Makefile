@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test install system-deps translations messages bench clean
+.PHONY: run test install system-deps translations static messages bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,11 +12,17 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install -q -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed translations
+install: $(VENV)/.installed translations static
 
 # Compiled message catalogues are build output: made from the committed .po files.
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile -d portal/translations >/dev/null
+
+# Content-hashed, gzip- and brotli-compressed copies of static/ and their manifest (build output, not committed):
+# pages then name the hashed copies, which browsers keep for a year (portal/static_files.py).
+static: $(VENV)/.installed
+	$(VENV)/bin/flask --app wsgi:app digest clean >/dev/null
+	$(VENV)/bin/flask --app wsgi:app digest compile >/dev/null
 
 # Chromium and a CJK font for the browser tests (and PostgreSQL for the second CI pass).
 # Installed only when missing and only where apt-get can run (root); otherwise the tests say what is missing.
@@ -43,4 +49,5 @@ bench: install
 	$(PY) -m bench
 
 clean:
+	-$(VENV)/bin/flask --app wsgi:app digest clean >/dev/null
 	rm -rf $(VENV) instance .pytest_cache

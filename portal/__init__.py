@@ -43,8 +43,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     from portal.tenancy.views import municipal as municipal_bp
     from portal.templating import init_app as init_templating
 
+    from portal.static_files import init_app as init_static_files
+
     init_identity(app)
     init_templating(app)
+    init_static_files(app)
     app.register_blueprint(tenancy_bp)
     app.register_blueprint(municipal_bp)
     app.register_blueprint(identity_bp)

@@ -49,6 +49,7 @@ def from_environment() -> dict:
         "SMTP_STARTTLS": _bool("SMTP_STARTTLS", False),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "no-reply@portal.example.jp"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "SESSION_COOKIE_NAME": os.environ.get("SESSION_COOKIE_NAME", "session"),
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", True),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -16,9 +16,10 @@ def select_locale() -> str:
 
 def current_lang() -> str:
     try:
-        return str(get_locale() or "ja")[:2]
+        locale = get_locale()
     except RuntimeError:  # outside a request: Japanese, the service's primary language
         return "ja"
+    return locale.language if locale is not None else "ja"
 
 
 def localized(text) -> str:

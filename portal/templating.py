@@ -5,7 +5,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, g, request
+from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
+from jinja2 import pass_context
 
 from portal.i18n import current_lang, localized
 
@@ -31,7 +33,51 @@ def yen(amount: int | None) -> str:
     return "" if amount is None else f"{amount:,}円" if current_lang() == "ja" else f"¥{amount:,}"
 
 
+_TRANSLATIONS: dict = {}
+# The render's catalogue, put in every template context once (templates call _() dozens of times a page).
+CATALOGUE = "_gettext_catalogue"
+
+
+def _translations():
+    """The catalogue of the current locale (``force_locale`` included); Flask-Babel would look it up through
+    three context lookups for every ``_()``. Compiled catalogues never change while the process runs."""
+    locale = get_locale()
+    found = _TRANSLATIONS.get(locale)
+    if found is None:
+        found = _TRANSLATIONS[locale] = get_translations()
+    return found
+
+
+def _catalogue(context):
+    # macros imported without context have no catalogue of their own
+    found = context.get(CATALOGUE)
+    return found if found is not None else _translations()
+
+
+@pass_context
+def _gettext(context, string):
+    return _catalogue(context).ugettext(string)
+
+
+@pass_context
+def _ngettext(context, singular, plural, n):
+    return _catalogue(context).ungettext(singular, plural, n)
+
+
+@pass_context
+def _pgettext(context, message_context, string):
+    return _catalogue(context).upgettext(message_context, string)
+
+
+@pass_context
+def _npgettext(context, message_context, singular, plural, n):
+    return _catalogue(context).unpgettext(message_context, singular, plural, n)
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.install_gettext_callables(
+        gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext, npgettext=_npgettext, newstyle=True,
+    )
     app.jinja_env.filters["jst"] = jst
     app.jinja_env.filters["yen"] = yen
     app.jinja_env.globals.update(
@@ -46,4 +92,5 @@ def init_app(app: Flask) -> None:
             "municipality": g.get("municipality"),
             "resident": g.get("resident"),
             "current_path": request.full_path.rstrip("?") if request else "/",
+            CATALOGUE: _translations(),
         }

@@ -5,6 +5,8 @@ The schema is made by the Alembic migrations, as in production; each test starts
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,18 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def static_files_built():
+    """Pages name the content-hashed, compressed static files, as after `make install` (which builds them);
+    a bare `pytest` after a change to static/ builds them here."""
+    from portal.static_files import is_built
+
+    if not is_built(ROOT / "static"):
+        for command in ("clean", "compile"):
+            subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi:app", "digest", command],
+                           check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
 
 
 @pytest.fixture(scope="session")

@@ -40,13 +40,7 @@ class Day:
 
     @property
     def summary(self) -> SlotStatus:
-        """One mark for a calendar day: free beats lottery beats booked; closed only when all are."""
-        counts = self.counts
-        for status in (SlotStatus.FREE, SlotStatus.LOTTERY, SlotStatus.BOOKED, SlotStatus.NOT_OPEN,
-                       SlotStatus.CLOSED):
-            if counts[status]:
-                return status
-        return SlotStatus.PAST
+        return summary_of(self.counts)
 
     def bands(self) -> list[tuple[str, list[Cell]]]:
         """Cells grouped by time band ("09:00–11:00"), units in order within each."""
@@ -55,6 +49,22 @@ class Day:
             band = f"{cell.slot.local_starts_at:%H:%M}–{cell.slot.local_ends_at:%H:%M}"
             grouped.setdefault(band, []).append(cell)
         return list(grouped.items())
+
+
+def summary_of(statuses) -> SlotStatus:
+    """One mark for a calendar day: free beats lottery beats booked; closed only when all are."""
+    for status in (SlotStatus.FREE, SlotStatus.LOTTERY, SlotStatus.BOOKED, SlotStatus.NOT_OPEN, SlotStatus.CLOSED):
+        if status in statuses:
+            return status
+    return SlotStatus.PAST
+
+
+@dataclass(frozen=True)
+class DaySummary:
+    """A day of the month calendar: its date and the mark ``Day.summary`` would give it."""
+
+    day: date
+    summary: SlotStatus
 
 
 def lottery_phase(facility: Facility, slot: Slot, now: datetime) -> Phase | None:
@@ -94,10 +104,38 @@ def days(dbs: Session, facility: Facility, start: date, end: date, now: datetime
         phase = _phase(lottery, slot, now, calendars)
         key = slot.key
         is_taken = key in taken
-        status = slot_status(slot, now, phase, is_taken, rules)
-        if facility.closed and status not in (SlotStatus.PAST, SlotStatus.BOOKED):
-            status = SlotStatus.CLOSED
+        status = _as_shown(facility, slot_status(slot, now, phase, is_taken, rules))
         fee = None if slot.is_closed else slot_fee(prices, slot, resident_prices)
         mine = is_taken and sub is not None and taken[key] == sub
         by_day.setdefault(slot.local_date, Day(slot.local_date)).cells.append(Cell(slot, status, fee, mine))
     return [by_day[d] for d in sorted(by_day)]
+
+
+def day_summaries(dbs: Session, facility: Facility, start: date, end: date, now: datetime) -> list[DaySummary]:
+    """``Day.summary`` of every day ``days`` would give, worked out per time band rather than per slot: the
+    units of a band share its status but for being taken, so a band shows at most two statuses (a month of
+    hourly rooms is a thousand slots, but a few hundred bands)."""
+    units = [u.slug for u in facility.units if u.active]
+    if not units:
+        return []
+    rules = config.booking_rules(facility.rules)
+    lottery = config.lottery_config(facility.lottery)
+    calendars: dict = {}
+    taken = inventory.taken_by(dbs, facility, start, end, now)
+    shown: dict[date, set[SlotStatus]] = {}
+    for band in config.bands_of(facility, start, end):
+        phase = _phase(lottery, band, now, calendars)
+        taken_units = sum(key in taken for key in band.keys_on(units)) if taken else 0
+        statuses = shown.setdefault(band.local_date, set())
+        if taken_units < len(units):
+            statuses.add(_as_shown(facility, slot_status(band, now, phase, False, rules)))
+        if taken_units:
+            statuses.add(_as_shown(facility, slot_status(band, now, phase, True, rules)))
+    return [DaySummary(day, summary_of(statuses)) for day, statuses in sorted(shown.items())]
+
+
+def _as_shown(facility: Facility, status: SlotStatus) -> SlotStatus:
+    """A facility closed for booking (休止中) shows every slot closed, except those past or booked."""
+    if facility.closed and status not in (SlotStatus.PAST, SlotStatus.BOOKED):
+        return SlotStatus.CLOSED
+    return status

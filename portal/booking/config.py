@@ -17,7 +17,9 @@ Shapes (times are "HH:MM" in Tokyo; weekdays 0 = Monday … 6 = Sunday; money in
 """
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, fields
+from functools import lru_cache
 from datetime import date, time
 
 from portal.booking.calendar import DayType
@@ -182,16 +184,29 @@ def closures_of(facility) -> list[Closure]:
     return [Closure(c.first_day, c.last_day, c.reason) for c in facility.closures]
 
 
+def bands_of(facility, start_date: date, end_date: date) -> tuple[Slot, ...]:
+    """The facility's time bands, closures and 年末年始 applied, as slots of no unit (``unit_id`` ""): hours,
+    pattern and closures are the facility's, so every unit has the same bands."""
+    return _bands(json.dumps(facility.opening_hours, sort_keys=True), json.dumps(facility.slot_pattern, sort_keys=True),
+                  tuple(closures_of(facility)), start_date, end_date)
+
+
+@lru_cache(maxsize=512)
+def _bands(hours: str, pattern: str, closures: tuple[Closure, ...], start_date: date, end_date: date) -> tuple[Slot, ...]:
+    """Bands are a pure function of the facility's settings and the dates, and slots are immutable: each
+    month a facility shows is worked out once per process, until its settings or closures change."""
+    closures += tuple(year_end_closures(start_date, end_date))
+    return tuple(generate_slots("", slot_pattern(json.loads(pattern)), opening_hours(json.loads(hours)), closures,
+                                start_date, end_date))
+
+
 def slots_of(facility, start_date: date, end_date: date, units=None) -> list[Slot]:
     """Every slot of the facility's active units (``Slot.unit_id`` is the unit's slug), closures and
     年末年始 applied, in (start, unit order)."""
-    hours, pattern = opening_hours(facility.opening_hours), slot_pattern(facility.slot_pattern)
-    closures = closures_of(facility) + year_end_closures(start_date, end_date)
     chosen = units if units is not None else [u for u in facility.units if u.active]
     if not chosen:
         return []
-    # Hours, pattern and closures are the facility's, so every unit has the same bands: work them out once.
-    bands = generate_slots("", pattern, hours, closures, start_date, end_date)
+    bands = bands_of(facility, start_date, end_date)
     order = {u.slug: i for i, u in enumerate(facility.units)}
     chosen = sorted(chosen, key=lambda u: order.get(u.slug, 0))
     return [Slot(unit.slug, band.starts_at, band.ends_at, band.local_date, band.day_type, band.closed_reason)

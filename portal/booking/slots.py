@@ -225,6 +225,11 @@ class Slot:
         published draw audit, where Tokyo time is what citizens recognise."""
         return f"{self.unit_id}/{self.local_starts_at:%Y-%m-%d %H:%M}"
 
+    def keys_on(self, unit_ids: Iterable[str]) -> list[str]:
+        """The ``key`` of this band's slot on each unit, the time formatted once."""
+        stamp = f"{self.local_starts_at:%Y-%m-%d %H:%M}"
+        return [f"{unit_id}/{stamp}" for unit_id in unit_ids]
+
 
 def generate_slots(unit_id: str, pattern: SlotPattern, opening_hours: OpeningHours, closures: Iterable[Closure],
                    start_date: date, end_date: date) -> list[Slot]:

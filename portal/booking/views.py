@@ -105,7 +105,8 @@ def _render_facility(facility: Facility, view: str, day: date | None, selected=(
         nav = {"prev": day - timedelta(days=1), "next": day + timedelta(days=1)}
     return render_template(
         "booking/facility.html", facility=facility, view=view, day=day, nav=nav, today=today, leading=leading,
-        days=availability.days(dbs, facility, first, last, now(), g.resident),
+        days=(availability.day_summaries(dbs, facility, first, last, now()) if view == "month"  # one mark a day
+              else availability.days(dbs, facility, first, last, now(), g.resident)),
         rules=config.booking_rules(facility.rules), cancellation=config.cancellation_policy(facility.cancellation),
         lottery=config.lottery_config(facility.lottery),
         lottery_months=lottery_service.months_taking_applications(facility, now()),

@@ -91,7 +91,7 @@ def resubmit(
         for s in [s for s in states if s.field.id in drivers] or states[:1]:
             s.errors.append(message)
         return states, None
-    content = submission.definition.content
+    content = definition.content
     before = submission.answers
     submission.answers = definition.prune(answers)
     # Kept on the event, so staff see what the correction changed (and the history keeps every round).

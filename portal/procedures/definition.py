@@ -12,7 +12,7 @@ import jsonschema
 import yaml
 
 from portal.i18n import localized
-from portal.procedures import conditions, prefill
+from portal.procedures import conditions, prefill, search
 from portal.procedures.fields import REGISTRY, FieldType, field_for
 
 CATEGORIES = ("kosodate", "sumai", "shomeisho", "shisetsu", "event", "kurashi")
@@ -53,6 +53,9 @@ SCHEMA = {
         "kind": {"type": "string"},
         "category": {"enum": list(CATEGORIES)},
         "title": TEXT,
+        # the title's reading in kana, words apart (じゅうみんひょう の うつし): the catalogue search finds it by
+        # its reading or romaji too
+        "title_kana": {"type": "string", "pattern": "^[\u3041-\u3096\u30a1-\u30fa\u30fc\u30fb\u3000 ]+$"},
         "summary": TEXT,
         "description": TEXT,
         "next_steps": TEXT,
@@ -273,6 +276,15 @@ class Definition:
     @property
     def title(self) -> str:
         return localized(self.content["title"])
+
+    @cached_property
+    def search_key(self) -> str:
+        """What the catalogue search looks in: titles and summaries in every language, the reading, keywords."""
+        texts = [self.content.get("title_kana", ""), *self.content.get("keywords", [])]
+        for key in ("title", "summary"):
+            value = self.content.get(key)
+            texts.extend(value.values() if isinstance(value, dict) else [value or ""])
+        return search.haystack(texts)
 
     def text(self, key: str) -> str:
         return localized(self.content.get(key))

@@ -204,7 +204,7 @@ def previous_step(definition: Definition, draft: Draft, step: Step) -> Step | No
 
 
 def fee_for(row: FormDefinition, answers: dict) -> int:
-    return KINDS[row.kind].fee(row.content, answers)
+    return KINDS[row.kind].fee(definition_of(row).content, answers)
 
 
 def draft_fee(session: Session, draft: Draft, answers: dict) -> int:
@@ -229,7 +229,7 @@ def submit(session: Session, draft: Draft, applicant: Applicant, channel: str = 
     if next_step(definition, draft) is not None:
         raise NotReady()
     answers = definition.prune(draft.answers)
-    content = draft.definition.content
+    content = definition.content
     resident = applicant.resident
     name_field = content.get("applicant_name_field")
     email_field = content.get("contact_email_field")

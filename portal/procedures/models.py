@@ -22,7 +22,9 @@ class FormDefinition(Base):
     #: None for a definition every municipality may offer
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
     kind: Mapped[str] = mapped_column(String(30))
-    content: Mapped[dict] = mapped_column(JSON)
+    #: deferred: the content is read once per process through ``catalogue.definition_of`` (keyed by checksum),
+    #: not decoded again with every row loaded
+    content: Mapped[dict] = mapped_column(JSON, deferred=True)
     #: sha256 of the canonical JSON content: a changed file with the same version is refused
     checksum: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(255), default="")

@@ -24,8 +24,9 @@ class ProcedureSetting(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-def unpublished_keys(session: Session, municipality_id: int):
-    """A select of the keys this municipality has unpublished (for ``NOT IN``)."""
+def unpublished_keys(municipality_id):
+    """A select of the keys this municipality has unpublished (for ``NOT IN``); ``municipality_id`` may be a
+    bound parameter."""
     return select(ProcedureSetting.definition_key).where(
         ProcedureSetting.municipality_id == municipality_id, ProcedureSetting.published.is_(False)
     )

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import db
-from portal.procedures.catalogue import definition_of, latest_versions, matches
+from portal.procedures.catalogue import definitions_of, latest_versions, matches
 from portal.procedures.definition import CATEGORIES
 from portal.tenancy.models import Municipality
 from portal.tenancy.scope import tenant_blueprint
@@ -35,10 +35,10 @@ def home():
 def catalogue():
     query = request.args.get("q", "").strip()
     grouped = defaultdict(list)
-    for row in latest_versions(db.session(), g.municipality):
-        definition = definition_of(row)
+    rows = latest_versions(db.session(), g.municipality)
+    for row, definition in zip(rows, definitions_of(db.session(), rows)):
         if matches(definition, query):
-            grouped[row.content["category"]].append((row, definition))
+            grouped[definition.content["category"]].append((row, definition))
     sections = [
         (category, CATEGORY_LABELS[category], sorted(grouped[category], key=lambda item: item[1].title))
         for category in CATEGORIES

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import yaml
+
+FORMS = Path(__file__).resolve().parents[2] / "forms"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -49,3 +53,14 @@ def answer(client, slug: str, token: str, step_id: str, data: dict, **query):
     url = f"/{slug}/drafts/{token}/steps/{step_id}"
     suffix = "?return=check" if query.get("returning") else ""
     return post(client, url + suffix, data, page=url + suffix)
+
+
+def form_version(filename: str) -> int:
+    """The version of a procedure in forms/ (what a fresh database has published)."""
+    return yaml.safe_load((FORMS / filename).read_text(encoding="utf-8"))["version"]
+
+
+def links_static(page: str, filename: str) -> bool:
+    """Whether the page links the static file, under its plain or content-hashed name."""
+    stem, dot, extension = filename.rpartition(".")
+    return re.search(rf"/static/{re.escape(stem)}(-[0-9a-f]{{32}})?\.{re.escape(extension)}\b", page) is not None

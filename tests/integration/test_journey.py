@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from portal.notifications.models import OutboxEmail
 from portal.procedures.models import Draft, Submission
 from tests.conftest import sign_in_as
-from tests.integration.helpers import JUMINHYO_SELF, answer, draft_token, location_path, post, start
+from tests.integration.helpers import JUMINHYO_SELF, answer, draft_token, form_version, location_path, post, start
 
 
 def complete_juminhyo(client, steps=JUMINHYO_SELF) -> str:
@@ -33,6 +33,19 @@ def test_catalogue_search(client):
     assert "住民票の写しの交付請求" in page and "犬の死亡届" not in page
     page = client.get("/ichinomiya/?q=dog").get_data(as_text=True)
     assert "犬の死亡届" in page and "住民票の写しの交付請求" not in page
+
+
+def test_catalogue_search_by_reading_and_romaji(client):
+    for query in ("じゅうみんひょう", "ジュウミンヒョウ", "ｼﾞｭｳﾐﾝﾋｮｳ", "juminhyo", "juuminhyou", "ＪＵＭＩＮＨＹＯ", "jūminhyō"):
+        page = client.get("/ichinomiya/", query_string={"q": query}).get_data(as_text=True)
+        assert "住民票の写しの交付請求" in page and "犬の死亡届" not in page, query
+    for query in ("いぬ", "inu shibo", "たいいくかん"):
+        page = client.get("/ichinomiya/", query_string={"q": query}).get_data(as_text=True)
+        assert ("犬の死亡届" in page) == (query != "たいいくかん") and "住民票の写しの交付請求" not in page, query
+    page = client.get("/ichinomiya/", query_string={"q": "たいいくかん"}).get_data(as_text=True)
+    assert "公共施設の利用申込" in page
+    page = client.get("/ichinomiya/", query_string={"q": "juminhyo inu"}).get_data(as_text=True)
+    assert "見つかりませんでした" in page
 
 
 def test_signed_in_procedure_sends_anonymous_visitors_to_login(client):
@@ -67,7 +80,7 @@ def test_full_journey_with_identity_prefill_check_submit_and_email(client, db, m
     assert submission.answers["name"] == "一宮 花子"
     assert submission.fee_amount == 900 and submission.status == "received"
     assert set(submission.identity_fields) == {"name", "birthdate", "address"}
-    assert submission.definition.version == 2
+    assert submission.definition.version == form_version("juminhyo.yaml")
 
     message = mail_sink.wait_for(lambda m: submission.reference in m["Subject"])
     assert message["To"] == "hanako@example.jp"

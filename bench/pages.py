@@ -1,0 +1,209 @@
+"""Benchmark: resident pages under gunicorn, as a ratio to a bare Flask view on the same server (issue "Hardening").
+
+Starts two gunicorns with the same settings (2 sync workers, on free ports of 127.0.0.1): the portal on a
+fresh SQLite database with the demo data (``flask db upgrade`` and ``flask demo load``; with DATABASE_URL set
+to PostgreSQL, that database, migrated and demo-loaded as it is), and ``bench.bare_app`` — a bare Flask view
+rendering a small template. Then 20 concurrent clients (threads, one HTTP/1.1 request per connection, as
+gunicorn's sync workers close every connection) request each page for a fixed time, in rounds — the bare view,
+then each page, again and again, so that a neighbour's load on the machine weighs on every figure alike —
+and it prints, per page, the median over the rounds of requests/s, of its ratio to the bare view of the same
+round, of p50 and of p95.
+
+    python -m bench.pages                 # BENCH_ROUNDS=3 rounds of BENCH_SECONDS=3 per page by default
+    DATABASE_URL=postgresql://… python -m bench.pages
+
+Pages: the municipality catalogue ``/ichinomiya/``, a procedure's start page, a form step of an anonymous
+draft (ご意見・ご相談), and the month view of 中央公民館 会議室 (hourly rooms) for next month.
+"""
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CLIENTS = 20
+WORKERS = 2
+SECONDS = float(os.environ.get("BENCH_SECONDS", 3))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))
+WARMUP_SECONDS = 0.5
+# What a phone's browser sends: the portal may compress, the bare view never does.
+HEADERS = {"Accept": "text/html", "Accept-Encoding": "gzip, deflate, br", "Accept-Language": "ja"}
+
+
+@contextmanager
+def gunicorn(app: str, env: dict, ready_path: str = "/"):
+    """Serve ``app`` on a free port (bound here and handed over as a file descriptor, so nothing races for it)."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    port = listener.getsockname()[1]
+    fd = listener.fileno()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"fd://{fd}", "--workers", str(WORKERS),
+         "--worker-class", "sync", "--log-level", "warning", app],
+        cwd=ROOT, env=env, pass_fds=(fd,),
+    )
+    listener.close()
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, _body, _headers = get(port, ready_path)
+                if status < 500:
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn for {app} did not start")
+            time.sleep(0.2)
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def get(port: int, path: str, headers: dict | None = None, method: str = "GET", body: str | None = None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.read(), response
+    finally:
+        connection.close()
+
+
+def drive(port: int, path: str, headers: dict, seconds: float) -> dict:
+    """CLIENTS threads requesting ``path`` for ``seconds`` after a warm-up; every answer must be a 200."""
+    start = time.monotonic()
+    measure_from = start + WARMUP_SECONDS
+    stop_at = measure_from + seconds
+    latencies: list[list[float]] = [[] for _ in range(CLIENTS)]
+    failures: list[str] = []
+
+    def client(samples: list[float]) -> None:
+        while True:
+            t0 = time.monotonic()
+            if t0 >= stop_at:
+                return
+            try:
+                status, _body, _response = get(port, path, headers)
+            except OSError as exc:
+                failures.append(repr(exc))
+                return
+            t1 = time.monotonic()
+            if status != 200:
+                failures.append(f"{path}: HTTP {status}")
+                return
+            if t0 >= measure_from and t1 <= stop_at:
+                samples.append(t1 - t0)
+
+    threads = [threading.Thread(target=client, args=(samples,)) for samples in latencies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise RuntimeError(failures[0])
+    samples = sorted(s for per_client in latencies for s in per_client)
+    return {
+        "rps": len(samples) / seconds,
+        "p50_ms": statistics.median(samples) * 1000,
+        "p95_ms": samples[int(len(samples) * 0.95) - 1] * 1000,
+    }
+
+
+def prepare(tmp: Path) -> dict:
+    """The portal's environment, with its database migrated and the demo data loaded."""
+    env = {
+        **os.environ,
+        "PORTAL_INSTANCE_DIR": str(tmp),
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'portal.sqlite3'}",
+        "SECRET_KEY": "bench-secret-key",
+        "OIDC_CLIENT_SECRET": "bench",
+        "SESSION_COOKIE_SECURE": "false",
+        # no demo staff: their argon2 hashes only slow the set-up down
+        "PORTAL_ENV": "production",
+    }
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi:app"]
+    for command in (["db", "upgrade"], ["demo", "load"]):
+        subprocess.run([*flask, *command], check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    return env
+
+
+def anonymous_form_step(port: int) -> tuple[str, dict]:
+    """Start ご意見・ご相談 without signing in: the first step's path and the headers carrying its session."""
+    plain = {"Accept": "text/html"}  # uncompressed: the token is read from the page
+    status, body, response = get(port, "/ichinomiya/procedures/consultation", plain)
+    assert status == 200, status
+    cookie = response.getheader("Set-Cookie", "").split(";")[0]
+    token = re.search(rb'name="csrf_token" value="([^"]+)"', body).group(1).decode()
+    status, _body, response = get(
+        port, "/ichinomiya/procedures/consultation/start",
+        {**plain, "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+        method="POST", body=f"csrf_token={token}",
+    )
+    assert status in (302, 303), status
+    cookie = (response.getheader("Set-Cookie") or cookie).split(";")[0]
+    path = re.sub(r"^https?://[^/]+", "", response.getheader("Location"))
+    return path, {**HEADERS, "Cookie": cookie}
+
+
+def next_month() -> date:
+    today = date.today()
+    return date(today.year + today.month // 12, today.month % 12 + 1, 1)
+
+
+def run() -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        env = prepare(Path(tmp))
+        with gunicorn("bench.bare_app:app", env) as bare_port, gunicorn("wsgi:app", env, "/ichinomiya/") as port:
+            step_path, step_headers = anonymous_form_step(port)
+            pages = [
+                ("municipality catalogue", "/ichinomiya/", HEADERS),
+                ("procedure start page", "/ichinomiya/procedures/juminhyo", HEADERS),
+                ("form step (anonymous draft)", step_path, step_headers),
+                ("facility month (中央公民館)",
+                 f"/ichinomiya/facilities/chuo-kominkan?view=month&date={next_month().isoformat()}", HEADERS),
+            ]
+            for _label, path, headers in pages:  # every page answers before anything is timed
+                status, _body, _response = get(port, path, headers)
+                assert status == 200, (path, status)
+            rounds = []
+            for _round in range(ROUNDS):
+                bare = drive(bare_port, "/", HEADERS, SECONDS)
+                rounds.append((bare, [drive(port, path, headers, SECONDS) for _label, path, headers in pages]))
+    median = statistics.median
+    results = {
+        "database": "PostgreSQL" if env["DATABASE_URL"].startswith("postgresql") else "SQLite",
+        "load": f"{CLIENTS} clients, {ROUNDS} rounds × {SECONDS:g} s per page (gunicorn, {WORKERS} sync workers)",
+        "bare Flask view": f"{median(b['rps'] for b, _ in rounds):.0f} req/s  "
+                           f"p95 {median(b['p95_ms'] for b, _ in rounds):.1f} ms",
+    }
+    for index, (label, _path, _headers) in enumerate(pages):
+        ratio = median(measured[index]["rps"] / bare["rps"] for bare, measured in rounds)
+        rps = median(measured[index]["rps"] for _bare, measured in rounds)
+        p50 = median(measured[index]["p50_ms"] for _bare, measured in rounds)
+        p95 = median(measured[index]["p95_ms"] for _bare, measured in rounds)
+        results[label] = f"ratio {ratio:.2f}  {rps:.0f} req/s  p50 {p50:.1f} ms  p95 {p95:.1f} ms"
+    return results
+
+
+if __name__ == "__main__":
+    for key, value in run().items():
+        print(f"{key:>30}: {value}")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -49,3 +50,13 @@ def answer(client, slug: str, token: str, step_id: str, data: dict, **query):
     url = f"/{slug}/drafts/{token}/steps/{step_id}"
     suffix = "?return=check" if query.get("returning") else ""
     return post(client, url + suffix, data, page=url + suffix)
+
+
+def expire_rate_limit_windows(db) -> None:
+    """As if every rate-limit window had run out (the counters live in the database by default)."""
+    from sqlalchemy import update
+
+    from portal.ratelimit.models import RateLimitCounter
+
+    db.execute(update(RateLimitCounter).values(expires_at=time.time() - 1))
+    db.commit()

@@ -6,6 +6,7 @@
     mailbox (read sent email)   http://127.0.0.1:8003   (SMTP on 8025)
     payment reconciliation      every minute (catches a missed webhook)
     booking scheduler           every 30 s (releases run-out holds, commits seeds, runs due lottery draws)
+    anonymous draft purge       every hour (drafts started without sign-in, untouched for a day)
 
 With STRIPE_SECRET_KEY set (real Stripe test keys), the emulator is not started; see the README.
 
@@ -49,6 +50,7 @@ EMULATOR_ENV = {
 RECONCILE_EVERY_SECONDS = 60
 # Holds run out after minutes, and the lottery's moments are on the minute: look every half minute.
 BOOKING_TICK_SECONDS = 30
+DRAFT_PURGE_EVERY_SECONDS = 3600
 
 
 def main() -> int:
@@ -70,6 +72,7 @@ def main() -> int:
                    "--access-logfile", "-", "wsgi:app"],
         "payment reconciliation": [*flask, "payments", "reconcile", "--every", str(RECONCILE_EVERY_SECONDS)],
         "booking scheduler": [*flask, "booking", "tick", "--every", str(BOOKING_TICK_SECONDS)],
+        "anonymous draft purge": [*flask, "drafts", "purge-anonymous", "--every", str(DRAFT_PURGE_EVERY_SECONDS)],
     }
     if use_emulator:
         commands["Stripe emulator"] = [

@@ -24,14 +24,16 @@ static: $(VENV)/.installed
 	$(VENV)/bin/flask --app wsgi:app digest clean >/dev/null
 	$(VENV)/bin/flask --app wsgi:app digest compile >/dev/null
 
-# Chromium and a CJK font for the browser tests (and PostgreSQL for the second CI pass).
+# Chromium and a CJK font for the browser tests, redis-server for the rate-limit tests (unless TEST_REDIS_URL
+# names one), and PostgreSQL for the second CI pass.
 # Installed only when missing and only where apt-get can run (root); otherwise the tests say what is missing.
 system-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || ! command -v pdftotext >/dev/null; then \
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || ! command -v pdftotext >/dev/null \
+	    || { [ -z "$$TEST_REDIS_URL" ] && ! command -v redis-server >/dev/null; }; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; \
-	  else echo "warning: install chromium, fonts-noto-cjk and poppler-utils (pdftotext) for the tests"; fi; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils redis-server >/dev/null; \
+	  else echo "warning: install chromium, fonts-noto-cjk, poppler-utils (pdftotext) and redis-server for the tests"; fi; \
 	fi
 
 # After changing user-facing text: extract the Japanese msgids and merge them into the English catalogue.

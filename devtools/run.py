@@ -6,6 +6,7 @@
     mailbox (read sent email)   http://127.0.0.1:8003   MAILBOX_PORT (SMTP on SMTP_PORT, 8025)
     payment reconciliation      every minute (catches a missed webhook)
     booking scheduler           every 30 s (releases run-out holds, commits seeds, runs due lottery draws)
+    anonymous draft purge       every hour (drafts started without sign-in, untouched for a day)
 
 The URLs the processes give each other (PUBLIC_URL, the OIDC discovery URL and redirect URI, the Stripe API
 base and webhook URL) follow the ports. With other ports and another PORTAL_INSTANCE_DIR, a second instance
@@ -69,6 +70,7 @@ def emulator_env(port: dict[str, int]) -> dict[str, str]:
 RECONCILE_EVERY_SECONDS = 60
 # Holds run out after minutes, and the lottery's moments are on the minute: look every half minute.
 BOOKING_TICK_SECONDS = 30
+DRAFT_PURGE_EVERY_SECONDS = 3600
 
 
 def main() -> int:
@@ -91,6 +93,7 @@ def main() -> int:
                    "--access-logfile", "-", "wsgi:app"],
         "payment reconciliation": [*flask, "payments", "reconcile", "--every", str(RECONCILE_EVERY_SECONDS)],
         "booking scheduler": [*flask, "booking", "tick", "--every", str(BOOKING_TICK_SECONDS)],
+        "anonymous draft purge": [*flask, "drafts", "purge-anonymous", "--every", str(DRAFT_PURGE_EVERY_SECONDS)],
     }
     if use_emulator:
         commands["Stripe emulator"] = [

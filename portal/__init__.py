@@ -23,7 +23,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _dev_secret_key(app)
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
 
-    from portal import cli, db, security
+    from portal import cli, db, ratelimit, security
     from portal.extensions import babel, csrf, limiter
     from portal.i18n import select_locale
 
@@ -31,6 +31,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.config.setdefault("RATELIMIT_ENABLED", True)
+    ratelimit.init_app(app)
     limiter.init_app(app)
     security.init_app(app)
 

@@ -1,6 +1,8 @@
-"""`flask` commands: db upgrade, forms check/sync, demo load, notifications send."""
+"""`flask` commands: db upgrade, forms check/sync, demo load, notifications send, drafts purge-anonymous."""
 from __future__ import annotations
 
+import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
@@ -14,6 +16,7 @@ db_cli = AppGroup("db", help="Database schema (Alembic).")
 forms_cli = AppGroup("forms", help="Procedure definitions under forms/.")
 demo_cli = AppGroup("demo", help="Demo data.")
 notifications_cli = AppGroup("notifications", help="Outgoing email.")
+drafts_cli = AppGroup("drafts", help="Drafts in progress.")
 
 
 @db_cli.command("upgrade")
@@ -89,6 +92,28 @@ def notifications_send():
     click.echo(f"sent {sent}, failed {failed}")
 
 
+@drafts_cli.command("purge-anonymous")
+@click.option("--older-than-hours", type=int, default=None,
+              help="untouched for this long; default: ANON_DRAFT_RETENTION_HOURS (24)")
+@click.option("--every", type=int, default=0, help="repeat every N seconds (for `make run`); 0 = once")
+def drafts_purge_anonymous(older_than_hours, every):
+    """Delete drafts started without sign-in and left untouched, with their uploaded files."""
+    from portal.procedures.anonymous import purge_stale_drafts
+
+    hours = older_than_hours if older_than_hours is not None else current_app.config["ANON_DRAFT_RETENTION_HOURS"]
+    while True:
+        session = db.session()
+        purged, files = purge_stale_drafts(session, timedelta(hours=hours), current_app.config["UPLOAD_DIR"])
+        session.commit()
+        for path in files:
+            path.unlink(missing_ok=True)
+        session.close()
+        click.echo(f"{datetime.now():%H:%M:%S} anonymous drafts purged: {purged} ({len(files)} files)")
+        if not every:
+            return
+        time.sleep(every)
+
+
 def init_app(app: Flask) -> None:
-    for group in (db_cli, forms_cli, demo_cli, notifications_cli):
+    for group in (db_cli, forms_cli, demo_cli, notifications_cli, drafts_cli):
         app.cli.add_command(group)

@@ -7,6 +7,7 @@ time.
 """
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from flask import current_app, has_app_context
@@ -17,6 +18,14 @@ from portal.db import utcnow
 def now() -> datetime:
     clock = current_app.extensions.get("clock") if has_app_context() else None
     return clock() if clock is not None else utcnow()
+
+
+def session_time() -> float:
+    """Seconds since the epoch for sign-in lifetimes. The wall clock, not the business clock: a demo run
+    "as of" another day, or a test travelling through a lottery month, must not sign anyone out. Tests move
+    it with ``app.extensions["session_clock"]``."""
+    clock = current_app.extensions.get("session_clock") if has_app_context() else None
+    return clock() if clock is not None else time.time()
 
 
 def init_app(app) -> None:

@@ -48,12 +48,28 @@ def from_environment() -> dict:
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD"),
         "SMTP_STARTTLS": _bool("SMTP_STARTTLS", False),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "no-reply@portal.example.jp"),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "SESSION_COOKIE_NAME": os.environ.get("SESSION_COOKIE_NAME", "session"),
+        # Rate limits hold across processes: this store if set, else REDIS_URL, else the portal's own database.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI"),
+        "REDIS_URL": os.environ.get("REDIS_URL"),
+        # How many reverse proxies in front set X-Forwarded-For: the client address limits and audit use.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
+        # Anonymous procedures (no sign-in): per client address, per recipient address, and how many open
+        # anonymous drafts a municipality keeps (older ones are purged by `flask drafts purge-anonymous`).
+        "ANON_LIMIT_START": os.environ.get("ANON_LIMIT_START", "10 per hour; 30 per day"),
+        "ANON_LIMIT_SUBMIT": os.environ.get("ANON_LIMIT_SUBMIT", "5 per hour; 20 per day"),
+        "ANON_LIMIT_RECIPIENT": os.environ.get("ANON_LIMIT_RECIPIENT", "3 per hour; 10 per day"),
+        "ANON_DRAFTS_MAX": int(os.environ.get("ANON_DRAFTS_MAX", 2000)),
+        "ANON_DRAFT_RETENTION_HOURS": int(os.environ.get("ANON_DRAFT_RETENTION_HOURS", 24)),
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", True),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Residents: signed out after this long without a request, and in any case this long after sign-in.
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_LIFETIME_SECONDS", 3600)),
+        "RESIDENT_SESSION_MAX_SECONDS": int(os.environ.get("RESIDENT_SESSION_MAX_SECONDS", 12 * 3600)),
+        # Staff: the same two rules, shorter idle time.
+        "STAFF_IDLE_SECONDS": int(os.environ.get("STAFF_IDLE_SECONDS", 30 * 60)),
+        "STAFF_SESSION_MAX_SECONDS": int(os.environ.get("STAFF_SESSION_MAX_SECONDS", 10 * 3600)),
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_REQUEST_BYTES", 12 * 1024 * 1024)),

@@ -11,3 +11,4 @@ from portal.staff.models import StaffProcedure, StaffUser  # noqa: F401
 from portal.payments.models import MunicipalityPaymentSettings, Payment, PaymentTransition, ProcessedEvent, Refund, SubmissionFee  # noqa: F401,E501
 import portal.backoffice.indexing  # noqa: F401,E402  (keeps the queue's search keys up to date)
 from portal.booking.models import BookingGroup, Facility, FacilityClosure, FacilityUnit, LotteryApplication, LotteryRound, Reservation, ReservationSlot  # noqa: F401,E501
+from portal.ratelimit.models import RateLimitCounter  # noqa: F401,E402

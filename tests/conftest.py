@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from portal import create_app, db as portal_db, migrate
+from portal.clock import session_time
 from portal.db import Base, make_engine
 from portal.identity.models import Resident
 from portal.procedures.sync import sync_directory
@@ -127,6 +128,48 @@ def client(app, db):
     return app.test_client()
 
 
+@pytest.fixture
+def limited_app(database_url, mail_sink, tmp_path, db):
+    """Make an app with rate limits on (the other tests run without), counting where ``make run`` counts:
+    in the database, unless ``RATELIMIT_STORAGE_URI`` is given."""
+    from portal.extensions import limiter
+
+    def make(**extra):
+        return create_app(app_config(database_url, tmp_path, SMTP_PORT=mail_sink.port, RATELIMIT_ENABLED=True, **extra))
+
+    yield make
+    limiter.enabled = False  # one Flask-Limiter object per process: leave it off, as the other tests expect
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A real Redis: TEST_REDIS_URL, else a throw-away redis-server on a unix socket. Missing both fails."""
+    import shutil
+    import subprocess
+    import time
+
+    url = os.environ.get("TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("Redis is required: set TEST_REDIS_URL=redis://host:port/db or install redis-server")
+    folder = tmp_path_factory.mktemp("redis")
+    socket = folder / "redis.sock"
+    server = subprocess.Popen([binary, "--port", "0", "--unixsocket", str(socket), "--save", "", "--appendonly", "no",
+                               "--dir", str(folder)], stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while not socket.exists():
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.kill()
+            pytest.fail("redis-server did not start")
+        time.sleep(0.05)
+    yield f"redis+unix://{socket}"
+    server.terminate()
+    server.wait(timeout=10)
+
+
 PERSONA_CLAIMS = {
     "ichinomiya": {
         "name": "一宮 花子",
@@ -177,8 +220,11 @@ def make_resident(db):
 
 def sign_in_as(client, resident: Resident) -> None:
     """Test set-up shortcut: the real OIDC sign-in is exercised in test_identity_oidc and the e2e test."""
+    with client.application.app_context():
+        now = int(session_time())
     with client.session_transaction() as browser_session:
-        browser_session["resident_id"] = resident.id
+        browser_session.update({"resident_id": resident.id, "resident_v": resident.session_version,
+                                "resident_since": now, "resident_seen": now})
 
 
 @pytest.fixture(scope="session")

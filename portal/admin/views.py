@@ -167,7 +167,7 @@ def staff_new():
             staff = StaffUser(municipality_id=g.municipality.id, username=values["username"],
                               display_name=values["display_name"], role=values["role"],
                               password_hash=auth.hash_password(password), active=True, failed_attempts=0,
-                              session_version=1)
+                              session_version=1, must_change_password=True)
             _set_procedures(staff, values["procedures"])
             dbs = db.session()
             dbs.add(staff)
@@ -175,7 +175,7 @@ def staff_new():
             common.audit("admin.staff_create", "staff_user", staff.id, username=staff.username, role=staff.role,
                          procedures=sorted(values["procedures"]))
             dbs.commit()
-            flash(_("職員「%(name)s」を登録しました。初回ログイン用のパスワードを本人に安全な方法で伝えてください。",
+            flash(_("職員「%(name)s」を登録しました。初回ログイン用のパスワードを本人に安全な方法で伝えてください。初回ログイン時に、本人が新しいパスワードに変更します。",
                     name=staff.display_name), "success")
             return redirect(url_for(".staff_edit", staff_id=staff.id))
     return render_template("admin/staff_form.html", nav="staff", staff_member=None, values=values, errors=errors,
@@ -219,12 +219,13 @@ def staff_password(staff_id: int):
         return render_template("admin/staff_form.html", nav="staff", staff_member=staff, values=_form_values(staff),
                                errors=[{"href": "#f-new-password", "message": problem}], items=_offered_rows()), 422
     staff.password_hash = auth.hash_password(password)
-    staff.session_version += 1
+    staff.must_change_password = True
+    auth.revoke_sessions(staff)
     staff.failed_attempts = 0
     staff.locked_until = None
     common.audit("admin.staff_password_reset", "staff_user", staff.id)
     db.session().commit()
-    flash(_("パスワードを再設定しました。この職員のログイン中のセッションは終了しました。"), "success")
+    flash(_("パスワードを再設定しました。この職員のログイン中のセッションは終了しました。次回のログイン時に、本人が新しいパスワードに変更します。"), "success")
     return redirect(url_for(".staff_edit", staff_id=staff.id))
 
 

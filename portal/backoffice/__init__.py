@@ -13,8 +13,6 @@ def init_app(app: Flask) -> None:
     from portal.staff.cli import staff_cli
     from portal.staff.views import bp as staff_bp
 
-    app.config.setdefault("STAFF_IDLE_SECONDS", 30 * 60)
-    app.config.setdefault("STAFF_SESSION_MAX_SECONDS", 12 * 3600)
     app.register_blueprint(staff_bp)
     app.register_blueprint(backoffice_bp)
     app.register_blueprint(admin_bp)

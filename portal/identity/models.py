@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, UTCDateTime, utcnow
@@ -16,6 +16,8 @@ class Resident(Base):
     kept apart from answers so a form can show where a prefilled value came from.
     ``remembered`` holds answers the resident gave once and may reuse (ワンスオンリー), keyed by the
     definition's ``prefill: previous.<key>`` names.
+    ``session_version`` is in every signed-in cookie and bumped at logout: a copy of the cookie taken
+    before logout no longer signs anyone in.
     """
 
     __tablename__ = "resident"
@@ -27,6 +29,7 @@ class Resident(Base):
     remembered: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     @property
     def display_name(self) -> str:

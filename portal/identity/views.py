@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from portal import db
 from portal.extensions import limiter
-from portal.identity import provider
+from portal.identity import current_resident, provider, revoke_sessions, start_session
 from portal.identity.service import sign_in
 
 bp = Blueprint("identity", __name__, template_folder="templates")
@@ -55,18 +55,16 @@ def callback():
     resident = sign_in(db.session(), issuer, claims)
     db.session().commit()
     target = session.get("login_next") or url_for("tenancy.home")
-    lang = session.get("lang")
-    # A fresh session on sign-in: nothing an attacker planted before login survives it.
-    session.clear()
-    session.permanent = True
-    session["resident_id"] = resident.id
-    if lang:
-        session["lang"] = lang
+    start_session(resident)
     return redirect(target)
 
 
 @bp.post("/logout")
 def logout():
+    resident = current_resident()
+    if resident is not None:
+        revoke_sessions(resident)
+        db.session().commit()
     lang = session.get("lang")
     session.clear()
     if lang:

@@ -6,7 +6,7 @@ from flask import url_for
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
-from portal.notifications import mail
+from portal.notifications import addressee, mail
 from portal.procedures.catalogue import definition_of
 from portal.procedures.history import SubmissionEvent
 from portal.procedures.models import Submission
@@ -33,6 +33,7 @@ def status_changed(session: Session, submission: Submission, event: SubmissionEv
         submission.municipality_id,
         municipality=municipality,
         submission=submission,
+        greeting_name=addressee.greeting_name(submission),
         title=title,
         status=status,
         event=event,

@@ -5,6 +5,7 @@ emulator in development and tests); unset, it talks to api.stripe.com.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterator
@@ -12,6 +13,8 @@ from typing import Any, Iterator
 from flask import Flask, current_app
 
 GATEWAYS: dict[str, type["PaymentGateway"]] = {}
+#: how far a webhook signature's timestamp may be from now, either way (Stripe's default for the past)
+WEBHOOK_TOLERANCE_SECONDS = 300
 
 
 def register(cls):
@@ -126,6 +129,15 @@ class PaymentGateway:
 
     def parse_webhook(self, payload: bytes, signature: str | None) -> WebhookEvent:
         raise NotImplementedError
+
+
+def _signed_at(signature: str) -> int:
+    """The ``t=`` of a ``Stripe-Signature`` header the SDK has already verified (so it is there and numeric)."""
+    for part in signature.split(","):
+        key, _, value = part.strip().partition("=")
+        if key == "t":
+            return int(value)
+    raise InvalidSignature("no timestamp in the signature")
 
 
 def _ts(value) -> datetime | None:
@@ -278,9 +290,13 @@ class StripeGateway(PaymentGateway):
         if not self.webhook_secret or not signature:
             raise InvalidSignature("missing signature or endpoint secret")
         try:
-            event = self.stripe.Webhook.construct_event(payload, signature, self.webhook_secret)
+            event = self.stripe.Webhook.construct_event(payload, signature, self.webhook_secret,
+                                                        tolerance=WEBHOOK_TOLERANCE_SECONDS)
         except (self.stripe.SignatureVerificationError, ValueError) as exc:
             raise InvalidSignature(str(exc)) from exc
+        # The SDK refuses old signatures only: one dated far ahead would stay replayable until that moment.
+        if _signed_at(signature) > time.time() + WEBHOOK_TOLERANCE_SECONDS:
+            raise InvalidSignature("signature timestamp is in the future")
         data = event.to_dict()
         return WebhookEvent(id=data["id"], type=data["type"], object=data["data"]["object"])
 

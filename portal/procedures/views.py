@@ -12,11 +12,12 @@ from sqlalchemy.orm import joinedload
 
 from portal import db
 from portal.i18n import current_lang
-from portal.notifications import mail
-from portal.procedures import journey, postal
+from portal.notifications import addressee, mail
+from portal.procedures import anonymous, journey, postal
 from portal.procedures.catalogue import definition_of, latest_version
 from portal.procedures.kinds import KINDS, KindRefused
 from portal.procedures.models import Draft, Submission
+from portal.ratelimit import client_address
 from portal.tenancy.scope import tenant_blueprint
 
 bp = tenant_blueprint("procedures", __name__, template_folder="templates")
@@ -52,9 +53,13 @@ def start_page(key: str):
     row = _definition_row_or_404(key)
     if row.kind == "booking":  # a booking starts from the slots chosen, not from an empty form
         return redirect(url_for("booking.facilities"))
+    return _render_start(row)
+
+
+def _render_start(row, refusal: str | None = None, status: int = 200):
     definition = definition_of(row)
     blocked = journey.may_use(definition, g.resident, g.municipality)
-    drafts = journey.open_drafts(db.session(), g.municipality, _applicant(), key=key)
+    drafts = journey.open_drafts(db.session(), g.municipality, _applicant(), key=row.key)
     return render_template(
         "procedures/start.html",
         row=row,
@@ -62,7 +67,8 @@ def start_page(key: str):
         blocked=blocked,
         drafts=drafts,
         fee_rule=definition.content.get("fee"),
-    )
+        refusal=refusal,
+    ), status
 
 
 @bp.post("/procedures/<key>/start")
@@ -73,12 +79,33 @@ def start(key: str):
     definition = definition_of(row)
     blocked = journey.may_use(definition, g.resident, g.municipality)
     if blocked == "sign_in":
-        return redirect(url_for("identity.login", next=url_for(".start_page", key=key)))
+        # Back from sign-in straight to the first question, not to this page's button again.
+        return redirect(url_for("identity.login", next=url_for(".start_after_sign_in", key=key)))
     if blocked:
         abort(403)
-    if g.resident is None and not session.get("browser_key"):
-        session["browser_key"] = secrets.token_urlsafe(32)
+    if g.resident is None:
+        refusal = anonymous.start_refusal(db.session(), g.municipality, client_address())
+        if refusal:
+            return _render_start(row, refusal, 429)
+        if not session.get("browser_key"):
+            session["browser_key"] = secrets.token_urlsafe(32)
     draft = journey.start_draft(db.session(), g.municipality, row, _applicant())
+    db.session().commit()
+    return redirect(url_for(".step", token=draft.token, step_id=draft.current_step))
+
+
+@bp.get("/procedures/<key>/start")
+def start_after_sign_in(key: str):
+    """Where sign-in returns a resident who pressed 「ログインして申請をはじめる」. A GET, so it must be safe to
+    follow twice (or from a link): it reuses an untouched draft of this procedure before making one."""
+    row = _definition_row_or_404(key)
+    if row.kind == "booking" or g.resident is None:
+        return redirect(url_for(".start_page", key=key))
+    if journey.may_use(definition_of(row), g.resident, g.municipality):
+        return redirect(url_for(".start_page", key=key))
+    untouched = [d for d in journey.open_drafts(db.session(), g.municipality, _applicant(), key=key)
+                 if not d.answers and not d.completed_steps]
+    draft = untouched[0] if untouched else journey.start_draft(db.session(), g.municipality, row, _applicant())
     db.session().commit()
     return redirect(url_for(".step", token=draft.token, step_id=draft.current_step))
 
@@ -173,10 +200,14 @@ def check(token: str):
     draft = _draft_or_404(token)
     if draft.submitted_at is not None:
         return _to_confirmation(draft)
+    return _render_check(draft)
+
+
+def _render_check(draft: Draft, refusal: str | None = None, status: int = 200):
     definition = definition_of(draft.definition)
     missing = journey.next_step(definition, draft)
     if missing is not None:
-        return redirect(url_for(".step", token=token, step_id=missing.id))
+        return redirect(url_for(".step", token=draft.token, step_id=missing.id))
     answers = definition.prune(draft.answers)
     sections = [
         (step, [(f, answers.get(f.id)) for f in step.visible_fields(answers)])
@@ -188,13 +219,20 @@ def check(token: str):
         definition=definition,
         sections=sections,
         fee=journey.draft_fee(db.session(), draft, answers),
-    )
+        refusal=refusal,
+    ), status
 
 
 @bp.post("/drafts/<token>/submit")
 def submit(token: str):
     draft = _draft_or_404(token)
     dbs = db.session()
+    if g.resident is None and draft.submitted_at is None:
+        # Counted before this request writes anything: on SQLite the counters wait for the write lock.
+        refusal = (anonymous.submit_refusal(client_address())
+                   or anonymous.recipient_refusal(anonymous.contact_address(draft)))
+        if refusal:
+            return _render_check(draft, refusal, 429)
     for attempt in range(SUBMIT_ATTEMPTS):
         try:
             submission, created = journey.submit(dbs, draft, _applicant())
@@ -227,6 +265,7 @@ def submit(token: str):
 
 def _queue_confirmation(submission: Submission) -> None:
     definition = definition_of(submission.definition)
+    unverified = addressee.is_unverified_sender(submission)
     mail.queue(
         db.session(),
         submission.contact_email,
@@ -237,7 +276,9 @@ def _queue_confirmation(submission: Submission) -> None:
         submission=submission,
         title=definition.title,
         next_steps=definition.text("next_steps"),
-        status_url=url_for("mypage.submission", reference=submission.reference, _external=True),
+        greeting_name=addressee.greeting_name(submission),
+        unverified=unverified,
+        status_url=None if unverified else url_for("mypage.submission", reference=submission.reference, _external=True),
     )
 
 

@@ -37,7 +37,8 @@ def _account(slug: str, username: str) -> StaffUser:
 @click.option("--procedure", "procedures", multiple=True, help="procedure key this account processes (repeatable)")
 @click.password_option(help="prompted for (twice) when not given")
 def create(slug, username, display_name, role, procedures, password):
-    """Create a staff account. An admin sets up the TOTP second factor at the first sign-in."""
+    """Create a staff account. At the first sign-in its owner replaces the password given here and (admins)
+    sets up the TOTP second factor."""
     session = db.session()
     municipality = _municipality(slug)
     username = username.strip().lower()
@@ -47,7 +48,8 @@ def create(slug, username, display_name, role, procedures, password):
     if problem:
         raise click.ClickException(problem)
     staff = StaffUser(municipality_id=municipality.id, username=username, display_name=display_name, role=role,
-                      password_hash=auth.hash_password(password), active=True, failed_attempts=0, session_version=1)
+                      password_hash=auth.hash_password(password), active=True, failed_attempts=0, session_version=1,
+                      must_change_password=True)
     staff.procedures = [StaffProcedure(definition_key=key) for key in sorted(set(procedures))]
     session.add(staff)
     session.flush()
@@ -55,7 +57,7 @@ def create(slug, username, display_name, role, procedures, password):
            municipality_id=municipality.id)
     session.commit()
     click.echo(f"created {role} {username!r} for {municipality.name}; sign in at /{slug}/backoffice/login"
-               + (" (TOTP enrolment at first sign-in)" if role == "admin" else ""))
+               + " (a new password" + (" and TOTP enrolment" if role == "admin" else "") + " at first sign-in)")
 
 
 @staff_cli.command("reset-totp")
@@ -77,7 +79,7 @@ def reset_totp(slug, username):
 @click.option("--municipality", "slug", required=True)
 @click.argument("username")
 def unlock(slug, username):
-    """Lift a lockout after repeated failed sign-ins."""
+    """Lift the account lock that repeated wrong second-factor codes set."""
     staff = _account(slug, username)
     staff.locked_until = None
     staff.failed_attempts = 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, UTCDateTime, utcnow
@@ -15,7 +15,10 @@ ROLES = ("staff", "admin")
 class StaffUser(Base):
     """A municipal employee. ``username`` is unique within the municipality (an account of 一宮市
     never signs in to 安城市). ``session_version`` is bumped when the password or second factor is
-    reset or the account deactivated, which ends every session signed in before."""
+    reset, the account deactivated or its owner logs out, which ends every session signed in before.
+    ``must_change_password``: the password was set by someone else (an admin, the CLI); the owner changes it
+    before using the back office. ``failed_attempts``/``locked_until`` count wrong second-factor codes (wrong
+    passwords are counted per client, see ``portal.staff.auth``)."""
 
     __tablename__ = "staff_user"
     __table_args__ = (UniqueConstraint("municipality_id", "username"),)
@@ -34,6 +37,7 @@ class StaffUser(Base):
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -39,6 +39,19 @@ def _finish(staff: StaffUser, next_url: str):
     return redirect(next_url)
 
 
+def _login_error(outcome: str) -> str:
+    """Worded so that none of them tells whether the username exists."""
+    if outcome == "locked":
+        return _("ログインに続けて失敗したため、このユーザー名でのこの端末からのログインを一時的に止めています。%(n)s分ほど待ってから、もう一度お試しください。",
+                 n=auth.LOCK_MINUTES)
+    if outcome == "slowed":
+        return _("このユーザー名へのログインの試みが続いているため、受け付けの間隔をあけています。10秒ほど待ってから、もう一度お試しください。")
+    if outcome == "account_locked":
+        return _("確認コードの入力に続けて失敗したため、このアカウントは一時的にロックされています。%(n)s分ほど待つか、管理者にロックの解除を依頼してください。",
+                 n=auth.LOCK_MINUTES)
+    return _("ユーザー名またはパスワードが正しくありません。")
+
+
 def _pending() -> StaffUser | None:
     """The account that gave a right password and still owes its second factor (for five minutes)."""
     pending = session.get("staff_pending")
@@ -64,18 +77,13 @@ def login():
 def login_post():
     dbs = db.session()
     username = request.form.get("username", "").strip()
-    attempt = auth.check_password(dbs, g.municipality, username, request.form.get("password", ""))
+    attempt = auth.check_password(dbs, g.municipality, username, request.form.get("password", ""), auth.client_ip())
     next_url = _safe_next(request.form.get("next"))
     if attempt.outcome != "ok":
         _audit("staff.login_failed", attempt.staff, username=username[:80], reason=attempt.outcome)
         dbs.commit()
-        if attempt.outcome == "locked":
-            error = _("ログインに続けて失敗したため、このアカウントは一時的にロックされています。%(n)s分ほど待ってから、もう一度お試しください。",
-                      n=auth.LOCK_MINUTES)
-        else:
-            error = _("ユーザー名またはパスワードが正しくありません。")
-        return render_template("staff/login.html", error=error, next=request.form.get("next", ""),
-                               username=username), 401
+        return render_template("staff/login.html", error=_login_error(attempt.outcome), next=request.form.get("next", ""),
+                               username=username), 429 if attempt.outcome == "slowed" else 401
     staff = attempt.staff
     if staff.totp_secret is None and not staff.is_admin:
         return _finish(staff, next_url)
@@ -102,8 +110,7 @@ def totp_code():
     dbs = db.session()
     if staff.is_locked():
         session.pop("staff_pending", None)
-        flash(_("ログインに続けて失敗したため、このアカウントは一時的にロックされています。%(n)s分ほど待ってから、もう一度お試しください。",
-                n=auth.LOCK_MINUTES), "error")
+        flash(_login_error("account_locked"), "error")
         return redirect(url_for(".login"))
     step = auth.totp_step(staff.totp_secret, request.form.get("code", ""), staff.totp_last_step)
     if step is None:
@@ -112,6 +119,7 @@ def totp_code():
         dbs.commit()
         if locked:
             session.pop("staff_pending", None)
+            flash(_login_error("account_locked"), "error")
             return redirect(url_for(".login"))
         return render_template("staff/totp_code.html", error=_("確認コードが正しくありません。認証アプリに表示されている6桁の数字を入力してください。")), 401
     staff.totp_last_step = step
@@ -177,10 +185,45 @@ def account_totp():
     return render_template("staff/totp_setup.html", secret=secret, uri=uri, staff_name=staff.display_name)
 
 
+@bp.route("/account/password", methods=["GET", "POST"])
+@auth.staff_required(password_change=True)
+@limiter.limit("10 per minute", methods=["POST"])
+def account_password():
+    """Change one's own password (with the current one); required first when someone else set it."""
+    staff = g.staff
+    next_url = _safe_next(request.values.get("next"))
+    errors = []
+    if request.method == "POST":
+        current = request.form.get("current_password", "")
+        new = request.form.get("new_password", "")
+        if not auth.verify_password(staff, current):
+            errors.append({"href": "#f-current-password", "message": _("現在のパスワードが正しくありません。")})
+        else:
+            problem = auth.password_problem(new, staff.username, current_hash=staff.password_hash)
+            if problem:
+                errors.append({"href": "#f-new-password", "message": problem})
+            elif new != request.form.get("new_password_confirm", ""):
+                errors.append({"href": "#f-new-password-confirm", "message": _("確認のため、同じパスワードをもう一度入力してください。")})
+        if not errors:
+            forced = staff.must_change_password
+            staff.password_hash = auth.hash_password(new)
+            staff.must_change_password = False
+            auth.revoke_sessions(staff)  # other devices signed in with the old password are signed out
+            session["staff_v"] = staff.session_version  # ...but not this one
+            _audit("staff.password_changed", staff, forced=forced)
+            db.session().commit()
+            flash(_("パスワードを変更しました。ほかの端末でのログインは終了しました。"), "success")
+            return redirect(next_url if forced else url_for(".account_password"))
+    return render_template("staff/account_password.html", errors=errors, forced=staff.must_change_password,
+                           next=request.values.get("next", ""), min_length=auth.MIN_PASSWORD_LENGTH,
+                           max_length=auth.MAX_PASSWORD_LENGTH), 422 if errors else 200
+
+
 @bp.post("/logout")
 def logout():
     staff = auth.current_staff()
     if staff is not None:
+        auth.revoke_sessions(staff)
         _audit("staff.logout", staff)
         db.session().commit()
     auth.end_session()

@@ -51,8 +51,7 @@ def test_correction_round_trip_between_resident_and_staff(phone, browser, live, 
     resident.goto(live.portal_url + "/ichinomiya/procedures/juminhyo")
     resident.get_by_role("button", name="ログインして申請をはじめる").click()
     sign_in_with_card(resident, "yamada-hanako")
-    resident.wait_for_url("**/procedures/juminhyo")
-    resident.get_by_role("button", name="申請をはじめる").click()
+    resident.wait_for_url("**/steps/requester")  # straight to the first question after sign-in
     resident.get_by_label("自分の住民票").check()
     next_step(resident)
     resident.get_by_label("ふりがな").fill("やまだ はなこ")

@@ -89,8 +89,7 @@ def request_juminhyo(page, url, persona, copies, a11y, label):
     page.goto(url + "/ichinomiya/procedures/juminhyo")
     page.get_by_role("button", name="ログインして申請をはじめる").click()
     sign_in_with_card(page, persona)
-    page.wait_for_url("**/procedures/juminhyo")
-    page.get_by_role("button", name="申請をはじめる").click()
+    page.wait_for_url("**/steps/requester")  # straight to the first question after sign-in
     page.get_by_label("自分の住民票").check()
     next_step(page)
     page.get_by_label("ふりがな").fill("やまだ はなこ" if persona == "yamada-hanako" else "さとう まさお")

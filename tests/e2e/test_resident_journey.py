@@ -20,8 +20,7 @@ def test_resident_requests_juminhyo_with_a_draft_break(phone, live, a11y, mail_s
     a11y.check(page, "login")
     sign_in_with_card(page, "yamada-hanako", a11y)
 
-    page.wait_for_url("**/procedures/juminhyo")
-    page.get_by_role("button", name="申請をはじめる").click()
+    page.wait_for_url("**/steps/requester")  # straight to the first question after sign-in
     a11y.check(page, "step-requester")
     page.get_by_label("自分の住民票").check()
     next_step(page)

@@ -55,6 +55,9 @@ def test_admin_creates_staff_who_can_then_sign_in(app, client, db, make_staff):
     response = post(newcomer, "/ichinomiya/backoffice/login", {"username": "shimin-yamada", "password": "a long enough passphrase"},
                     page="/ichinomiya/backoffice/login")
     assert location_path(response) == "/ichinomiya/backoffice/"
+    # The password an admin chose is replaced by the newcomer's own before any work.
+    assert created.must_change_password
+    assert location_path(newcomer.get("/ichinomiya/backoffice/")) == "/ichinomiya/backoffice/account/password?next=/ichinomiya/backoffice/"
     assert db.scalar(select(AuditEvent).where(AuditEvent.action == "admin.staff_create")).detail["username"] == "shimin-yamada"
 
 

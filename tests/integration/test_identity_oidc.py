@@ -130,3 +130,40 @@ def test_login_next_must_stay_on_this_site(oidc_client, provider):
     start_sign_in(oidc_client, next_path="https://evil.example/phish")
     response = oidc_client.get(location_path(card_steps(idp, start_sign_in(oidc_client, "//evil.example"))))
     assert location_path(response) == "/"
+
+
+def test_a_cookie_copied_before_logout_no_longer_signs_in(oidc_client, provider):
+    """Logout revokes the session on the server: a copy of the cookie (another tab, a stolen value) is dead."""
+    _server, idp = provider
+    oidc_client.get(location_path(card_steps(idp, start_sign_in(oidc_client))))
+    assert oidc_client.get("/ichinomiya/mypage/").status_code == 200
+    copied = oidc_client.get_cookie("session").value
+    post(oidc_client, "/logout", page="/ichinomiya/")
+    replay = oidc_client.application.test_client()
+    replay.set_cookie("session", copied)
+    assert location_path(replay.get("/ichinomiya/mypage/")).startswith("/login")
+    # Signing in again works, and the new cookie is the one that counts.
+    oidc_client.get(location_path(card_steps(idp, start_sign_in(oidc_client))))
+    assert oidc_client.get("/ichinomiya/mypage/").status_code == 200
+    assert location_path(replay.get("/ichinomiya/mypage/")).startswith("/login")
+
+
+def test_pressing_start_then_signing_in_lands_on_the_first_question(oidc_client, provider, db):
+    _server, idp = provider
+    response = post(oidc_client, "/ichinomiya/procedures/juminhyo/start", page="/ichinomiya/procedures/juminhyo")
+    login_page = location_path(response)
+    assert login_page == "/login?next=/ichinomiya/procedures/juminhyo/start"
+    page = oidc_client.get(login_page).get_data(as_text=True)
+    next_value = html.unescape(re.search(r'name="next" value="([^"]*)" id="login-next"', page).group(1))
+    authorize = post(oidc_client, "/login", {"next": next_value}, page=login_page).headers["Location"]
+    back = oidc_client.get(location_path(card_steps(idp, authorize)))
+    assert location_path(back) == "/ichinomiya/procedures/juminhyo/start"
+    step = oidc_client.get("/ichinomiya/procedures/juminhyo/start")
+    assert re.fullmatch(r"/ichinomiya/drafts/[\w-]+/steps/requester", location_path(step))
+    assert "自分の住民票" in oidc_client.get(location_path(step)).get_data(as_text=True)
+    # Following the same address again (back button, reload) does not pile up empty drafts.
+    again = oidc_client.get("/ichinomiya/procedures/juminhyo/start")
+    assert location_path(again) == location_path(step)
+    from portal.procedures.models import Draft
+
+    assert len(db.scalars(select(Draft)).all()) == 1

@@ -68,6 +68,23 @@ def test_forged_or_missing_signatures_are_rejected(pay):
     assert pay.client.post(WEBHOOK, data=b"{}", content_type="application/json").status_code == 400
 
 
+def test_a_signature_dated_in_the_future_is_rejected(pay):
+    """Stripe's SDK only refuses old timestamps: one dated ahead would be replayable until then."""
+    paid_by_card(pay)
+    event = events(pay, "checkout.session.completed")[0]
+    payload = json.dumps(event).encode()
+    before = count(pay, ProcessedEvent)
+    for ahead in (3600, 301):
+        response = pay.client.post(WEBHOOK, data=payload, content_type="application/json",
+                                   headers={"Stripe-Signature": sign(payload, at=int(time.time()) + ahead)})
+        assert response.status_code == 400, ahead
+    assert count(pay, ProcessedEvent) == before
+    # A few seconds of clock skew is normal and accepted.
+    response = pay.client.post(WEBHOOK, data=payload, content_type="application/json",
+                               headers={"Stripe-Signature": sign(payload, at=int(time.time()) + 30)})
+    assert response.status_code == 200
+
+
 def test_a_replayed_event_changes_nothing(pay, mail_sink):
     submission, _ = paid_by_card(pay)
     payment = pay.payment(submission)

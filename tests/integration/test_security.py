@@ -114,8 +114,15 @@ def test_cookie_flags_and_security_headers(database_url, tmp_path, mail_sink, db
     assert response.headers["X-Frame-Options"] == "DENY"
 
 
-def test_sign_in_is_rate_limited(database_url, tmp_path, mail_sink, db):
-    limited = create_app(app_config(database_url, tmp_path, RATELIMIT_ENABLED=True))
+def test_hsts_only_when_the_public_url_is_https(database_url, tmp_path, mail_sink, db):
+    served = create_app(app_config(database_url, tmp_path, PUBLIC_URL="https://portal.example.jp"))
+    assert served.test_client().get("/ichinomiya/").headers["Strict-Transport-Security"] == "max-age=31536000"
+    plain = create_app(app_config(database_url, tmp_path, PUBLIC_URL="http://127.0.0.1:8000"))
+    assert "Strict-Transport-Security" not in plain.test_client().get("/ichinomiya/").headers
+
+
+def test_sign_in_is_rate_limited(limited_app):
+    limited = limited_app()
     browser = limited.test_client()
     statuses = [browser.get("/login").status_code for _ in range(35)]
     assert statuses[0] == 200 and statuses[-1] == 429

@@ -243,7 +243,7 @@ def lottery_choose(slug: str, month: str, rank: int):
 def lottery_remove(slug: str, month: str, rank: int):
     facility, target, _cal, _lottery = _lottery_or_404(slug, month)
     lottery_draft.remove(db.session(), facility, g.resident, target, rank)
-    flash(_("第%(n)s希望を取り消しました。後の希望は順位が1つずつ上がります。", n=rank), "success")
+    flash(_("第%(n)s希望を外しました。後の希望は順位が1つずつ上がります。", n=rank), "success")
     return redirect(url_for(".lottery_apply", slug=slug, month=str(target)), 303)
 
 

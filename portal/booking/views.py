@@ -74,7 +74,8 @@ def facilities():
     return render_template(
         "booking/facilities.html", facilities=rows, free_on=free_on, day=day, category=category, area=area,
         categories=[(c, CATEGORY_LABELS[c]) for c in dict.fromkeys(f.category for f in all_rows)],
-        areas=sorted({f.area for f in all_rows if f.area}), category_labels=CATEGORY_LABELS)
+        areas=sorted({f.area: f.area_name(current_lang()) for f in all_rows if f.area}.items()),  # filtered by 地区
+        category_labels=CATEGORY_LABELS)
 
 
 @bp.get("/facilities/<slug>")

@@ -91,7 +91,7 @@ def slot_key_label(facility, key: str) -> str:
         starts = datetime.strptime(start, "%Y-%m-%d %H:%M")
     except ValueError:
         return key
-    return f"{long_date(starts.date())} {starts:%H:%M}〜 {name}" if current_lang() == "ja" \
+    return f"{long_date(starts.date())}{starts:%H:%M}〜 {name}" if current_lang() == "ja" \
         else f"{long_date(starts.date())} from {starts:%H:%M}, {name}"
 
 

@@ -175,7 +175,7 @@ def test_lottery_application_draw_win_confirm_and_pay(booking, a11y):
     a11y.check(page, "lottery-form")
     # each preference is picked on pages of its own: the lottery month's days, then the day's slots
     pick_preference(page, 1, "A面 09:00–11:00", a11y)
-    assert page.get_by_text("2027年2月6日（土） 09:00〜 A面").is_visible()
+    assert page.get_by_text("2027年2月6日（土）09:00〜 A面").is_visible()
     pick_preference(page, 2, "B面 09:00–11:00")
     page.get_by_label("結果をお知らせするメールアドレス").fill("masao@example.jp")
     page.get_by_role("button", name="抽選に申し込む").click()

@@ -71,7 +71,7 @@ def test_preferences_are_picked_day_then_slot_changed_and_removed_then_applied(d
     assert pick(client, 3, S2).status_code == 303
     page = client.get(APPLY).get_data(as_text=True)
     assert hidden_prefs(page) == [S1, S3, S2]
-    assert "2027年2月6日（土） 09:00〜 A面" in page and "第3希望を選ぶ" not in page
+    assert "2027年2月6日（土）09:00〜 A面" in page and "第3希望を選ぶ" not in page
 
     assert pick(client, 1, S3).status_code == 303  # a slot moves to its new rank, never at two ranks
     assert hidden_prefs(client.get(APPLY).get_data(as_text=True)) == [S3, S2]

@@ -10,7 +10,6 @@ from alembic import op
 
 import portal.db
 
-
 revision = 'lottery_preference_drafts'
 down_revision = '0012_security_sessions_limits'
 branch_labels = None

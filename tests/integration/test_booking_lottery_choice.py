@@ -14,7 +14,7 @@ from portal.booking.calendar import jst
 from portal.booking.models import LotteryApplication, LotteryPreferenceDraft
 from tests.conftest import sign_in_as
 from tests.integration.booking_factory import make_facility
-from tests.integration.helpers import csrf_token, location_path, post
+from tests.integration.helpers import location_path, post
 from tests.integration.test_translations_pages import switch_to_english
 
 LOTTERY = {"schedule": {}, "scope": {"day_types": ["holiday"]},

@@ -30,7 +30,7 @@ def test_a_residents_lists_show_dates_in_japanese_and_english(app, db, make_resi
     assert "Wed 2 Dec 2026 13:00" in detail
 
 
-def test_the_staff_queue_shows_dates_in_japanese(app, db, make_staff):
+def test_the_staff_queue_shows_dates_in_japanese(app, db, make_staff):  # noqa: F811
     make_submission(db, submitted_at=SUBMITTED)
     staff = app.test_client()
     sign_in_staff(staff, make_staff())

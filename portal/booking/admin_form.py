@@ -53,7 +53,8 @@ POLICY_LABELS = {
 OPTIONAL_POLICY = {"max_applications_per_group", "win_cap_per_group"}
 
 TEXT_FIELDS = (
-    "slug", "category", "name", "name_kana", "name_en", "area", "postal_code", "address", "latitude", "longitude",
+    "slug", "category", "name", "name_kana", "name_en", "area", "area_en", "postal_code", "address", "latitude",
+    "longitude",
     "phone", "capacity", "description", "description_en", "accessibility", "accessibility_en",
     "booking_procedure", "closed_notice",
     *(f"open_{d}" for d in range(7)), *(f"close_{d}" for d in range(7)), "holiday_open", "holiday_close",
@@ -132,7 +133,7 @@ def values_from_facility(facility=None) -> dict:
     if facility is None:
         return _new_facility_values()
     values = {name: "" for name in TEXT_FIELDS}
-    for name in ("slug", "category", "name", "name_kana", "name_en", "area", "postal_code", "address", "phone",
+    for name in ("slug", "category", "name", "name_kana", "name_en", "area", "area_en", "postal_code", "address", "phone",
                  "description", "description_en", "accessibility", "accessibility_en",
                  "booking_procedure", "closed_notice"):
         values[name] = getattr(facility, name) or ""
@@ -359,6 +360,7 @@ def _basic(values: dict, errors: _Errors) -> dict:
         errors.add("name_kana", _("施設名のよみがなはカタカナかひらがなで入力してください"))
     data["name_en"] = _text(values, "name_en", _("施設名（英語）"), errors)
     data["area"] = _text(values, "area", _("地区"), errors, max_length=100)
+    data["area_en"] = _text(values, "area_en", _("地区（英語）"), errors, max_length=100)
     data["postal_code"] = _postal_code(values, errors)
     data["address"] = _text(values, "address", _("所在地"), errors, max_length=300)
     data["latitude"], data["longitude"] = _position(values, errors)

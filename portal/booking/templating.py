@@ -82,6 +82,19 @@ def slot_row_label(row) -> str:
     return f"{start:%Y/%-m/%-d}（{weekday(start.date())}）{start:%H:%M}–{end:%H:%M}"
 
 
+def slot_key_label(facility, key: str) -> str:
+    """A stored slot key ("court-a/2027-02-06 09:00") as residents read it: 「2027年2月6日（土）09:00〜 A面」."""
+    unit_slug, _sep, start = key.partition("/")
+    unit = next((u for u in facility.units if u.slug == unit_slug), None)
+    name = unit.display_name(current_lang()) if unit else unit_slug
+    try:
+        starts = datetime.strptime(start, "%Y-%m-%d %H:%M")
+    except ValueError:
+        return key
+    return f"{long_date(starts.date())}{starts:%H:%M}〜 {name}" if current_lang() == "ja" \
+        else f"{long_date(starts.date())} from {starts:%H:%M}, {name}"
+
+
 def reservation_status(reservation, now: datetime) -> str:
     """A held reservation whose hold has run out reads as expired even before the job has run."""
     if reservation.status == "held" and reservation.hold_expires_at is not None and reservation.hold_expires_at <= now:
@@ -111,7 +124,7 @@ def init_app(app: Flask) -> None:
         reservation_for=reservation_for,
         weekday=weekday, weekdays=weekdays, bands_of=bands_of, month_weeks=month_weeks,
         month_mark=lambda mark: MONTH_MARKS.get(mark, ""), slot_row_label=slot_row_label, moment=moment,
-        deadline=deadline, long_date=long_date, short_day=short_day,
+        deadline=deadline, long_date=long_date, short_day=short_day, slot_key_label=slot_key_label,
         outcome_label=outcome_label,
         round_status_label=lambda s: str(ROUND_STATUS_LABELS.get(s, s)),
         application_status_label=lambda s: str(APPLICATION_STATUS_LABELS.get(s, s)),

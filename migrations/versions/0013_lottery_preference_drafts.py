@@ -1,7 +1,7 @@
 """lottery_preference_draft: the slots a resident picks for a lottery, kept between the pick pages;
 facility.area_en and municipality.prefecture_en: district and prefecture names in English
 
-Revision ID: lottery_preference_drafts
+Revision ID: 0013_lottery_preference_drafts
 Revises: 0012_security_sessions_limits
 Create Date: 2026-12-02 18:30:00
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 import portal.db
 
-revision = 'lottery_preference_drafts'
+revision = '0013_lottery_preference_drafts'
 down_revision = '0012_security_sessions_limits'
 branch_labels = None
 depends_on = None

@@ -9,7 +9,7 @@ from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from jinja2 import pass_context
 
-from portal.i18n import current_lang, localized
+from portal.i18n import current_lang, localized, localized_count
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -82,6 +82,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["yen"] = yen
     app.jinja_env.globals.update(
         localized=localized,
+        localized_count=localized_count,
         current_lang=current_lang,
         status_label=lambda status: str(STATUS_LABELS.get(status, status)),
     )

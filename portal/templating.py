@@ -29,6 +29,11 @@ def jst(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return "" if value is None else value.astimezone(TOKYO).strftime(fmt)
 
 
+def aside(text) -> str:
+    """An aside in brackets: 「（第1希望）」 in Japanese, " (1st choice)" with ASCII brackets in English."""
+    return f" ({text})" if current_lang() == "en" else f"（{text}）"
+
+
 def yen(amount: int | None) -> str:
     return "" if amount is None else f"{amount:,}円" if current_lang() == "ja" else f"¥{amount:,}"
 
@@ -80,9 +85,12 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["jst"] = jst
     app.jinja_env.filters["yen"] = yen
+    app.jinja_env.filters["aside"] = aside
     app.jinja_env.globals.update(
         localized=localized,
         localized_count=localized_count,
+        # between items of an inline list: 「、」 in Japanese, ", " in English
+        list_sep=lambda: ", " if current_lang() == "en" else "、",
         current_lang=current_lang,
         status_label=lambda status: str(STATUS_LABELS.get(status, status)),
     )

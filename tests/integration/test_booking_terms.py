@@ -4,6 +4,7 @@ late-fee window, and the fee's breakdown on the pages and in the Stripe Checkout
 from __future__ import annotations
 
 import re
+import subprocess
 from datetime import date, time
 
 from portal.booking.calendar import jst
@@ -109,7 +110,15 @@ def test_a_booking_on_a_day_it_can_no_longer_be_cancelled_says_so(pay, clock):
     assert "This booking can already no longer be cancelled" in page
 
 
-def test_booking_fee_breakdown_on_the_pages_and_per_slot_at_checkout(pay, clock):
+def _pdf_text(pay, submission, tmp_path) -> str:
+    response = pay.client.get(f"/ichinomiya/payments/{pay.payment(submission).id}/receipt.pdf")
+    assert response.status_code == 200
+    path = tmp_path / "receipt.pdf"
+    path.write_bytes(response.data)
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_booking_fee_breakdown_on_the_pages_and_per_slot_at_checkout(pay, clock, tmp_path):
     facility(pay)
     pay.resident()
     _english(pay.client)
@@ -128,9 +137,11 @@ def test_booking_fee_breakdown_on_the_pages_and_per_slot_at_checkout(pay, clock)
     pay.wait()
     mine = _text(pay.client.get(f"/ichinomiya/mypage/submissions/{submission.reference}"))
     assert "¥600 + ¥600 = ¥1,200" in mine
+    receipt = _pdf_text(pay, submission, tmp_path)   # an official document: in Japanese
+    assert "600円 + 600円 = 1,200円" in receipt and "公共施設の利用申込の使用料として" in receipt
 
 
-def test_certificate_fee_breakdown_and_a_clean_line_item_in_the_residents_language(pay):
+def test_certificate_fee_breakdown_and_a_clean_line_item_in_the_residents_language(pay, tmp_path):
     pay.resident()
     submission = pay.submit_juminhyo(copies=2)
     page = _text(pay.client.get(f"/ichinomiya/submissions/{submission.reference}/confirmation"))
@@ -145,6 +156,8 @@ def test_certificate_fee_breakdown_and_a_clean_line_item_in_the_residents_langua
     payment = pay.payment(submission)
     returned = pay.client.get(f"/ichinomiya/payments/{payment.id}/return?session_id={session_id}")
     assert "300円 × 2通 = 600円" in _text(returned)
+    receipt = _pdf_text(pay, submission, tmp_path)
+    assert "内訳" in receipt and "300円 × 2通 = 600円" in receipt and "住民票の写しの交付請求の手数料として" in receipt
 
 
 def test_english_certificate_line_item_has_no_japanese_suffix_and_one_copy_is_singular(pay):

@@ -51,7 +51,7 @@ def test_rules_and_dated_terms_before_agreeing_and_on_the_check_page(pay, clock)
     assert all(t in page for t in terms), page
     # shown above the agreement, not after it
     assert page.index("取消の条件") < page.index("施設の利用規則と取消の条件を確認しました", page.index("取消の条件"))
-    assert "late-warning" not in consent_step.get_data(as_text=True)   # 9 days ahead: still free
+    assert 'id="late-warning"' not in consent_step.get_data(as_text=True)   # 9 days ahead: still free
 
     assert answer(pay.client, "ichinomiya", token, "rules", {"agree": "yes"}).status_code == 302
     check = _text(pay.client.get(f"/ichinomiya/drafts/{token}/check"))
@@ -78,6 +78,29 @@ def test_terms_are_counted_in_tokyo_days_and_without_a_late_fee_say_so(pay, cloc
     assert "12月8日（火）までは無料で取り消せます。" in page and "12月9日（水）からは取り消せません。" in page
     assert "取消料" not in page
     assert 'id="usage-rules"' not in response.get_data(as_text=True)   # no rules entered: no empty heading
+
+
+def test_a_fixed_late_fee_over_two_days_of_use_counts_from_the_first(pay, clock):
+    facility(pay, cancellation={"free_until_days_before": 5, "late_fee_yen": 200})
+    pay.resident()
+    response = book_slots(pay.client, "test-tennis", ["court-a/2026-12-10 09:00", "court-a/2026-12-12 09:00"])
+    token = _answer_up_to_rules(pay.client, location_path(response))
+    page = _text(pay.client.get(f"/ichinomiya/drafts/{token}/steps/rules"))
+    assert "12月5日（土）までは無料で取り消せます。" in page
+    assert "12月6日（日）からは取消料400円がかかります。" in page        # 200円 for each of the two slots
+    assert "上の日付は最初の利用日（12月10日（木））のものです。" in page
+    assert "取り消せません" not in page
+
+
+def test_free_until_the_start(pay, clock):
+    facility(pay, cancellation={})
+    pay.resident()
+    response = book_slots(pay.client, "test-tennis", ["court-a/2026-12-10 09:00"])
+    token = _answer_up_to_rules(pay.client, location_path(response))
+    _english(pay.client)
+    response = pay.client.get(f"/ichinomiya/drafts/{token}/steps/rules")
+    assert "Free to cancel until the start." in _text(response)
+    assert 'id="late-warning"' not in response.get_data(as_text=True)
 
 
 def test_a_booking_already_inside_the_late_fee_window_is_warned_before_paying(pay, clock):

@@ -160,6 +160,8 @@ def test_booking_fee_breakdown_on_the_pages_and_per_slot_at_checkout(pay, clock,
     pay.wait()
     mine = _text(pay.client.get(f"/ichinomiya/mypage/submissions/{submission.reference}"))
     assert "¥600 + ¥600 = ¥1,200" in mine
+    for page in (confirmation, mine, _text(pay.client.get("/ichinomiya/mypage/bookings"))):
+        assert not re.search(r"[（）「」、]", page), re.findall(r".{30}[（）「」、].{30}", page)
     receipt = _pdf_text(pay, submission, tmp_path)   # an official document: in Japanese
     assert "600円 + 600円 = 1,200円" in receipt and "公共施設の利用申込の使用料として" in receipt
 

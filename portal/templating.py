@@ -9,7 +9,7 @@ from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from jinja2 import pass_context
 
-from portal.i18n import current_lang, localized
+from portal.i18n import current_lang, localized, localized_count
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -55,6 +55,11 @@ def jst_date(value: datetime | None) -> str:
 def year_month(year: int, month: int) -> str:
     """「2026年12月」 / "December 2026"."""
     return f"{MONTHS_EN[month - 1]} {year}" if current_lang() == "en" else f"{year}年{month}月"
+
+
+def aside(text) -> str:
+    """An aside in brackets: 「（第1希望）」 in Japanese, " (1st choice)" with ASCII brackets in English."""
+    return f" ({text})" if current_lang() == "en" else f"（{text}）"
 
 
 def yen(amount: int | None) -> str:
@@ -109,8 +114,12 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["jst"] = jst
     app.jinja_env.filters["jst_date"] = jst_date
     app.jinja_env.filters["yen"] = yen
+    app.jinja_env.filters["aside"] = aside
     app.jinja_env.globals.update(
         localized=localized,
+        localized_count=localized_count,
+        # between items of an inline list: 「、」 in Japanese, ", " in English
+        list_sep=lambda: ", " if current_lang() == "en" else "、",
         current_lang=current_lang,
         year_month=year_month,
         status_label=lambda status: str(STATUS_LABELS.get(status, status)),

@@ -45,6 +45,21 @@ TENNIS_ACCESSIBILITY = "多目的トイレ（管理棟）、車いす用駐車�
 TENNIS_ACCESSIBILITY_EN = ("Accessible toilet in the clubhouse, 2 accessible parking spaces, ramp at the clubhouse; "
                            "step-free path to the courts.")
 
+SPORTS_RULES = ("利用できるのは予約した時間だけです。準備と片付けも時間内に済ませてください。\n"
+                "運動に適した靴で利用してください（屋内は上履き）。\n"
+                "ごみは持ち帰ってください。\n"
+                "雨天・降雪でコートが使えないときは、当日8時までに受付へ連絡すると使用料をお返しします。")
+SPORTS_RULES_EN = ("Use the facility only during the booked time, setting up and clearing away included.\n"
+                   "Wear sports shoes (clean indoor shoes inside).\n"
+                   "Take your rubbish home.\n"
+                   "If rain or snow makes the courts unusable, call the office by 8:00 on the day for a refund.")
+ROOM_RULES = ("利用できるのは予約した時間だけです。机と椅子は元の配置に戻してください。\n"
+              "営利目的の利用、物品の販売はできません。\n"
+              "火気の使用と飲酒はできません。")
+ROOM_RULES_EN = ("Use the room only during the booked time, and put the tables and chairs back as you found them.\n"
+                 "No commercial use and no selling.\n"
+                 "No open flames and no alcohol.")
+
 DEMO_FACILITIES: dict[str, list[dict]] = {
     "ichinomiya": [
         {
@@ -70,6 +85,8 @@ DEMO_FACILITIES: dict[str, list[dict]] = {
             "rules": {"max_days_ahead": 62, "min_notice_hours": 1, "max_slots_per_person_per_month": 8,
                       "resident_only": False, "hold_minutes": 30, "max_slots_per_booking": 2},
             "cancellation": SPORTS_CANCELLATION,
+            "usage_rules": SPORTS_RULES,
+            "usage_rules_en": SPORTS_RULES_EN,
             "lottery": WEEKEND_LOTTERY,
             "units": _courts(4),
         },
@@ -101,6 +118,8 @@ DEMO_FACILITIES: dict[str, list[dict]] = {
             "rules": {"max_days_ahead": 62, "min_notice_hours": 24, "max_slots_per_person_per_month": 6,
                       "hold_minutes": 30, "max_slots_per_booking": 3},
             "cancellation": SPORTS_CANCELLATION,
+            "usage_rules": SPORTS_RULES,
+            "usage_rules_en": SPORTS_RULES_EN,
             "lottery": WEEKEND_LOTTERY,
             "units": [
                 {"slug": "arena-north", "name": "アリーナ北半面", "name_en": "Arena, north half", "capacity": 150},
@@ -133,6 +152,8 @@ DEMO_FACILITIES: dict[str, list[dict]] = {
                       "group_required": False, "hold_minutes": 30, "max_slots_per_booking": 4},
             # 前日まで無料、当日は取消不可
             "cancellation": {"free_until_days_before": 1, "no_cancel_within_days": 1},
+            "usage_rules": ROOM_RULES,
+            "usage_rules_en": ROOM_RULES_EN,
             "lottery": None,
             "units": [
                 {"slug": "room-1", "name": "第1会議室", "name_en": "Meeting Room 1", "capacity": 30},
@@ -165,6 +186,8 @@ DEMO_FACILITIES: dict[str, list[dict]] = {
             "rules": {"max_days_ahead": 62, "min_notice_hours": 1, "max_slots_per_person_per_month": 8,
                       "hold_minutes": 30, "max_slots_per_booking": 2},
             "cancellation": SPORTS_CANCELLATION,
+            "usage_rules": SPORTS_RULES,
+            "usage_rules_en": SPORTS_RULES_EN,
             "lottery": WEEKEND_LOTTERY,
             "units": _courts(4),
         },
@@ -202,6 +225,8 @@ DEMO_FACILITIES: dict[str, list[dict]] = {
                       "max_slots_per_booking": 3},
             # 30日前まで無料、以降50%、7日前から不可
             "cancellation": {"free_until_days_before": 30, "late_fee_percent": 50, "no_cancel_within_days": 7},
+            "usage_rules": ROOM_RULES,
+            "usage_rules_en": ROOM_RULES_EN,
             "lottery": None,
             "units": [
                 {"slug": "dai-hall", "name": "大ホール", "name_en": "Main Hall", "capacity": 1000},

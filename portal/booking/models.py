@@ -50,6 +50,9 @@ class Facility(Base):
     description_en: Mapped[str] = mapped_column(Text, default="")
     accessibility: Mapped[str] = mapped_column(Text, default="")
     accessibility_en: Mapped[str] = mapped_column(Text, default="")
+    #: 利用規則: what a resident agrees to when booking, shown above the agreement and on the check page
+    usage_rules: Mapped[str] = mapped_column(Text, default="", server_default="")
+    usage_rules_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     photo_url: Mapped[str] = mapped_column(String(500), default="")
     #: see portal.booking.config for the shapes of these
     opening_hours: Mapped[dict] = mapped_column(JSON)

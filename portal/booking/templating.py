@@ -10,6 +10,8 @@ from portal.booking.calendar import TOKYO
 from portal.booking.labels import (
     APPLICATION_STATUS_LABELS, GROUP_STATUS_LABELS, RESERVATION_STATUS_LABELS, ROUND_STATUS_LABELS,
 )
+from portal.booking.terms import booking_terms
+from portal.clock import now as clock_now
 from portal.i18n import current_lang
 
 WEEKDAYS_JA = "月火水木金土日"
@@ -122,6 +124,7 @@ def reservation_for(draft=None, submission=None):
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         reservation_for=reservation_for,
+        booking_terms=lambda reservation: booking_terms(reservation, clock_now()),
         weekday=weekday, weekdays=weekdays, bands_of=bands_of, month_weeks=month_weeks,
         month_mark=lambda mark: MONTH_MARKS.get(mark, ""), slot_row_label=slot_row_label, moment=moment,
         deadline=deadline, long_date=long_date, short_day=short_day, slot_key_label=slot_key_label,

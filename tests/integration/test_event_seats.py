@@ -20,8 +20,9 @@ def make_event(dbs, capacities: list[int], taken: int = 0) -> Event:
     event = Event(municipality_id=city.id, slug="smartphone", title="スマホ教室", category="ict",
                   participant_types=[{"key": "adult", "label": "大人", "label_en": "Adult", "price": 0}],
                   max_party=3, opens_at=START - timedelta(days=30), closes_at=START - timedelta(days=1))
-    event.sessions = [EventSession(starts_at=START + timedelta(days=7 * i), ends_at=START + timedelta(days=7 * i, hours=2),
-                                   capacity=capacity, taken=taken) for i, capacity in enumerate(capacities)]
+    event.sessions = [EventSession(starts_at=START + timedelta(days=7 * i),
+                                   ends_at=START + timedelta(days=7 * i, hours=2), capacity=capacity, taken=taken)
+                      for i, capacity in enumerate(capacities)]
     dbs.add(event)
     dbs.commit()
     return event

@@ -93,6 +93,8 @@ def refusals(rules: Iterable[AgeRule | GradeRule], *, on: date,
                 found.append(Refusal(rule, rule.subject, None))
                 continue
             value = rule.value(born, on)
-            if (rule.minimum is not None and value < rule.minimum) or (rule.maximum is not None and value > rule.maximum):
+            too_low = rule.minimum is not None and value < rule.minimum
+            too_high = rule.maximum is not None and value > rule.maximum
+            if too_low or too_high:
                 found.append(Refusal(rule, rule.subject, value))
     return found

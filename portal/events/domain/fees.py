@@ -22,7 +22,8 @@ class FeeLine:
     amount: int
 
 
-def fee_lines(types: Sequence[ParticipantType], counts: Mapping[str, int], *, max_party: int | None = None) -> list[FeeLine]:
+def fee_lines(types: Sequence[ParticipantType], counts: Mapping[str, int], *,
+              max_party: int | None = None) -> list[FeeLine]:
     """One line per type with people coming, in the order the event lists its types."""
     known = {t.key for t in types}
     unknown = set(counts) - known

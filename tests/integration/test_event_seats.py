@@ -2,30 +2,13 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
 
 from portal.events import seats
-from portal.events.models import Event, EventSession
-from portal.tenancy.models import Municipality
+from portal.events.models import EventSession
+from tests.integration.events_factory import make_event
 from tests.integration.test_booking_concurrency import race
-
-START = datetime(2026, 12, 20, 1, 0, tzinfo=timezone.utc)
-
-
-def make_event(dbs, capacities: list[int], taken: int = 0) -> Event:
-    city = dbs.scalar(select(Municipality).where(Municipality.slug == "ichinomiya"))
-    event = Event(municipality_id=city.id, slug="smartphone", title="スマホ教室", category="ict",
-                  participant_types=[{"key": "adult", "label": "大人", "label_en": "Adult", "price": 0}],
-                  max_party=3, opens_at=START - timedelta(days=30), closes_at=START - timedelta(days=1))
-    event.sessions = [EventSession(starts_at=START + timedelta(days=7 * i),
-                                   ends_at=START + timedelta(days=7 * i, hours=2), capacity=capacity, taken=taken)
-                      for i, capacity in enumerate(capacities)]
-    dbs.add(event)
-    dbs.commit()
-    return event
 
 
 def test_a_party_takes_its_seats_whole_or_not_at_all(db):

@@ -12,3 +12,4 @@ from portal.payments.models import MunicipalityPaymentSettings, Payment, Payment
 import portal.backoffice.indexing  # noqa: F401,E402  (keeps the queue's search keys up to date)
 from portal.booking.models import BookingGroup, Facility, FacilityClosure, FacilityUnit, LotteryApplication, LotteryRound, Reservation, ReservationSlot  # noqa: F401,E501
 from portal.ratelimit.models import RateLimitCounter  # noqa: F401,E402
+from portal.events.models import Event, EventRegistration, EventSession, RegistrationSession  # noqa: F401,E402

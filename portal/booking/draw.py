@@ -80,7 +80,7 @@ def new_seed() -> str:
     return secrets.token_hex(32)
 
 
-def _seed_bytes(seed_hex: str) -> bytes:
+def seed_bytes(seed_hex: str) -> bytes:
     try:
         seed = bytes.fromhex(seed_hex)
     except (TypeError, ValueError):
@@ -92,7 +92,7 @@ def _seed_bytes(seed_hex: str) -> bytes:
 
 def seed_commitment(seed_hex: str) -> str:
     """SHA-256 (hex) of the raw seed bytes: published before the draw, checked against the seed after it."""
-    return hashlib.sha256(_seed_bytes(seed_hex)).hexdigest()
+    return hashlib.sha256(seed_bytes(seed_hex)).hexdigest()
 
 
 def verify_commitment(seed_hex: str, commitment: str) -> bool:
@@ -127,7 +127,7 @@ def draw(seed_hex: str, applications: Iterable[Application], win_cap_per_person:
 
     ``available_slots``: the slots offered in this lottery; None means every slot named in a preference.
     """
-    seed = _seed_bytes(seed_hex)
+    seed = seed_bytes(seed_hex)
     if win_cap_per_person < 1 or (win_cap_per_group is not None and win_cap_per_group < 1):
         raise ValueError("win caps must be at least 1")
     queues = _queues_by_person(applications)

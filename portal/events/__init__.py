@@ -1,0 +1,6 @@
+"""Event and course sign-up (イベント・講座申込).
+
+``domain/`` is the pure core — seats counted in people, eligibility, participant fees, the waiting list's
+states and the seat lottery — with no Flask and no database session, so the rules are tested on their own.
+The web layer, models and the ``event`` procedure kind build on it.
+"""

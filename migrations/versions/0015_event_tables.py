@@ -1,7 +1,7 @@
 """event, event_session (seats counted on the row), event_registration and its sessions
 
-Revision ID: events_tables
-Revises: 0012_security_sessions_limits
+Revision ID: 0015_event_tables
+Revises: 0014_facility_usage_rules
 Create Date: 2026-12-02 18:15:59.175157
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import portal.db
 
 
-revision = 'events_tables'
-down_revision = '0012_security_sessions_limits'
+revision = '0015_event_tables'
+down_revision = '0014_facility_usage_rules'
 branch_labels = None
 depends_on = None
 

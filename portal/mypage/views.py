@@ -14,7 +14,7 @@ from portal.payments import withdrawal
 from portal.payments.gateway import gateway
 from portal.procedures import correction, journey
 from portal.procedures.catalogue import definition_of
-from portal.procedures.models import Submission, UploadedFile
+from portal.procedures.models import Draft, Submission, UploadedFile
 from portal.procedures.workflow import can_withdraw
 from portal.tenancy.scope import of_municipality, tenant_blueprint
 
@@ -46,6 +46,19 @@ def index():
         bookings=booking_service.upcoming(db.session(), g.municipality.id, g.resident, now()),
         now=now(),
     )
+
+
+@bp.get("/drafts/<token>/delete")
+@resident_required
+def delete_draft_confirm(token: str):
+    """What deleting a draft gives up (a booking's held slots are released at once); the form posts to
+    ``procedures.delete_draft``."""
+    draft = db.session().scalar(of_municipality(Draft).where(
+        Draft.token == token, Draft.resident_id == g.resident.id, Draft.staff_user_id.is_(None),
+        Draft.submitted_at.is_(None)))
+    if draft is None:
+        abort(404)
+    return render_template("mypage/delete_draft.html", draft=draft, definition=definition_of(draft.definition))
 
 
 @bp.get("/submissions/<reference>")

@@ -111,7 +111,7 @@ def withdraw_submission(reference: str):
         flash(_("この申請は取り下げできません。取り下げ済みか、担当課が処理を始めています。"), "error")
         return redirect(url_for(".submission", reference=reference))
     mail.send_pending(db.session())
-    flash(_("申請を取り下げました。") + " " + done.text(done=True), "success")
+    flash(_("申請を取り下げました。%(money)s", money=done.text(done=True)), "success")
     return redirect(url_for(".submission", reference=reference))
 
 

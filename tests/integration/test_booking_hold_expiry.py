@@ -60,7 +60,8 @@ def test_a_run_out_hold_is_told_and_taken_again_with_one_button(pay, clock):
     html = check_page(pay, token)
     assert "仮予約の保持時間が過ぎました" in html and "同じ枠をもう一度確保する" in html
     assert f'action="/ichinomiya/drafts/{token}/submit"' not in html  # no submit button for slots nobody holds
-    # the question pages say it too
+    # マイページ and the question pages say it too
+    assert "仮予約の保持時間が過ぎました" in pay.client.get("/ichinomiya/mypage/").get_data(as_text=True)
     step = pay.client.get(f"/ichinomiya/drafts/{token}/steps/use").get_data(as_text=True)
     assert "同じ枠をもう一度確保する" in step
 

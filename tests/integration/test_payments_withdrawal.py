@@ -216,3 +216,39 @@ def test_the_email_is_in_english_for_a_resident_who_applied_in_english(pay, mail
     assert f"Reference number: {submission.reference}" in body and "Fee: ¥900" in body
     assert "The fee of ¥900 you paid has been refunded in full." in body
     assert re.search(r"[\u3040-\u30ff]", body.split("Enquiries")[0]) is None, body
+
+
+def test_a_voucher_the_withdrawal_could_not_cancel_is_cancelled_by_reconciliation(pay):
+    from portal.payments import reconcile
+
+    submission, session_id, pi = konbini_voucher(pay)
+    submission.status = "withdrawn"  # withdrawn while Stripe could not be reached
+    pay.db.commit()
+    report = reconcile.run(pay.db, gateway(pay.app))
+    assert report.canceled == 1
+    assert pay.payment(submission).status == "canceled"
+    assert pay.emulator.client().v1.payment_intents.retrieve(pi).status == "canceled"
+
+
+def test_two_withdrawals_at_the_same_moment_refund_once(pay, mail_sink):
+    from tests.conftest import sign_in_as
+    from tests.integration.payments_env import concurrently
+
+    submission = paid_by_card(pay)
+    resident = pay.submission(submission.reference).resident_id
+    from portal.identity.models import Resident
+
+    person = pay.db.get(Resident, resident)
+    clients = [pay.app.test_client() for _ in range(2)]
+    for client in clients:
+        sign_in_as(client, person)
+    tokens = [csrf_token(client, page_of(submission)) for client in clients]
+    url = f"{page_of(submission)}/withdraw"
+    results = concurrently(*[lambda c=c, t=t: c.post(url, data={"csrf_token": t}).status_code
+                             for c, t in zip(clients, tokens)])
+    assert results == [302, 302]
+    payment = pay.payment(submission)
+    assert (payment.status, payment.refunded_amount) == ("refunded", 900)
+    assert len(pay.db.scalars(select(Refund)).all()) == 1
+    mail_sink.wait_for(lambda m: "取り下げ" in m["Subject"], timeout=10)
+    assert len([m for m in mail_sink.messages() if "取り下げ" in m["Subject"]]) == 1

@@ -141,7 +141,7 @@ def test_an_open_checkout_is_expired_at_stripe_and_nothing_is_charged(pay, mail_
 
 
 def test_a_konbini_voucher_is_cancelled_so_it_cannot_be_paid_later(pay, mail_sink):
-    submission, session_id, pi = konbini_voucher(pay)
+    submission, _session_id, pi = konbini_voucher(pay)
     html = confirm_page(pay, submission)
     assert "発行したコンビニ払込票（900円）は、取り下げると無効になり、お支払いできなくなります。" in html
     withdraw(pay, submission)
@@ -158,7 +158,7 @@ def test_a_konbini_voucher_is_cancelled_so_it_cannot_be_paid_later(pay, mail_sin
 
 
 def test_konbini_money_arriving_at_that_very_moment_is_flagged_for_staff(pay, mail_sink):
-    submission, session_id, pi = konbini_voucher(pay)
+    submission, _session_id, pi = konbini_voucher(pay)
     confirm_page(pay, submission)
     pay.emulator.set_faults(hold=True)  # the shop took the money; its webhook has not arrived yet
     pay.emulator.pay_konbini(pi)
@@ -221,7 +221,7 @@ def test_the_email_is_in_english_for_a_resident_who_applied_in_english(pay, mail
 def test_a_voucher_the_withdrawal_could_not_cancel_is_cancelled_by_reconciliation(pay):
     from portal.payments import reconcile
 
-    submission, session_id, pi = konbini_voucher(pay)
+    submission, _session_id, pi = konbini_voucher(pay)
     submission.status = "withdrawn"  # withdrawn while Stripe could not be reached
     pay.db.commit()
     report = reconcile.run(pay.db, gateway(pay.app))

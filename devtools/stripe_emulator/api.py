@@ -269,6 +269,12 @@ def update_payment_intent(pi_id: str) -> Response:
     return render(pi)
 
 
+@bp.post("/v1/payment_intents/<pi_id>/cancel")
+@idempotent
+def cancel_payment_intent(pi_id: str) -> Response:
+    return render(emulator().payments.cancel_payment_intent(pi_id, g.params, request=_request_info()))
+
+
 @bp.get("/v1/charges/<charge_id>")
 def retrieve_charge(charge_id: str) -> Response:
     return render(emulator().store.require(charge_id, "charge"))

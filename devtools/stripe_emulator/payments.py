@@ -483,6 +483,30 @@ class Payments:
         self.events.emit("payment_intent.payment_failed", pi)
         self.events.emit("checkout.session.async_payment_failed", session)
 
+    # ------------------------------------------------------------------- cancel
+
+    CANCELABLE = ("requires_payment_method", "requires_confirmation", "requires_action", "requires_capture")
+
+    def cancel_payment_intent(self, pi_id: str, params: dict[str, Any], *, request: dict[str, Any] | None) -> dict[str, Any]:
+        """POST /v1/payment_intents/:id/cancel: e.g. a konbini voucher nobody should pay any more. The
+        Checkout Session that made it stays complete and unpaid, as Stripe's does."""
+        for key in params:
+            if key not in ("cancellation_reason", "expand"):
+                raise unknown_param(key)
+        with self.store.transaction():
+            self.process_due()
+            pi = self.store.require(pi_id, "payment_intent")
+            if pi["status"] not in self.CANCELABLE:
+                raise invalid_request(
+                    f"You cannot cancel this PaymentIntent because it has a status of {pi['status']}. Only a "
+                    f"PaymentIntent with one of the following statuses may be canceled: {', '.join(self.CANCELABLE)}.",
+                    code="payment_intent_unexpected_state",
+                )
+            pi.update(status="canceled", canceled_at=self.now, next_action=None,
+                      cancellation_reason=get_str(params, "cancellation_reason") or "requested_by_customer")
+            self.events.emit("payment_intent.canceled", pi, request=request)
+            return copy.deepcopy(pi)
+
     # ------------------------------------------------------------------- expiry
 
     def expire_session(self, session_id: str, *, request: dict[str, Any] | None) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.booking import config
 from portal.booking.calendar import TOKYO, UTC, jst, local_date
@@ -189,15 +190,21 @@ def insert(dbs: Session, facility: Facility, slots: Sequence[Slot], *, kind: str
     return reservation
 
 
-def retake(dbs: Session, reservation: Reservation, now: datetime) -> None:
+def retake(dbs: Session, reservation: Reservation, now: datetime, hold_expires_at: datetime | None = None) -> None:
     """Give a reservation whose hold ran out its slots back, if nobody took them meanwhile (late payment,
-    a resident who finishes the form after the hold); :class:`SlotsTaken` otherwise. Commits."""
-    if reservation.status == "held":
-        return  # a held reservation still owns its rows: nobody else could take them
+    a resident taking them again after the hold); :class:`SlotsTaken` otherwise. ``hold_expires_at``: the new
+    hold, set in the same transaction. Commits."""
     facility = reservation.facility
     by_id = {u.id: u.slug for u in facility.units}
     keys = [f"{by_id[r.unit_id]}/{r.starts_at.astimezone(TOKYO):%Y-%m-%d %H:%M}" for r in reservation.slots]
     try:
+        if reservation.status == "held":
+            # it still owns its rows: anyone taking them would first have expired it (bumping its version)
+            if hold_expires_at is None:
+                return
+            reservation.hold_expires_at = hold_expires_at
+            dbs.commit()
+            return
         _release_expired_on(dbs, [r.unit_id for r in reservation.slots], [r.starts_at for r in reservation.slots],
                             now)
         # the bulk updates above bypass the identity map (and bump lock versions): reload before changing
@@ -206,9 +213,11 @@ def retake(dbs: Session, reservation: Reservation, now: datetime) -> None:
             dbs.refresh(row)
             row.active = True
         reservation.status = "held"
+        if hold_expires_at is not None:
+            reservation.hold_expires_at = hold_expires_at
         dbs.flush()
         dbs.commit()
-    except IntegrityError:
+    except (IntegrityError, StaleDataError):
         dbs.rollback()
         raise SlotsTaken(keys) from None
 

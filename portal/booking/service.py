@@ -154,6 +154,40 @@ def is_live(reservation: Reservation, now: datetime) -> bool:
     return reservation.status == "held" and (reservation.hold_expires_at is None or reservation.hold_expires_at > now)
 
 
+def slots_still_free(dbs: Session, reservation: Reservation, now: datetime) -> bool:
+    """Does nobody else take any of the reservation's slots? (It does not count itself once its hold ran out.)"""
+    facility = reservation.facility
+    keys = {f"{u.slug}/{r.starts_at.astimezone(inventory.TOKYO):%Y-%m-%d %H:%M}"
+            for r in reservation.slots for u in facility.units if u.id == r.unit_id}
+    days = [r.starts_at.astimezone(inventory.TOKYO).date() for r in reservation.slots]
+    busy = inventory.taken(dbs, facility, min(days), max(days), now)
+    return not any(k in busy and busy[k].id != reservation.id for k in keys)
+
+
+def hold_state(dbs: Session, reservation: Reservation, now: datetime) -> str:
+    """For the booking's draft pages: ``live`` (held or confirmed), ``lapsed`` (the hold ran out but the slots
+    are still free: the resident may take them again), ``taken`` (someone else has a slot now) or ``cancelled``."""
+    if is_live(reservation, now):
+        return "live"
+    if reservation.status not in ("held", "expired"):
+        return "cancelled"
+    return "lapsed" if slots_still_free(dbs, reservation, now) else "taken"
+
+
+def rehold(dbs: Session, reservation: Reservation, now: datetime) -> None:
+    """Take the slots of a run-out hold again for a new hold period, in one transaction (the inventory's
+    constraints decide a race); raises :class:`BookingRefused` ("just taken") when someone else has them. Commits."""
+    if is_live(reservation, now):
+        return
+    if reservation.status not in ("held", "expired"):
+        raise BookingRefused([Violation("cancelled", "この予約は取り消されています。", "This booking was cancelled.")])
+    rules = config.booking_rules(reservation.facility.rules)
+    try:
+        inventory.retake(dbs, reservation, now, hold_expires_at=now + timedelta(minutes=rules.hold_minutes))
+    except inventory.SlotsTaken as exc:
+        raise _just_taken(exc.keys) from None
+
+
 # --- the payment side (called by the booking procedure kind) -----------------------------------------------------
 
 def keep_for_payment(dbs: Session, reservation: Reservation, now: datetime, until: datetime | None = None) -> None:

@@ -121,9 +121,18 @@ def reservation_for(draft=None, submission=None):
     return None
 
 
+def hold_state(reservation) -> str:
+    """live | lapsed | taken | cancelled (``service.hold_state``), for the draft's pages."""
+    from portal import db
+    from portal.booking import service
+    from portal.clock import now
+
+    return service.hold_state(db.session(), reservation, now())
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
-        reservation_for=reservation_for,
+        reservation_for=reservation_for, hold_state=hold_state,
         booking_terms=lambda reservation: booking_terms(reservation, clock_now()),
         weekday=weekday, weekdays=weekdays, bands_of=bands_of, month_weeks=month_weeks,
         month_mark=lambda mark: MONTH_MARKS.get(mark, ""), slot_row_label=slot_row_label, moment=moment,

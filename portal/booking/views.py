@@ -16,7 +16,7 @@ from portal.booking.calendar import add_months, days_in_month, local_date
 from portal.booking.labels import CATEGORY_LABELS
 from portal.booking.lottery import Phase
 from portal.booking.models import Facility, LotteryApplication, LotteryRound, Reservation
-from portal.booking.templating import moment
+from portal.booking.templating import deadline, moment
 from portal.clock import now
 from portal.extensions import limiter
 from portal.i18n import current_lang
@@ -140,6 +140,29 @@ def book(slug: str):
     flash(_("枠を仮予約しました。%(minutes)s分以内に申込とお支払いを済ませてください。",
             minutes=config.booking_rules(facility.rules).hold_minutes), "success")
     return redirect(url_for("procedures.step", token=booked.draft.token, step_id=booked.draft.current_step), 303)
+
+
+@bp.post("/drafts/<token>/rehold")
+@limiter.limit("30 per minute")  # takes capacity, like booking
+@resident_required
+def rehold(token: str):
+    """The hold of a booking's draft ran out: take the same slots again, if they are still free."""
+    dbs = db.session()
+    draft = dbs.scalar(select(Draft).where(Draft.token == token, Draft.municipality_id == g.municipality.id,
+                                           Draft.resident_id == g.resident.id, Draft.staff_user_id.is_(None)))
+    reservation = service.for_draft(dbs, draft) if draft is not None and draft.submitted_at is None else None
+    if reservation is None:
+        abort(404)
+    try:
+        service.rehold(dbs, reservation, now())
+    except service.BookingRefused as refused:
+        dbs.rollback()
+        violation = refused.violations[0]
+        flash(violation.message_en if current_lang() == "en" else violation.message_ja, "error")
+    else:
+        flash(_("同じ枠をもう一度確保しました。%(when)sまでに申込とお支払いを済ませてください。",
+                when=deadline(dbs.get(Reservation, reservation.id).hold_expires_at)), "success")
+    return redirect(url_for("procedures.check", token=token), 303)
 
 
 def _day_of(keys: list[str]) -> date | None:

@@ -4,18 +4,18 @@ from __future__ import annotations
 from flask import abort, current_app, flash, g, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal import db
 from portal.booking import service as booking_service
 from portal.clock import now
 from portal.identity import resident_required
 from portal.notifications import mail
-from portal.notifications import status as status_mail
+from portal.payments import withdrawal
+from portal.payments.gateway import gateway
 from portal.procedures import correction, journey
 from portal.procedures.catalogue import definition_of
-from portal.procedures.models import Submission, UploadedFile
-from portal.procedures.workflow import withdraw, can_withdraw
+from portal.procedures.models import Draft, Submission, UploadedFile
+from portal.procedures.workflow import can_withdraw
 from portal.tenancy.scope import of_municipality, tenant_blueprint
 
 bp = tenant_blueprint("mypage", __name__, url_prefix="/mypage", template_folder="templates")
@@ -48,6 +48,19 @@ def index():
     )
 
 
+@bp.get("/drafts/<token>/delete")
+@resident_required
+def delete_draft_confirm(token: str):
+    """What deleting a draft gives up (a booking's held slots are released at once); the form posts to
+    ``procedures.delete_draft``."""
+    draft = db.session().scalar(of_municipality(Draft).where(
+        Draft.token == token, Draft.resident_id == g.resident.id, Draft.staff_user_id.is_(None),
+        Draft.submitted_at.is_(None)))
+    if draft is None:
+        abort(404)
+    return render_template("mypage/delete_draft.html", draft=draft, definition=definition_of(draft.definition))
+
+
 @bp.get("/submissions/<reference>")
 @resident_required
 def submission(reference: str):
@@ -72,25 +85,33 @@ def submission(reference: str):
     )
 
 
+@bp.get("/submissions/<reference>/withdraw")
+@resident_required
+def withdraw_confirm(reference: str):
+    """Withdrawing touches the fee: say what happens to it before anything is done."""
+    submission = _own_submission_or_404(reference)
+    if submission.definition.kind == "booking":
+        return redirect(url_for("booking.my_bookings"))
+    if not can_withdraw(submission):
+        flash(_("この申請は取り下げできません。取り下げ済みか、担当課が処理を始めています。"), "error")
+        return redirect(url_for(".submission", reference=reference))
+    return render_template("mypage/withdraw.html", submission=submission,
+                           definition=definition_of(submission.definition),
+                           plan=withdrawal.plan(db.session(), submission))
+
+
 @bp.post("/submissions/<reference>/withdraw")
 @resident_required
 def withdraw_submission(reference: str):
     submission = _own_submission_or_404(reference)
     if submission.definition.kind == "booking":
         return redirect(url_for("booking.my_bookings"))
-    if not can_withdraw(submission):
-        flash(_("この申請は処理が始まっているため取り下げできません。担当課にお問い合わせください。"), "error")
-    else:
-        event = withdraw(submission)
-        status_mail.status_changed(db.session(), submission, event, g.municipality)
-        try:
-            db.session().commit()
-        except StaleDataError:  # staff started on it at the same moment: their change stands
-            db.session().rollback()
-            flash(_("この申請は処理が始まっているため取り下げできません。担当課にお問い合わせください。"), "error")
-            return redirect(url_for(".submission", reference=reference))
-        mail.send_pending(db.session())
-        flash(_("申請を取り下げました。"), "success")
+    done = withdrawal.withdraw(db.session(), gateway, submission, g.municipality)
+    if done is None:  # a second click, or staff started on it at the same moment: their change stands
+        flash(_("この申請は取り下げできません。取り下げ済みか、担当課が処理を始めています。"), "error")
+        return redirect(url_for(".submission", reference=reference))
+    mail.send_pending(db.session())
+    flash(_("申請を取り下げました。%(money)s", money=done.text(done=True)), "success")
     return redirect(url_for(".submission", reference=reference))
 
 

@@ -114,6 +114,10 @@ class PaymentGateway:
     def expire_checkout(self, session_id: str) -> CheckoutState:
         raise NotImplementedError
 
+    def cancel_payment(self, payment_intent_id: str) -> None:
+        """Cancel a payment waiting for the customer (a konbini voucher): it can no longer be paid."""
+        raise NotImplementedError
+
     def list_checkouts(self, created_since: datetime) -> Iterator[CheckoutState]:
         raise NotImplementedError
 
@@ -208,6 +212,10 @@ class StripeGateway(PaymentGateway):
     def expire_checkout(self, session_id: str) -> CheckoutState:
         self._call(self.client.v1.checkout.sessions.expire, session_id)
         return self.retrieve_checkout(session_id)
+
+    def cancel_payment(self, payment_intent_id: str) -> None:
+        self._call(self.client.v1.payment_intents.cancel, payment_intent_id,
+                   params={"cancellation_reason": "requested_by_customer"})
 
     def list_checkouts(self, created_since: datetime) -> Iterator[CheckoutState]:
         params: dict[str, Any] = {"created": {"gte": int(created_since.timestamp())}, "limit": 100}

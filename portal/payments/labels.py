@@ -57,6 +57,8 @@ NEEDS_REFUND_LABELS = {
     "fee_exempt": _l("減免した申請への入金"),
     "fee_refunded": _l("返金済みの申請への入金"),
     "amount_mismatch": _l("金額の不一致"),
+    "withdrawn_staff_refund": _l("取り下げ（この手続きは職員が返金）"),
+    "withdrawn_refund_failed": _l("取り下げ（自動の返金に失敗）"),
 }
 
 MISMATCH_LABELS = {

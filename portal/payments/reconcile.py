@@ -62,6 +62,10 @@ def run(dbs: Session, gw: PaymentGateway, municipality: Municipality | None = No
                     payment.submission, service.fee_record(dbs, payment.submission)):
                 payment = service.cancel_attempt(dbs, gw, payment, "reconciliation")
                 report.canceled += 1
+            # … and a konbini voucher of a withdrawn or rejected one (the withdrawal could not reach the provider)
+            elif payment.status == "processing" and payment.submission.status in service.UNWANTED:
+                payment = service.cancel_voucher(dbs, gw, payment, "reconciliation")
+                report.canceled += 1
         except GatewayError as exc:
             dbs.rollback()
             report.errors.append(f"payment {payment_id}: {exc}")

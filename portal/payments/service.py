@@ -300,6 +300,27 @@ def cancel_attempt(dbs: Session, gw: PaymentGateway, payment: Payment, source: s
     return dbs.get(Payment, payment.id)
 
 
+def cancel_voucher(dbs: Session, gw: PaymentGateway, payment: Payment, source: str,
+                   actor_id: int | None = None) -> Payment:
+    """Cancel a konbini voucher nobody should pay any more (its PaymentIntent, at the provider), then mark the
+    attempt canceled. If the shop took the money first, the provider's answer wins (paid; flagged for refund
+    when the submission no longer wants it)."""
+    try:
+        gw.cancel_payment(payment.provider_payment_intent_id)
+    except GatewayError as exc:
+        if exc.transient:
+            raise
+        return sync_from_provider(dbs, gw, payment.id, "reconciliation")
+    _with_payment(dbs, payment.id, lambda p: p.status == "processing" and states.transition(
+        p, "canceled", source, actor_id=actor_id))
+    return dbs.get(Payment, payment.id)
+
+
+def flag_for_refund(dbs: Session, payment_id: int, reason: str) -> None:
+    """Staff must give this money back (the payments list's 「返金が必要」); commits."""
+    _with_payment(dbs, payment_id, lambda p: _flag(p, reason))
+
+
 def _with_payment(dbs: Session, payment_id: int, change: Callable[[Payment], object], attempts: int = 5):
     """Apply ``change`` to a freshly locked payment and commit; a concurrent writer (optimistic lock)
     makes it start over on the new state."""

@@ -1,6 +1,6 @@
 """The payment state machine, in one table.
 
-    created ──▶ open ──▶ processing (konbini voucher issued, waiting) ──▶ paid | expired | failed
+    created ──▶ open ──▶ processing (konbini voucher issued, waiting) ──▶ paid | expired | failed | canceled
        │          ├──────────────────────────────────────────────────▶ paid | expired | failed
        │          └──▶ canceled (we expired the session: fee settled otherwise, submission withdrawn;
        │                        also from expired, when the provider's webhook for our expiry came first)
@@ -43,6 +43,8 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     ("processing", "paid"): PROVIDER,
     ("processing", "expired"): PROVIDER,
     ("processing", "failed"): PROVIDER,
+    # we cancelled the konbini voucher (the resident withdrew): it can no longer be paid
+    ("processing", "canceled"): frozenset({"resident", "staff", "reconciliation"}),
     # late money: e.g. paid at the very moment we expired the session; kept only to be refunded
     ("expired", "paid"): PROVIDER,
     ("failed", "paid"): PROVIDER,

@@ -64,6 +64,8 @@ SCHEMA = {
         "keywords": {"type": "array", "items": {"type": "string"}},
         "audience": {"enum": list(AUDIENCES)},
         "processing_days": {"type": "integer", "minimum": 0},
+        # false: a fee paid online is not refunded automatically when the resident withdraws; staff decide
+        "refund_on_withdrawal": {"type": "boolean"},
         "contact_email_field": IDENT,
         "applicant_name_field": IDENT,
         "fee": {

@@ -228,6 +228,8 @@ def submit(session: Session, draft: Draft, applicant: Applicant, channel: str = 
     definition = definition_of(draft.definition)
     if next_step(definition, draft) is not None:
         raise NotReady()
+    # before anything is written: on SQLite a refusal after the INSERT below would leave it committed
+    KINDS[draft.definition.kind].before_submit(session, draft)
     answers = definition.prune(draft.answers)
     content = definition.content
     resident = applicant.resident

@@ -25,6 +25,8 @@ EXPECTED = {
     ("processing", "paid"): PROVIDER,
     ("processing", "expired"): PROVIDER,
     ("processing", "failed"): PROVIDER,
+    # a konbini voucher we cancelled (the resident withdrew the request)
+    ("processing", "canceled"): {"resident", "staff", "reconciliation"},
     ("expired", "paid"): PROVIDER,
     ("failed", "paid"): PROVIDER,
     ("canceled", "paid"): PROVIDER,

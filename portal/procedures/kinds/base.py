@@ -55,6 +55,9 @@ class ProcedureKind:
         """The fee shown on the check page and charged at submission."""
         return self.fee(draft.definition.content, answers)
 
+    def before_submit(self, session, draft) -> None:
+        """Called before the submission is made, with nothing written yet; may raise :class:`KindRefused`."""
+
     def on_submit(self, session, draft, submission) -> None:
         """Called in the submission's transaction, after it is flushed; may raise :class:`KindRefused`."""
 

@@ -6,6 +6,8 @@ A booking procedure is never started from the catalogue: a resident reaches it b
 """
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from portal.procedures.kinds.base import KindRefused, ProcedureKind, register
 
 
@@ -37,24 +39,30 @@ class BookingKind(ProcedureKind):
         reservation = service.for_draft(session, draft)
         return reservation.fee_amount if reservation is not None else 0
 
-    def on_submit(self, session, draft, submission) -> None:
+    def before_submit(self, session, draft) -> None:
         from portal.booking import service
 
         reservation = service.for_draft(session, draft)
         if reservation is None:
-            raise KindRefused("予約する枠が選ばれていません。施設の空き状況から選び直してください。", "no_reservation")
+            raise KindRefused(_("予約する枠が選ばれていません。施設の空き状況から選び直してください。"), "no_reservation")
         now = _now()
         if not service.is_live(reservation, now):
-            # The hold ran out while the form was filled in: keep going only if nobody took the slots.
-            from portal.booking import inventory
+            # The hold ran out while the form was filled in: the resident is told, and takes the slots again
+            # (one button on the check page) before submitting; nothing goes on to payment for slots nobody holds.
+            state = service.hold_state(session, reservation, now)
+            if state == "cancelled":
+                raise KindRefused(_("この予約は取り消されています。"), "cancelled")
+            if state == "taken":
+                raise KindRefused(_("仮予約の保持時間が過ぎ、選んだ枠はほかの方が予約しました。"
+                                    "お手数ですが、空き状況から選び直してください。"), "released")
+            raise KindRefused(_("仮予約の保持時間が過ぎました。選んだ枠はまだ空いています。"
+                                "「同じ枠をもう一度確保する」を押してから申し込んでください。"), "hold_expired")
 
-            if reservation.status != "expired":
-                raise KindRefused("この予約は取り消されています。", "cancelled")
-            try:
-                inventory.retake(session, reservation, now)
-            except inventory.SlotsTaken:
-                raise KindRefused("仮予約の保持時間が過ぎ、選んだ枠はほかの方が予約しました。"
-                                  "お手数ですが、空き状況から選び直してください。", "released") from None
+    def on_submit(self, session, draft, submission) -> None:
+        from portal.booking import service
+
+        reservation = service.for_draft(session, draft)
+        now = _now()
         reservation.submission_id = submission.id
         if submission.fee_amount == 0:
             service.confirm(reservation, now)
@@ -116,21 +124,10 @@ class BookingKind(ProcedureKind):
         now = _now()
         if reservation.status == "confirmed":
             return None
-        if reservation.status == "held" or (reservation.status == "expired" and _still_free(session, reservation, now)):
+        if reservation.status == "held" or (reservation.status == "expired" and service.slots_still_free(session, reservation, now)):
             for row in reservation.slots:
                 row.active = True
             service.confirm(reservation, now)
             return None
         return f"booking_{reservation.status}"
 
-
-def _still_free(session, reservation, now) -> bool:
-    """Inside the payment's transaction (no commit): are the expired reservation's slots still free?"""
-    from portal.booking import inventory
-
-    facility = reservation.facility
-    keys = {f"{u.slug}/{r.starts_at.astimezone(inventory.TOKYO):%Y-%m-%d %H:%M}"
-            for r in reservation.slots for u in facility.units if u.id == r.unit_id}
-    days = [r.starts_at.astimezone(inventory.TOKYO).date() for r in reservation.slots]
-    busy = inventory.taken(session, facility, min(days), max(days), now)
-    return not any(k in busy for k in keys)

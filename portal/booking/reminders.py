@@ -50,7 +50,7 @@ def send_due(dbs: Session, now: datetime) -> list[int]:
         municipality = facility.municipality
         mail.queue(dbs, who.email, "booking_reminder", reservation.lang, municipality.id,
                    municipality=municipality, facility=facility, name=who.name, slots=slot_labels(reservation),
-                   day=to_local(reservation.slots[0].starts_at).date(),
+                   day=to_local(reservation.live_slots[0].starts_at).date(),
                    booking_url=public_url("booking.reservation", municipality=municipality.slug,
                                           reservation_id=reservation.id))
         dbs.commit()

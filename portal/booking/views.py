@@ -302,20 +302,21 @@ def cancel_slots(reservation_id: int):
     if reservation.status != "confirmed":
         flash(_("この予約は取り消されているか、まだ確定していません。"), "warning")
         return redirect(back, 303)
-    rows = service.chosen_slots(reservation, form.getlist("slot"))
-    if rows is None:
-        return _render_reservation(reservation, errors=[_("取り消す枠を選んでください。")]), 422
     if request.method == "POST" and form.get("confirm") == "yes":
         try:
-            terms = service.cancel_slots(dbs, gateway(), reservation, [str(r.id) for r in rows], now(),
+            terms = service.cancel_slots(dbs, gateway(), reservation, form.getlist("slot"), now(),
                                          version=int(form.get("version", "0") or 0))
         except (service.Stale, ValueError):
             dbs.rollback()
             flash(_("この予約は先ほど変更されました。現在の内容を確認してください。"), "warning")
             return redirect(back, 303)
-        mail.send_pending(dbs)
-        _flash_cancelled(terms.allowed, terms.refund if terms.allowed else 0, some=not terms.whole)
-        return redirect(back, 303)
+        if terms is not None:
+            mail.send_pending(dbs)
+            _flash_cancelled(terms.allowed, terms.refund if terms.allowed else 0, some=not terms.whole)
+            return redirect(back, 303)
+    rows = service.chosen_slots(reservation, form.getlist("slot"))
+    if rows is None:
+        return _render_reservation(reservation, errors=[_("取り消す枠を選んでください。")]), 422
     paid = service.paid_remaining(dbs, reservation)
     return render_template("booking/cancel_slots.html", reservation=reservation, paid=paid,
                            terms=service.quote_partial(reservation, rows, now(), paid),

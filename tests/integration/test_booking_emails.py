@@ -126,3 +126,15 @@ def test_a_procedures_payment_emails_name_the_procedure_and_the_amount(pay, mail
     pay.wait()
     paid = _one(mail_sink, "手数料のお支払いを確認しました")
     assert "住民票" in paid["Subject"] and "900円" in paid["Subject"] and submission.reference in paid["Subject"]
+
+
+def test_the_booking_application_names_the_booking_and_the_hold(pay, clock, mail_sink):
+    facility(pay)
+    pay.resident()
+    submission = book_and_submit(pay, pay.client, "test-tennis", SLOTS)
+    message = _one(mail_sink, "予約の申込を受け付けました")
+    assert message["Subject"] == (f"【一宮市】テスト市民テニスコート A面 12月8日（火） の予約の申込を受け付けました"
+                                  f"（受付番号 {submission.reference}）")
+    body = message.get_content()
+    assert "・A面 2026/12/8（火）09:00–11:00（600円）" in body and f"所在地: {ADDRESS}" in body
+    assert "使用料: 1,200円" in body and "12月1日（火）10:30までにお支払いがないと" in body

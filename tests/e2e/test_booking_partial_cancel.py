@@ -29,7 +29,7 @@ def test_cancel_one_slot_of_two(booking, a11y, mail_sink):
     page.get_by_role("button", name="選んだ枠の取消内容を確認する").click()
     page.wait_for_url("**/cancel-slots?slot=*")
     a11y.check(page, "cancel-slots-confirm")
-    assert page.get_by_role("heading", name="選んだ枠を取り消します").is_visible()
+    assert page.get_by_role("heading", name="選んだ枠の取消の確認").is_visible()
     assert page.get_by_text("選ばなかった枠の予約はそのまま残ります。").is_visible()
     assert page.locator(".summary-list__row", has_text="返金額").get_by_text("600円").is_visible()
     page.get_by_label("選んだ枠を取り消します").check()

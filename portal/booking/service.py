@@ -272,7 +272,7 @@ def cancel(dbs: Session, gw, reservation: Reservation, now: datetime, *, by: str
     if payment is not None and terms.refund > 0:
         refunded = _refund(dbs, gw, payment, reservation, terms.refund, reason or "予約の取消", staff_id, by)
     if by == "resident":
-        mailing.queue_cancelled(dbs, dbs.get(Reservation, reservation.id), list(reservation.slots), whole=True,
+        mailing.queue_cancelled(dbs, reservation, list(reservation.live_slots), whole=True,
                                 fee=terms.fee, refund=terms.refund if refunded else 0,
                                 refund_pending=terms.refund if not refunded else 0)
         dbs.commit()
@@ -356,7 +356,11 @@ def cancel_slots(dbs: Session, gw, reservation: Reservation, slot_ids: Sequence[
     if not terms.allowed:
         return terms
     if terms.whole:
-        cancel(dbs, gw, reservation, now, by="resident", reason="利用者による取消")
+        try:
+            cancel(dbs, gw, reservation, now, by="resident", reason="利用者による取消")
+        except StaleDataError:  # the other submit released the booking first (its first commit)
+            dbs.rollback()
+            raise Stale() from None
         return terms
     for q in terms.slots:
         q.row.active, q.row.cancelled_at, q.row.cancel_fee = False, now, q.fee

@@ -8,7 +8,8 @@ from datetime import date, time
 from portal.booking.calendar import jst
 from tests.integration.booking_env import book_and_submit, book_slots, clock, facility, reservation_of, second_resident  # noqa: F401
 from tests.integration.helpers import csrf_token
-from tests.integration.payments_env import pay, stripe_world  # noqa: F401
+from tests.conftest import sign_in_as
+from tests.integration.payments_env import concurrently, pay, stripe_world  # noqa: F401
 from tests.integration.test_booking_first_come import pay_by_card
 from tests.integration.test_booking_staff import clerk
 
@@ -154,3 +155,25 @@ def test_staff_see_the_cancelled_slot(pay, clock):
     _, staff_client = clerk(pay)
     page = staff_client.get(f"/ichinomiya/backoffice/submissions/{submission.reference}").get_data(as_text=True)
     assert "取消済み" in page and "<del>2026/12/8（火）11:00–13:00</del>" in page
+
+
+def test_two_submits_at_the_same_moment_release_and_refund_once(pay, clock):
+    facility(pay)
+    resident = pay.resident()
+    submission = book_and_submit(pay, pay.client, "test-tennis", ["court-a/2026-12-08 09:00",
+                                                                   "court-a/2026-12-08 11:00",
+                                                                   "court-a/2026-12-08 13:00"])
+    pay_by_card(pay, submission)
+    reservation = reservation_of(pay, submission)
+    slot_id, version = reservation.slots[2].id, reservation.lock_version
+    clients = [pay.app.test_client() for _ in range(2)]
+    for client in clients:
+        sign_in_as(client, resident)
+    url = f"{_page(reservation)}/cancel-slots"
+    data = {"slot": [str(slot_id)], "version": str(version), "confirm": "yes"}
+    responses = concurrently(*[(lambda token, c=c: c.post(url, data={**data, "csrf_token": token})) for c in clients],
+                             prepare=lambda i: csrf_token(clients[i], _page(reservation)))
+    assert [r.status_code for r in responses] == [303, 303]
+    reservation = reservation_of(pay, submission)
+    assert [s.active for s in reservation.slots] == [True, True, False]
+    assert _refunds(pay, pay.payment(submission)) == [600]

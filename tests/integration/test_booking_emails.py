@@ -138,3 +138,32 @@ def test_the_booking_application_names_the_booking_and_the_hold(pay, clock, mail
     body = message.get_content()
     assert "・A面 2026/12/8（火）09:00–11:00（600円）" in body and f"所在地: {ADDRESS}" in body
     assert "使用料: 1,200円" in body and "12月1日（火）10:30までにお支払いがないと" in body
+
+
+def test_english_konbini_and_partial_cancellation_emails(pay, clock, mail_sink):
+    facility(pay)
+    pay.resident()
+    switch_to_english(pay.client)
+    submission = book_and_submit(pay, pay.client, "test-tennis", SLOTS)
+    session_id = pay.checkout(submission)
+    pay.outcome(session_id, "konbini_issued", store="lawson")
+    pay.wait()
+    waiting = _one(mail_sink, "awaiting your konbini payment")
+    assert waiting["Subject"].strip() == ("[Ichinomiya City] Booking awaiting your konbini payment: Test Tennis Courts, "
+                                          "Court A, Tue 8 Dec")
+    body = waiting.get_content()
+    assert pay.payment(submission).voucher_url in body and "Payment deadline:" in body and "Fee: ¥1,200" in body
+    pi = pay.emulator.client().v1.checkout.sessions.retrieve(session_id).payment_intent
+    pay.emulator.pay_konbini(pi, store="familymart")
+    pay.wait()
+    _one(mail_sink, "Booking confirmed")
+
+    reservation = reservation_of(pay, submission)
+    page = f"/ichinomiya/mypage/bookings/{reservation.id}"
+    second = reservation.slots[1]
+    pay.client.post(f"{page}/cancel-slots", data={"csrf_token": csrf_token(pay.client, page), "slot": [str(second.id)],
+                                                  "version": str(reservation.lock_version), "confirm": "yes"})
+    cancelled = _one(mail_sink, "Part of your booking cancelled")
+    body = cancelled.get_content()
+    assert "Court A Tue 8 Dec 2026 11:00–13:00 (¥600)" in body and "Cancellation fee: ¥0" in body
+    assert "Slots still booked:\n・Court A Tue 8 Dec 2026 09:00–11:00" in body

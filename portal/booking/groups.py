@@ -184,7 +184,7 @@ def activity(dbs: Session, group: BookingGroup, now: datetime) -> GroupActivity:
     """The group's bookings still to come and its lottery applications still waiting or won, soonest first."""
     bookings = [r for r in dbs.scalars(select(Reservation).where(Reservation.group_id == group.id,
                                                                 Reservation.status.in_(TAKING)))
-                if service.is_live(r, now) and any(s.ends_at > now for s in r.slots)]
+                if service.is_live(r, now) and any(s.ends_at > now for s in r.live_slots)]
     applications = list(dbs.scalars(select(LotteryApplication).where(
         LotteryApplication.group_id == group.id, LotteryApplication.status == "applied")
         .order_by(LotteryApplication.created_at)))

@@ -33,7 +33,7 @@ def calendar(reservation: Reservation, public_url: str) -> str:
     stamp = _utc(reservation.confirmed_at or reservation.created_at)
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//kakanai-portal//booking//JA", "CALSCALE:GREGORIAN",
              "METHOD:PUBLISH"]
-    for row in reservation.slots:
+    for row in reservation.live_slots:
         if not row.active:
             continue
         lines += [

@@ -13,18 +13,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.booking import availability, config, draw, inventory
+from portal.booking import availability, config, draw, inventory, mailing
 from portal.booking.calendar import add_months, days_in_month, local_date
 from portal.booking.lottery import LotteryCalendar, Phase, validate_application
 from portal.booking.models import BookingGroup, Facility, LotteryApplication, LotteryRound, Reservation
 from portal.booking.rules import Violation
 from portal.booking.service import BookingRefused, fees_for
 from portal.booking.slots import Slot
+from portal.booking.templating import slot_span
 from portal.identity.models import Resident
 from portal.notifications import mail
 
@@ -149,8 +151,19 @@ def apply(dbs: Session, facility: Facility, resident: Resident, month: Month, pr
                                       lang=lang,
                                       preferences=list(wanted.preferences), status="applied")
     dbs.add(application)
+    dbs.flush()
+    by_key = {s.key: s for s in lottery_slots(facility, month)}
+    with force_locale(lang):
+        choices = [_slot_label(facility, by_key[k], lang) for k in application.preferences]
+    mailing.queue_lottery_applied(dbs, application, choices, cal)
     dbs.commit()
     return application
+
+
+def _slot_label(facility: Facility, slot: Slot, lang: str) -> str:
+    """「A面 2027/1/9（土）09:00–11:00」 in the resident's language (call inside their locale)."""
+    unit = next((u for u in facility.units if u.slug == slot.unit_id), None)
+    return f"{unit.display_name(lang) if unit else slot.unit_id} {slot_span(slot.starts_at, slot.ends_at)}"
 
 
 def withdraw(dbs: Session, application: LotteryApplication, now: datetime) -> bool:

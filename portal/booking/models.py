@@ -252,7 +252,12 @@ class Reservation(Base):
 
     @property
     def starts_at(self) -> datetime | None:
-        return min((s.starts_at for s in self.slots), default=None)
+        return min((s.starts_at for s in self.live_slots), default=None)
+
+    @property
+    def live_slots(self) -> list["ReservationSlot"]:
+        """The slots still booked: all of them, less any the resident cancelled one by one."""
+        return [s for s in self.slots if s.cancelled_at is None]
 
 
 class ReservationSlot(Base):
@@ -272,6 +277,9 @@ class ReservationSlot(Base):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     fee: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: the resident cancelled this slot alone (the rest of the booking stands); its late fee, kept from ``fee``
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_fee: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     reservation: Mapped[Reservation] = relationship(back_populates="slots")
     unit: Mapped[FacilityUnit] = relationship()

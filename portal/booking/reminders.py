@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from portal.booking.calendar import jst, local_date, to_local
 from portal.booking.models import Reservation, ReservationSlot
-from portal.booking.staff_service import holder, slot_labels
+from portal.booking.staff_service import holder
 from portal.notifications import mail
 from portal.payments.service import public_url
+from portal.procedures.models import Submission
 
 #: not at midnight: the evening before is too late for some and the small hours are rude
 SEND_FROM = time(9, 0)
@@ -46,11 +47,13 @@ def send_due(dbs: Session, now: datetime) -> list[int]:
             dbs.rollback()  # another scheduler reminded it, or it was cancelled this very moment
             continue
         who = holder(dbs, reservation)
+        submission = dbs.get(Submission, reservation.submission_id) if reservation.submission_id else None
         facility = reservation.facility
         municipality = facility.municipality
         mail.queue(dbs, who.email, "booking_reminder", reservation.lang, municipality.id,
-                   municipality=municipality, facility=facility, name=who.name, slots=slot_labels(reservation),
-                   day=to_local(reservation.slots[0].starts_at).date(),
+                   municipality=municipality, facility=facility, name=who.name, reservation=reservation,
+                   rows=reservation.live_slots, submission=submission,
+                   day=to_local(reservation.live_slots[0].starts_at).date(),
                    booking_url=public_url("booking.reservation", municipality=municipality.slug,
                                           reservation_id=reservation.id))
         dbs.commit()

@@ -16,10 +16,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from portal.booking import availability, config, inventory
+from portal.booking import availability, config, inventory, mailing
 from portal.booking.lottery import Phase
-from portal.booking.models import BookingGroup, Facility, LotteryApplication, Reservation
+from portal.booking.models import BookingGroup, Facility, LotteryApplication, Reservation, ReservationSlot
 from portal.booking.pricing import CancellationTerms, cancellation_terms, slot_fee
 from portal.booking.rules import Violation, check_booking
 from portal.booking.slots import Slot
@@ -143,7 +144,7 @@ def of_resident(dbs: Session, municipality_id: int, resident: Resident) -> list[
 def upcoming(dbs: Session, municipality_id: int, resident: Resident, now: datetime) -> list[Reservation]:
     """The resident's bookings still to come (held or confirmed), soonest first: for their page."""
     live = [r for r in of_resident(dbs, municipality_id, resident)
-            if is_live(r, now) and any(s.ends_at > now for s in r.slots)]
+            if is_live(r, now) and any(s.ends_at > now for s in r.live_slots)]
     return sorted(live, key=lambda r: r.starts_at)
 
 
@@ -228,20 +229,41 @@ class CancelQuote:
 
 
 def quote(reservation: Reservation, now: datetime, paid: int) -> CancelQuote:
-    """What cancelling now costs under the facility's terms: each slot by its own day of use."""
+    """What cancelling now costs under the facility's terms: each slot by its own day of use. The late fees
+    already kept for slots cancelled one by one stay kept."""
     if reservation.status not in ("held", "confirmed"):
         return CancelQuote(False, 0, 0, "not_active")
     if reservation.status == "held":
         return CancelQuote(True, 0, 0)
-    policy = config.cancellation_policy(reservation.facility.cancellation)
     total_fee = 0
-    for row in reservation.slots:
+    for row in slot_quotes(reservation, reservation.live_slots, now, paid):
+        if not row.allowed:
+            return CancelQuote(False, 0, 0, "deadline")
+        total_fee += row.fee
+    kept = reservation.cancel_fee if paid else 0
+    return CancelQuote(True, total_fee, max(paid - kept - total_fee, 0))
+
+
+@dataclass(frozen=True)
+class SlotQuote:
+    row: ReservationSlot
+    allowed: bool
+    fee: int
+    refund: int
+
+
+def slot_quotes(reservation: Reservation, rows: Sequence[ReservationSlot], now: datetime,
+                paid: int) -> list[SlotQuote]:
+    """Each slot's late fee and refund if it were cancelled now (nothing to refund when nothing was paid
+    online: a fee settled in cash or waived is the counter's business)."""
+    policy = config.cancellation_policy(reservation.facility.cancellation)
+    found = []
+    for row in rows:
         share = row.fee if paid else 0
         terms: CancellationTerms = cancellation_terms(now, row.starts_at, policy, share)
-        if not terms.allowed:
-            return CancelQuote(False, 0, 0, "deadline")
-        total_fee += terms.fee
-    return CancelQuote(True, total_fee, max(paid - total_fee, 0))
+        found.append(SlotQuote(row, terms.allowed, terms.fee if terms.allowed else 0,
+                               share - terms.fee if terms.allowed else 0))
+    return found
 
 
 def paid_online(dbs: Session, reservation: Reservation) -> Payment | None:
@@ -272,7 +294,7 @@ def cancel(dbs: Session, gw, reservation: Reservation, now: datetime, *, by: str
     submission = dbs.get(Submission, reservation.submission_id) if reservation.submission_id else None
     inventory.release(reservation, "cancelled", now)
     reservation.cancel_reason = reason[:500]
-    reservation.cancel_fee = terms.fee
+    reservation.cancel_fee = 0 if waive_fee else reservation.cancel_fee + terms.fee
     if submission is not None and submission.status == "received":
         _withdraw(dbs, submission, by, staff_id)
     dbs.commit()
@@ -280,14 +302,116 @@ def cancel(dbs: Session, gw, reservation: Reservation, now: datetime, *, by: str
         active = dbs.scalar(select(Payment).where(Payment.submission_id == submission.id, Payment.status.in_(ACTIVE)))
         if active is not None and active.status in ("created", "open"):
             payments.cancel_attempt(dbs, gw, active, by, actor_id=staff_id)
+    refunded = True
     if payment is not None and terms.refund > 0:
+        refunded = _refund(dbs, gw, payment, reservation, terms.refund, reason or "予約の取消", staff_id, by)
+    if by == "resident":
+        mailing.queue_cancelled(dbs, reservation, list(reservation.live_slots), whole=True,
+                                fee=terms.fee, refund=terms.refund if refunded else 0,
+                                refund_pending=terms.refund if not refunded else 0)
+        dbs.commit()
+    return terms
+
+
+def _refund(dbs: Session, gw, payment: Payment, reservation: Reservation, amount: int, reason: str,
+            staff_id: int | None, by: str) -> bool:
+    """Ask the provider for the refund; whether it took it. A failure is flagged for staff (and
+    reconciliation) on the payment, never a slot held for a cancelled booking."""
+    try:
+        payments.refund(dbs, gw, payment, amount, reason, staff_id, source=by)
+    except Exception:  # noqa: BLE001 — the provider failed: keep it visible for staff, the slots stay free
+        log.exception("refund for cancelled reservation %s failed", reservation.id)
+        payment = dbs.get(Payment, payment.id)
+        payment.needs_refund, payment.needs_refund_reason = True, "booking_cancelled"
+        dbs.commit()
+        return False
+    return True
+
+
+class Stale(Exception):
+    """The booking changed since the resident's confirmation page was shown (the second click of a double
+    click, or a cancellation in another tab)."""
+
+
+@dataclass(frozen=True)
+class PartialQuote:
+    slots: list[SlotQuote]
+    #: every slot still booked is chosen: the whole booking is cancelled
+    whole: bool
+    refund: int
+
+    @property
+    def allowed(self) -> bool:
+        return bool(self.slots) and all(q.allowed for q in self.slots)
+
+    @property
+    def fee(self) -> int:
+        return sum(q.fee for q in self.slots)
+
+
+def chosen_slots(reservation: Reservation, slot_ids: Sequence[str]) -> list[ReservationSlot] | None:
+    """The live slots the resident ticked, in the booking's order; None when an id is not one of them."""
+    live = {str(row.id): row for row in reservation.live_slots}
+    wanted = set(slot_ids)
+    if not wanted or not wanted <= live.keys():
+        return None
+    return [row for key, row in live.items() if key in wanted]
+
+
+def quote_partial(reservation: Reservation, rows: Sequence[ReservationSlot], now: datetime,
+                  paid: int) -> PartialQuote:
+    quotes = slot_quotes(reservation, rows, now, paid)
+    whole = len(rows) == len(reservation.live_slots)
+    # the last slots go the way a whole booking does (what was kept for earlier slots stays kept)
+    refund = quote(reservation, now, paid).refund if whole else min(sum(q.refund for q in quotes), paid)
+    return PartialQuote(quotes, whole, refund)
+
+
+def paid_remaining(dbs: Session, reservation: Reservation) -> int:
+    payment = paid_online(dbs, reservation)
+    return payment.amount - payment.refunded_amount if payment is not None else 0
+
+
+def cancel_slots(dbs: Session, gw, reservation: Reservation, slot_ids: Sequence[str], now: datetime, *,
+                 version: int) -> PartialQuote | None:
+    """The resident cancels some slots of a confirmed booking: only those are released, each with its own late
+    fee, and the rest of the money for them is refunded; choosing every slot left cancels the booking. Commits.
+
+    ``version`` is the booking's ``lock_version`` the confirmation page showed: a second submit finds it moved on
+    and raises :class:`Stale`, so nothing is released or refunded twice. None when the choice is not valid."""
+    if reservation.status != "confirmed" or reservation.lock_version != version:
+        raise Stale()
+    rows = chosen_slots(reservation, slot_ids)
+    if rows is None:
+        return None
+    payment = paid_online(dbs, reservation)
+    paid = payment.amount - payment.refunded_amount if payment is not None else 0
+    terms = quote_partial(reservation, rows, now, paid)
+    if not terms.allowed:
+        return terms
+    if terms.whole:
         try:
-            payments.refund(dbs, gw, payment, terms.refund, reason or "予約の取消", staff_id, source=by)
-        except Exception:  # noqa: BLE001 — the provider failed: keep it visible for staff, the slots stay free
-            log.exception("refund for cancelled reservation %s failed", reservation.id)
-            payment = dbs.get(Payment, payment.id)
-            payment.needs_refund, payment.needs_refund_reason = True, "booking_cancelled"
-            dbs.commit()
+            cancel(dbs, gw, reservation, now, by="resident", reason="利用者による取消")
+        except StaleDataError:  # the other submit released the booking first (its first commit)
+            dbs.rollback()
+            raise Stale() from None
+        return terms
+    for q in terms.slots:
+        q.row.active, q.row.cancelled_at, q.row.cancel_fee = False, now, q.fee
+    reservation.cancel_fee += terms.fee
+    reservation.updated_at = now  # always an UPDATE of the booking row, so its version moves on
+    try:
+        dbs.commit()  # the version column makes a concurrent second submit fail here
+    except StaleDataError:
+        dbs.rollback()
+        raise Stale() from None
+    refunded = True
+    if payment is not None and terms.refund > 0:
+        refunded = _refund(dbs, gw, payment, reservation, terms.refund, "予約の一部取消", None, "resident")
+    reservation = dbs.get(Reservation, reservation.id)
+    mailing.queue_cancelled(dbs, reservation, [q.row for q in terms.slots], whole=False, fee=terms.fee,
+                            refund=terms.refund if refunded else 0, refund_pending=0 if refunded else terms.refund)
+    dbs.commit()
     return terms
 
 

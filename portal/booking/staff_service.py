@@ -76,7 +76,7 @@ def facilities(dbs: Session, municipality_id: int) -> list[Facility]:
 
 def slot_labels(reservation: Reservation) -> list[str]:
     """Each slot as staff and residents read it: "A面 2026/12/8（火）09:00–11:00"."""
-    return [f"{row.unit.name} {slot_row_label(row)}" for row in reservation.slots]
+    return [f"{row.unit.name} {slot_row_label(row)}" for row in reservation.live_slots]
 
 
 def slot_text(facility: Facility, slot: Slot) -> str:

@@ -69,6 +69,27 @@ def deadline(value: datetime) -> str:
     return f"{day:%-m月%-d日}（{weekday(day)}）24:00"
 
 
+def month_day(day: date) -> str:
+    """「12月8日（火）」 / "Tue 8 Dec": the day of a booking in an email's subject."""
+    if current_lang() == "en":
+        return f"{weekday(day)} {day:%-d %b}"
+    return f"{day:%-m月%-d日}（{weekday(day)}）"
+
+
+def booking_title(facility, rows) -> str:
+    """What and when in a few words, for an email's subject: 「中央公民館 第1会議室 12月8日（火）」, with 「ほか」 when
+    the slots run over several days."""
+    lang = current_lang()
+    units = " ".join(dict.fromkeys(row.unit.display_name(lang) for row in rows))
+    days = sorted({row.starts_at.astimezone(TOKYO).date() for row in rows})
+    if not days:
+        return facility.display_name(lang)
+    when = month_day(days[0]) if len(days) == 1 else _("%(day)sほか", day=month_day(days[0]))
+    if lang == "en":
+        return f"{facility.display_name(lang)}, {units}, {when}"
+    return f"{facility.display_name(lang)} {units} {when}"
+
+
 def short_day(day: date) -> str:
     """「12/8（火）」 / "Tue 8 Dec"."""
     if current_lang() == "en":
@@ -78,7 +99,11 @@ def short_day(day: date) -> str:
 
 def slot_row_label(row) -> str:
     """「2026/12/8（火）09:00–11:00」 / "Tue 8 Dec 2026 09:00–11:00"."""
-    start, end = row.starts_at.astimezone(TOKYO), row.ends_at.astimezone(TOKYO)
+    return slot_span(row.starts_at, row.ends_at)
+
+
+def slot_span(starts_at: datetime, ends_at: datetime) -> str:
+    start, end = starts_at.astimezone(TOKYO), ends_at.astimezone(TOKYO)
     if current_lang() == "en":
         return f"{weekday(start.date())} {start:%-d %b %Y} {start:%H:%M}–{end:%H:%M}"
     return f"{start:%Y/%-m/%-d}（{weekday(start.date())}）{start:%H:%M}–{end:%H:%M}"
@@ -137,6 +162,7 @@ def init_app(app: Flask) -> None:
         weekday=weekday, weekdays=weekdays, bands_of=bands_of, month_weeks=month_weeks,
         month_mark=lambda mark: MONTH_MARKS.get(mark, ""), slot_row_label=slot_row_label, moment=moment,
         deadline=deadline, long_date=long_date, short_day=short_day, slot_key_label=slot_key_label,
+        month_day=month_day, booking_title=booking_title,
         outcome_label=outcome_label,
         round_status_label=lambda s: str(ROUND_STATUS_LABELS.get(s, s)),
         application_status_label=lambda s: str(APPLICATION_STATUS_LABELS.get(s, s)),

@@ -21,6 +21,7 @@ from portal.clock import now
 from portal.extensions import limiter
 from portal.i18n import current_lang
 from portal.identity import resident_required
+from portal.notifications import mail
 from portal.payments.gateway import gateway
 from portal.procedures.models import Draft, Submission
 from portal.tenancy.scope import tenant_blueprint
@@ -212,6 +213,7 @@ def lottery_apply(slug: str, month: str):
         else:
             lottery_draft.clear(dbs, facility, g.resident, target)
             dbs.commit()
+            mail.send_pending(dbs)
             flash(_("抽選に申し込みました。結果は%(when)sにメールとマイページでお知らせします。",
                     when=moment(cal.draw_at)), "success")
             return redirect(url_for(".my_bookings"), 303)
@@ -324,19 +326,23 @@ def my_bookings():
 @bp.get("/mypage/bookings/<int:reservation_id>")
 @resident_required
 def reservation(reservation_id: int):
-    reservation = _own_reservation_or_404(reservation_id)
+    return _render_reservation(_own_reservation_or_404(reservation_id))
+
+
+def _render_reservation(reservation: Reservation, errors=()):
     dbs = db.session()
-    payment = service.paid_online(dbs, reservation)
-    paid = payment.amount - payment.refunded_amount if payment else 0
+    paid = service.paid_remaining(dbs, reservation)
     submission = dbs.get(Submission, reservation.submission_id) if reservation.submission_id else None
     draft = dbs.get(Draft, reservation.draft_id) if reservation.draft_id else None
     return render_template("booking/reservation.html", reservation=reservation, submission=submission, draft=draft,
                            quote=service.quote(reservation, now(), paid), paid=paid,
-                           live=service.is_live(reservation, now()), now=now(),
+                           slot_quotes=service.slot_quotes(reservation, reservation.live_slots, now(), paid),
+                           live=service.is_live(reservation, now()), now=now(), errors=list(errors),
                            cancellation=config.cancellation_policy(reservation.facility.cancellation))
 
 
 @bp.post("/mypage/bookings/<int:reservation_id>/cancel")
+@limiter.limit("10 per minute")  # it emails the resident
 @resident_required
 def cancel(reservation_id: int):
     reservation = _own_reservation_or_404(reservation_id)
@@ -344,13 +350,56 @@ def cancel(reservation_id: int):
         return redirect(url_for(".reservation", reservation_id=reservation.id), 303)
     terms = service.cancel(db.session(), gateway(), reservation, now(), by="resident",
                            reason=request.form.get("reason", "").strip()[:200] or "利用者による取消")
-    if not terms.allowed:
+    mail.send_pending(db.session())
+    _flash_cancelled(terms.allowed, terms.refund)
+    return redirect(url_for(".reservation", reservation_id=reservation.id), 303)
+
+
+def _flash_cancelled(allowed: bool, refund: int, some: bool = False) -> None:
+    if not allowed:
         flash(_("取消の期限を過ぎているため、オンラインでは取り消せません。施設にお問い合わせください。"), "warning")
-    elif terms.refund:
-        flash(_("予約を取り消しました。%(amount)sを返金します。", amount=f"{terms.refund:,}円"), "success")
+    elif some and refund:
+        flash(_("選んだ枠を取り消しました。%(amount)sを返金します。", amount=f"{refund:,}円"), "success")
+    elif some:
+        flash(_("選んだ枠を取り消しました。"), "success")
+    elif refund:
+        flash(_("予約を取り消しました。%(amount)sを返金します。", amount=f"{refund:,}円"), "success")
     else:
         flash(_("予約を取り消しました。"), "success")
-    return redirect(url_for(".reservation", reservation_id=reservation.id), 303)
+
+
+@bp.route("/mypage/bookings/<int:reservation_id>/cancel-slots", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])  # it emails the resident and asks for a refund
+@resident_required
+def cancel_slots(reservation_id: int):
+    """Cancel some slots of a confirmed booking: the resident ticks them on the booking page (a plain GET
+    form), sees each slot's late fee and refund here, and confirms."""
+    reservation = _own_reservation_or_404(reservation_id)
+    dbs = db.session()
+    back = url_for(".reservation", reservation_id=reservation.id)
+    form = request.form if request.method == "POST" else request.args
+    if reservation.status != "confirmed":
+        flash(_("この予約は取り消されているか、まだ確定していません。"), "warning")
+        return redirect(back, 303)
+    if request.method == "POST" and form.get("confirm") == "yes":
+        try:
+            terms = service.cancel_slots(dbs, gateway(), reservation, form.getlist("slot"), now(),
+                                         version=int(form.get("version", "0") or 0))
+        except (service.Stale, ValueError):
+            dbs.rollback()
+            flash(_("この予約は先ほど変更されました。現在の内容を確認してください。"), "warning")
+            return redirect(back, 303)
+        if terms is not None:
+            mail.send_pending(dbs)
+            _flash_cancelled(terms.allowed, terms.refund if terms.allowed else 0, some=not terms.whole)
+            return redirect(back, 303)
+    rows = service.chosen_slots(reservation, form.getlist("slot"))
+    if rows is None:
+        return _render_reservation(reservation, errors=[_("取り消す枠を選んでください。")]), 422
+    paid = service.paid_remaining(dbs, reservation)
+    return render_template("booking/cancel_slots.html", reservation=reservation, paid=paid,
+                           terms=service.quote_partial(reservation, rows, now(), paid),
+                           cancellation=config.cancellation_policy(reservation.facility.cancellation))
 
 
 @bp.get("/mypage/bookings/<int:reservation_id>.ics")

@@ -412,6 +412,7 @@ def apply_state(dbs: Session, payment: Payment, state: CheckoutState, refunds: l
     if payment.status == "canceled" and target == "expired":
         target = "canceled"  # we expired it ourselves: the provider's "expired" is our "canceled"
     was_paid = payment.status in states.PAID
+    was_waiting = payment.status == "processing"
     if payment.status != target:
         route = states.path(payment.status, target, source)
         if route is None:
@@ -421,6 +422,8 @@ def apply_state(dbs: Session, payment: Payment, state: CheckoutState, refunds: l
             states.transition(payment, step, source, event_id=event_id, actor_id=actor_id)
     if payment.status == "processing":
         _kind(payment.submission).payment_pending(dbs, payment.submission, payment)
+        if not was_waiting and payment.voucher_url:
+            _queue_paid_email(dbs, payment, waiting=True)
     if payment.status in states.PAID:
         if state.amount_total != payment.amount or state.currency.lower() != payment.currency:
             _flag(payment, "amount_mismatch")
@@ -489,7 +492,8 @@ def _merge_refunds(dbs: Session, payment: Payment, refunds: list[ProviderRefund]
     payment.refunded_amount = sum(r.amount for r in payment.refunds if r.counts)
 
 
-def _queue_paid_email(dbs: Session, payment: Payment) -> None:
+def _queue_paid_email(dbs: Session, payment: Payment, waiting: bool = False) -> None:
+    """The fee was paid, or (``waiting``) a konbini voucher was issued: its number's page and deadline."""
     from portal.procedures.catalogue import definition_of
 
     submission = payment.submission
@@ -497,9 +501,12 @@ def _queue_paid_email(dbs: Session, payment: Payment) -> None:
         return
     municipality = submission.municipality
     try:
+        if _kind(submission).payment_email(dbs, submission, payment, waiting):
+            return
         with force_locale(submission.lang):
             title = definition_of(submission.definition).title
-        mail.queue(dbs, submission.contact_email, "payment_received", submission.lang, municipality.id,
+        mail.queue(dbs, submission.contact_email, "payment_waiting" if waiting else "payment_received",
+                   submission.lang, municipality.id,
                    municipality=municipality, submission=submission, payment=payment, title=title,
                    status_url=public_url("mypage.submission", municipality=municipality.slug,
                                          reference=submission.reference))

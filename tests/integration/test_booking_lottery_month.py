@@ -136,6 +136,7 @@ def test_the_result_email_is_in_the_language_the_resident_applied_in(app, db, ma
     assert english["Subject"] == "[Ichinomiya City] Lottery result: you won (Test Tennis Courts)"
     body = english.get_content()
     assert "You won: Court A 2027-02-06 09:00–11:00 (your choice no. 1)" in body and "Sun 20 Dec, end of day" in body
+    assert "Fee: ¥800" in body and "愛知県一宮市本町1丁目1番1号" in body
     assert by_recipient["ja@example.jp"]["Subject"] == "【一宮市】抽選の結果：当選しました（テスト市民テニスコート）"
     assert "12月20日（日）24:00" in by_recipient["ja@example.jp"].get_content()
 

@@ -76,6 +76,7 @@ def test_the_reminder_is_in_the_language_booked_in_and_not_for_cancelled_booking
     # (a subject that fits a line of its own is folded onto it: the parsed header keeps that line's space)
     assert message["Subject"].strip() == "[Ichinomiya City] Your facility booking is tomorrow (Test Tennis Courts)"
     assert "On Wed 9 Dec 2026 you have the following booking." in message.get_content()
+    assert "・Court A Wed 9 Dec 2026 09:00–11:00 (¥600)" in message.get_content()
 
 
 def test_two_schedulers_at_once_send_one_reminder(pay, clock, mail_sink):

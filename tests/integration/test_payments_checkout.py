@@ -53,8 +53,8 @@ def test_the_payment_email_is_in_the_language_the_resident_applied_in(pay, mail_
     result = pay.outcome(pay.checkout(submission), "card_success")
     pay.wait()  # the webhook, not the resident's browser, settles the fee and queues the email
     message = mail_sink.wait_for(lambda m: "fee payment" in m["Subject"], timeout=10)
-    assert message["Subject"] == (f"[Ichinomiya City] We have received your fee payment "
-                                  f"(reference number {submission.reference})")
+    assert message["Subject"] == (f"[Ichinomiya City] We have received your fee payment for Request for a copy of "
+                                  f"the residence record (Juminhyo), ¥900 (reference number {submission.reference})")
     body = message.get_content()
     assert "Request for a copy of the residence record (Juminhyo)" in body and "住民票" not in body
     assert pay.follow(result["redirect_url"]).status_code == 200

@@ -68,6 +68,11 @@ class ProcedureKind:
     def payment_pending(self, session, submission, payment) -> None:
         """A payment is waiting for the resident (a konbini voucher). Inside the payment's transaction."""
 
+    def payment_email(self, session, submission, payment, waiting: bool) -> bool:
+        """Queue the kind's own email that the fee was paid (or, ``waiting``, that a konbini voucher waits to be
+        paid); False leaves it to the generic one. Inside the payment's transaction."""
+        return False
+
     def on_discard(self, session, draft) -> None:
         """The resident deletes an unsubmitted draft (in the same transaction, nothing committed)."""
 

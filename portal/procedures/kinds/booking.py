@@ -88,6 +88,16 @@ class BookingKind(ProcedureKind):
             if reservation.hold_expires_at is None or reservation.hold_expires_at < payment.voucher_expires_at:
                 reservation.hold_expires_at = payment.voucher_expires_at
 
+    def payment_email(self, session, submission, payment, waiting: bool) -> bool:
+        """The booking's own email: what was booked, where and when, rather than a fee of a procedure."""
+        from portal.booking import mailing, service
+
+        reservation = service.for_submission(session, submission)
+        if reservation is None:
+            return False
+        mailing.queue_payment(session, reservation, submission, payment, waiting)
+        return True
+
     def on_discard(self, session, draft) -> None:
         """Deleting the booking's draft gives up the held slots at once, rather than when the hold runs out."""
         from portal.booking import inventory, service

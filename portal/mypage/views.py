@@ -10,7 +10,6 @@ from portal import db
 from portal.booking import service as booking_service
 from portal.clock import now
 from portal.identity import resident_required
-from portal.notifications import mail
 from portal.notifications import status as status_mail
 from portal.procedures import correction, journey
 from portal.procedures.catalogue import definition_of
@@ -89,7 +88,6 @@ def withdraw_submission(reference: str):
             db.session().rollback()
             flash(_("この申請は処理が始まっているため取り下げできません。担当課にお問い合わせください。"), "error")
             return redirect(url_for(".submission", reference=reference))
-        mail.send_pending(db.session())
         flash(_("申請を取り下げました。"), "success")
     return redirect(url_for(".submission", reference=reference))
 

@@ -9,7 +9,8 @@ import sys
 import time
 import uuid
 from collections import Counter
-from datetime import date, time as clock_time, timedelta
+from datetime import date, timedelta
+from datetime import time as clock_time
 
 import pytest
 from huey.storage import RedisStorage

@@ -63,9 +63,11 @@ def _send_after_commit(session: Session) -> None:
                             exc_info=True)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_rolled_back(session: Session) -> None:
-    session.info.pop(_QUEUED, None)
+@event.listens_for(Session, "after_transaction_end")
+def _forget_uncommitted(session: Session, transaction) -> None:
+    """A rollback or close of the whole transaction (not a savepoint's): its emails were never written."""
+    if transaction.parent is None:
+        session.info.pop(_QUEUED, None)
 
 
 def _claimable(now: datetime):

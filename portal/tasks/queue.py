@@ -26,7 +26,9 @@ def configure(app: Flask) -> None:
     huey.name = config["TASK_QUEUE_NAME"]
     if config.get("REDIS_URL"):
         # A stopped Redis must fail fast (readiness checks, the commit that queues an email), not hang.
-        pool = ConnectionPool.from_url(config["REDIS_URL"], socket_connect_timeout=3)
+        # redis-py spells a unix socket unix://; the rate limits' library, sharing this setting, redis+unix://.
+        url = config["REDIS_URL"].replace("redis+unix://", "unix://", 1)
+        pool = ConnectionPool.from_url(url, socket_connect_timeout=3)
         huey.storage_class, huey.storage_kwargs = RedisStorage, {"connection_pool": pool}
     else:
         Path(config["TASK_QUEUE_FILE"]).parent.mkdir(parents=True, exist_ok=True)

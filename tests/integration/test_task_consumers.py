@@ -66,7 +66,7 @@ def consumer(env: dict) -> subprocess.Popen:
 def test_two_consumers_do_each_job_once(app, db, make_resident, mail_sink, redis_url, tmp_path):
     booking_id, email_id = world(app, db, make_resident)
     name = f"test-{uuid.uuid4().hex[:8]}"
-    queue = RedisStorage(name, url=redis_url)
+    queue = RedisStorage(name, url=redis_url.replace("redis+unix://", "unix://", 1))
     env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": redis_url, "TASK_QUEUE_NAME": name,
            "TASKS_IMMEDIATE": "0", "PORTAL_NOW": CONSUMERS_NOW, "SMTP_HOST": "127.0.0.1",
            "SMTP_PORT": str(mail_sink.port), "SECRET_KEY": "test-secret-key", "PORTAL_INSTANCE_DIR": str(tmp_path),

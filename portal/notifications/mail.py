@@ -58,9 +58,10 @@ def _send_after_commit(session: Session) -> None:
         with app.app_context():
             try:
                 tasks.send_email(email_id)
-            except Exception:  # the queue is down: the row is committed, and the periodic sweep sends it
-                log.warning("could not queue the sending of email %s; the outbox sweep will send it", email_id,
-                            exc_info=True)
+            except Exception:  # the queue is down: the rows are committed, and the periodic sweep sends them
+                log.warning("could not queue the sending of emails %s; the outbox sweep will send them",
+                            list(queued), exc_info=True)
+                return  # not one wait for an unreachable queue per email
 
 
 @event.listens_for(Session, "after_transaction_end")

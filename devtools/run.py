@@ -4,9 +4,9 @@
     mock My Number provider     http://127.0.0.1:8001   MOCKIDP_PORT
     Stripe API emulator         http://127.0.0.1:8002   STRIPE_EMULATOR_PORT (checkout pages, signed webhooks)
     mailbox (read sent email)   http://127.0.0.1:8003   MAILBOX_PORT (SMTP on SMTP_PORT, 8025)
-    payment reconciliation      every minute (catches a missed webhook)
-    booking scheduler           every 30 s (releases run-out holds, commits seeds, runs due lottery draws)
-    anonymous draft purge       every hour (drafts started without sign-in, untouched for a day)
+    task consumer               `flask tasks consume`: sends the outbox's emails, and runs the periodic jobs
+                                (holds, the lottery, reminders, payment reconciliation, the draft purge);
+                                its queue is instance/tasks.sqlite3, or Redis when REDIS_URL is set
 
 The URLs the processes give each other (PUBLIC_URL, the OIDC discovery URL and redirect URI, the Stripe API
 base and webhook URL) follow the ports. With other ports and another PORTAL_INSTANCE_DIR, a second instance
@@ -67,12 +67,6 @@ def emulator_env(port: dict[str, int]) -> dict[str, str]:
     }
 
 
-RECONCILE_EVERY_SECONDS = 60
-# Holds run out after minutes, and the lottery's moments are on the minute: look every half minute.
-BOOKING_TICK_SECONDS = 30
-DRAFT_PURGE_EVERY_SECONDS = 3600
-
-
 def main() -> int:
     port = ports()
     env = {**os.environ, **{k: v for k, v in dev_env(port).items() if k not in os.environ}}
@@ -91,9 +85,7 @@ def main() -> int:
         "mock IdP": [python, "-m", "portal.mockidp", "--port", str(port["MOCKIDP_PORT"])],
         "portal": [python, "-m", "gunicorn", "--bind", f"127.0.0.1:{port['PORTAL_PORT']}", "--workers", "2",
                    "--access-logfile", "-", "wsgi:app"],
-        "payment reconciliation": [*flask, "payments", "reconcile", "--every", str(RECONCILE_EVERY_SECONDS)],
-        "booking scheduler": [*flask, "booking", "tick", "--every", str(BOOKING_TICK_SECONDS)],
-        "anonymous draft purge": [*flask, "drafts", "purge-anonymous", "--every", str(DRAFT_PURGE_EVERY_SECONDS)],
+        "task consumer": [*flask, "tasks", "consume"],
     }
     if use_emulator:
         commands["Stripe emulator"] = [

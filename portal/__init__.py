@@ -66,6 +66,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     init_booking(app)
     init_clock(app)
+    from portal import tasks
+
+    tasks.init_app(app)
     cli.init_app(app)
     return app
 

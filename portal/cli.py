@@ -1,8 +1,7 @@
 """`flask` commands: db upgrade, forms check/sync, demo load, notifications send, drafts purge-anonymous."""
 from __future__ import annotations
 
-import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -88,30 +87,22 @@ def demo_load():
 def notifications_send():
     from portal.notifications.mail import send_pending
 
-    sent, failed = send_pending(db.session())
+    """Send every email waiting in the outbox now, failed ones too (the task queue sends them by itself)."""
+    sent, failed = send_pending(db.session(), limit=10_000)
     click.echo(f"sent {sent}, failed {failed}")
 
 
 @drafts_cli.command("purge-anonymous")
 @click.option("--older-than-hours", type=int, default=None,
               help="untouched for this long; default: ANON_DRAFT_RETENTION_HOURS (24)")
-@click.option("--every", type=int, default=0, help="repeat every N seconds (for `make run`); 0 = once")
-def drafts_purge_anonymous(older_than_hours, every):
-    """Delete drafts started without sign-in and left untouched, with their uploaded files."""
-    from portal.procedures.anonymous import purge_stale_drafts
+def drafts_purge_anonymous(older_than_hours):
+    """Delete drafts started without sign-in and left untouched, with their uploaded files (the task queue does
+    this every hour; this is one run by hand)."""
+    from portal.procedures.anonymous import purge
 
     hours = older_than_hours if older_than_hours is not None else current_app.config["ANON_DRAFT_RETENTION_HOURS"]
-    while True:
-        session = db.session()
-        purged, files = purge_stale_drafts(session, timedelta(hours=hours), current_app.config["UPLOAD_DIR"])
-        session.commit()
-        for path in files:
-            path.unlink(missing_ok=True)
-        session.close()
-        click.echo(f"{datetime.now():%H:%M:%S} anonymous drafts purged: {purged} ({len(files)} files)")
-        if not every:
-            return
-        time.sleep(every)
+    purged, files = purge(db.session(), timedelta(hours=hours), current_app.config["UPLOAD_DIR"])
+    click.echo(f"anonymous drafts purged: {purged} ({files} files)")
 
 
 def init_app(app: Flask) -> None:

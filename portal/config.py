@@ -52,6 +52,12 @@ def from_environment() -> dict:
         # Rate limits hold across processes: this store if set, else REDIS_URL, else the portal's own database.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI"),
         "REDIS_URL": os.environ.get("REDIS_URL"),
+        # The task queue (portal.tasks): in Redis when REDIS_URL is set, else in this SQLite file (one machine).
+        # Every portal process and consumer of one deployment must name the same queue.
+        "TASK_QUEUE_NAME": os.environ.get("TASK_QUEUE_NAME", "portal"),
+        "TASK_QUEUE_FILE": os.environ.get("TASK_QUEUE_FILE", str(INSTANCE / "tasks.sqlite3")),
+        # Run each task at once in the process that queues it, no consumer (the tests).
+        "TASKS_IMMEDIATE": _bool("TASKS_IMMEDIATE", False),
         # How many reverse proxies in front set X-Forwarded-For: the client address limits and audit use.
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
         # Anonymous procedures (no sign-in): per client address, per recipient address, and how many open

@@ -20,6 +20,9 @@ from portal.procedures.sync import sync_directory
 from portal.tenancy.demo import load_municipalities
 
 ROOT = Path(__file__).resolve().parent.parent
+# Every app a test makes runs its tasks at once, in the test's process (huey's immediate mode): an email queued
+# by a request is sent when its transaction commits, before the response. The consumer tests run real consumers.
+os.environ["TASKS_IMMEDIATE"] = "1"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # As root, and on a network that refuses everything but loopback (see the README).
 CHROMIUM_ARGS = [

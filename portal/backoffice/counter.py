@@ -270,7 +270,6 @@ def counter_submit(token: str):
         submission = journey.submission_for_draft(dbs, draft)
         if submission is None:
             raise
-    mail.send_pending(dbs)
     flash(_("申請を受け付けました（受付番号 %(reference)s）。控えを印刷して申請者に内容を確認してもらい、署名をもらってください。",
             reference=submission.reference), "success")
     return redirect(url_for(".print_summary", reference=submission.reference))

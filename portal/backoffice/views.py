@@ -18,7 +18,6 @@ from portal import db
 from portal.backoffice import common
 from portal.backoffice import queue as bq
 from portal.backoffice.models import SubmissionNote
-from portal.notifications import mail
 from portal.notifications import status as status_mail
 from portal.procedures import correction, journey, workflow
 from portal.procedures.catalogue import definition_of
@@ -292,7 +291,6 @@ def transition(reference: str):
         dbs.rollback()
         submission = common.submission_or_404(reference)
         return _render_detail(submission, 422, kept=kept, error=exc.message)
-    mail.send_pending(dbs)
     if submission.contact_email:
         told = _("申請者にメールでお知らせしました。")
     elif submission.contact_method in ("phone", "post"):

@@ -1,8 +1,9 @@
 """The day-before reminder: every confirmed booking a resident made online (first-come or a lottery win) is
 emailed once, from 9:00 Tokyo time on the day before its first slot, in the language they booked in.
 
-`flask booking tick` runs it. Each reminder is claimed by an UPDATE of ``reminded_at`` in the transaction that
-queues its email, so a second run, or two schedulers at once, never send one twice."""
+A periodic task runs it (portal.tasks; `flask booking tick` by hand). Each reminder is claimed by an UPDATE of
+``reminded_at`` in the transaction that queues its email, so a second run, or two consumers at once, never send
+one twice."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta

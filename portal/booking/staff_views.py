@@ -22,7 +22,6 @@ from portal.booking.lottery_service import Month
 from portal.booking.models import Facility, Reservation
 from portal.booking.pricing import slot_fee
 from portal.clock import now
-from portal.notifications import mail
 from portal.payments.gateway import gateway
 from portal.staff.auth import staff_required
 from portal.tenancy.scope import tenant_blueprint
@@ -260,7 +259,6 @@ def close(slug: str):
         return _render("closure_confirm.html", facility, form=form, closing=closing, holders=holders,
                        kind_labels=RESERVATION_KIND_LABELS)
     report = staff_service.close(dbs, gateway(), facility, closing, now(), staff_id=g.staff.id, audit=common.audit)
-    mail.send_pending(dbs)
     return _render("closure_done.html", facility, report=report, kind_labels=RESERVATION_KIND_LABELS)
 
 

@@ -21,7 +21,6 @@ from portal.clock import now
 from portal.extensions import limiter
 from portal.i18n import current_lang
 from portal.identity import resident_required
-from portal.notifications import mail
 from portal.payments.gateway import gateway
 from portal.procedures.models import Draft, Submission
 from portal.tenancy.scope import tenant_blueprint
@@ -213,7 +212,6 @@ def lottery_apply(slug: str, month: str):
         else:
             lottery_draft.clear(dbs, facility, g.resident, target)
             dbs.commit()
-            mail.send_pending(dbs)
             flash(_("抽選に申し込みました。結果は%(when)sにメールとマイページでお知らせします。",
                     when=moment(cal.draw_at)), "success")
             return redirect(url_for(".my_bookings"), 303)
@@ -350,7 +348,6 @@ def cancel(reservation_id: int):
         return redirect(url_for(".reservation", reservation_id=reservation.id), 303)
     terms = service.cancel(db.session(), gateway(), reservation, now(), by="resident",
                            reason=request.form.get("reason", "").strip()[:200] or "利用者による取消")
-    mail.send_pending(db.session())
     _flash_cancelled(terms.allowed, terms.refund)
     return redirect(url_for(".reservation", reservation_id=reservation.id), 303)
 
@@ -390,7 +387,6 @@ def cancel_slots(reservation_id: int):
             flash(_("この予約は先ほど変更されました。現在の内容を確認してください。"), "warning")
             return redirect(back, 303)
         if terms is not None:
-            mail.send_pending(dbs)
             _flash_cancelled(terms.allowed, terms.refund if terms.allowed else 0, some=not terms.whole)
             return redirect(back, 303)
     rows = service.chosen_slots(reservation, form.getlist("slot"))

@@ -7,7 +7,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal import db
 from portal.identity import resident_required
-from portal.notifications import mail
 from portal.notifications import status as status_mail
 from portal.procedures import correction, workflow
 from portal.procedures.catalogue import definition_of
@@ -47,7 +46,6 @@ def correction_form(reference: str):
         dbs.rollback()
         flash(_("申請の状況が変わったため、補正を送信できませんでした。内容を確認してください。"), "warning")
         return redirect(url_for(".submission", reference=reference))
-    mail.send_pending(dbs)
     flash(_("補正した内容を送信しました。担当課で改めて確認します。"), "success")
     return redirect(url_for(".submission", reference=reference))
 

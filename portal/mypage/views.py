@@ -9,7 +9,6 @@ from portal import db
 from portal.booking import service as booking_service
 from portal.clock import now
 from portal.identity import resident_required
-from portal.notifications import mail
 from portal.payments import withdrawal
 from portal.payments.gateway import gateway
 from portal.procedures import correction, journey
@@ -110,7 +109,6 @@ def withdraw_submission(reference: str):
     if done is None:  # a second click, or staff started on it at the same moment: their change stands
         flash(_("この申請は取り下げできません。取り下げ済みか、担当課が処理を始めています。"), "error")
         return redirect(url_for(".submission", reference=reference))
-    mail.send_pending(db.session())
     flash(_("申請を取り下げました。%(money)s", money=done.text(done=True)), "success")
     return redirect(url_for(".submission", reference=reference))
 

@@ -1,22 +1,33 @@
-"""Emails are queued in the outbox inside the business transaction and sent after it commits."""
+"""Emails are queued in the outbox inside the business transaction; once that transaction commits, a task
+on the queue sends each one (portal.tasks), retried with backoff. The row's claim keeps any email from going
+out twice, whoever sends it: the task, its retry, the periodic sweep, or `flask notifications send`."""
 from __future__ import annotations
 
+import logging
 import smtplib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, event, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
 from portal.notifications.models import OutboxEmail
 
+log = logging.getLogger(__name__)
+
 MAX_ATTEMPTS = 10
 #: a claim this old belongs to a sender that died mid-send (an SMTP send times out after 10 s)
 CLAIM_TIMEOUT = timedelta(minutes=5)
+#: the wait before the first retry of a failed send; it doubles with each further attempt
+RETRY_DELAY = timedelta(seconds=30)
+#: the periodic sweep leaves an email this young to the task its commit queued
+SWEEP_AFTER = timedelta(minutes=1)
+#: session.info key: ids of the emails queued in the session's transaction, sent once it commits
+_QUEUED = "outbox_queued"
 
 
 def queue(session: Session, recipient: str | None, template: str, lang: str, municipality_id: int | None, **context) -> OutboxEmail | None:
@@ -31,37 +42,85 @@ def queue(session: Session, recipient: str | None, template: str, lang: str, mun
     )
     session.add(email)
     session.flush()
+    session.info.setdefault(_QUEUED, {})[email.id] = current_app._get_current_object()
     return email
 
 
-def send_pending(session: Session, limit: int = 100) -> tuple[int, int]:
-    """Send what is waiting; safe to run from several places at once (each row is claimed first)."""
-    sent = failed = 0
-    stale = utcnow() - CLAIM_TIMEOUT
-    claimable = or_(OutboxEmail.status == "pending",
-                    and_(OutboxEmail.status == "sending", OutboxEmail.claimed_at < stale))
-    ids = session.scalars(select(OutboxEmail.id).where(claimable).order_by(OutboxEmail.id).limit(limit)).all()
-    for email_id in ids:
-        claimed = session.execute(update(OutboxEmail).where(OutboxEmail.id == email_id, claimable)
-                                  .values(status="sending", claimed_at=utcnow()))
-        session.commit()
-        if claimed.rowcount != 1:
-            continue  # another sender has it
-        email = session.get(OutboxEmail, email_id, populate_existing=True)
-        try:
-            _deliver(email)
-        except (OSError, smtplib.SMTPException) as exc:
-            email.attempts += 1
-            email.last_error = str(exc)[:1000]
-            email.status = "failed" if email.attempts >= MAX_ATTEMPTS else "pending"
-            failed += 1
-        else:
-            email.status = "sent"
-            email.sent_at = utcnow()
-            email.attempts += 1
-            sent += 1
-        session.commit()
-    return sent, failed
+@event.listens_for(Session, "after_commit")
+def _send_after_commit(session: Session) -> None:
+    queued = session.info.pop(_QUEUED, None)
+    if not queued:
+        return
+    from portal import tasks
+
+    for email_id, app in queued.items():
+        # The app the email was written in: a task run at once (tests) runs there, with its clock and settings.
+        with app.app_context():
+            try:
+                tasks.send_email(email_id)
+            except Exception:  # the queue is down: the rows are committed, and the periodic sweep sends them
+                log.warning("could not queue the sending of emails %s; the outbox sweep will send them",
+                            list(queued), exc_info=True)
+                return  # not one wait for an unreachable queue per email
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_uncommitted(session: Session, transaction) -> None:
+    """A rollback or close of the whole transaction (not a savepoint's): its emails were never written."""
+    if transaction.parent is None:
+        session.info.pop(_QUEUED, None)
+
+
+def _claimable(now: datetime):
+    return or_(OutboxEmail.status == "pending",
+               and_(OutboxEmail.status == "sending", OutboxEmail.claimed_at < now - CLAIM_TIMEOUT))
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long after its last attempt a failed email is tried again (the task's retries wait the same)."""
+    return RETRY_DELAY * 2 ** max(attempts - 1, 0)
+
+
+def send_one(session: Session, email_id: int) -> str | None:
+    """Claim one email and send it: "sent", "retry" (the send failed; pending again), "failed" (given up after
+    MAX_ATTEMPTS), or None when there was nothing to do (already sent, or another sender has it)."""
+    claimable = _claimable(utcnow())
+    claimed = session.execute(update(OutboxEmail).where(OutboxEmail.id == email_id, claimable)
+                              .values(status="sending", claimed_at=utcnow()))
+    session.commit()
+    if claimed.rowcount != 1:
+        return None
+    email = session.get(OutboxEmail, email_id, populate_existing=True)
+    email.attempts += 1
+    try:
+        _deliver(email)
+    except (OSError, smtplib.SMTPException) as exc:
+        email.last_error = str(exc)[:1000]
+        email.status = "failed" if email.attempts >= MAX_ATTEMPTS else "pending"
+    else:
+        email.status = "sent"
+        email.sent_at = utcnow()
+    session.commit()
+    return "retry" if email.status == "pending" else email.status
+
+
+def send_pending(session: Session, limit: int = 100, due_only: bool = False) -> tuple[int, int]:
+    """Send what is waiting; safe to run from several places at once (each row is claimed first).
+
+    ``due_only`` (the periodic sweep): leave young emails to the task their commit queued, and failed ones
+    until their retry delay has passed, so the sweep never runs ahead of the backoff."""
+    now = utcnow()
+    query = select(OutboxEmail.id, OutboxEmail.attempts, OutboxEmail.claimed_at, OutboxEmail.status) \
+        .where(_claimable(now)).order_by(OutboxEmail.id)
+    if due_only:
+        # Emails waiting for their retry are filtered here, not in SQL, so they must not take up the limit.
+        rows = session.execute(query.where(OutboxEmail.created_at <= now - SWEEP_AFTER)).all()
+        rows = [row for row in rows if row.status == "sending" or not row.attempts or row.claimed_at is None
+                or row.claimed_at <= now - retry_delay(row.attempts)][:limit]
+    else:
+        rows = session.execute(query.limit(limit)).all()
+    outcomes = [send_one(session, row.id) for row in rows]
+    return outcomes.count("sent"), outcomes.count("retry") + outcomes.count("failed")
 
 
 def _deliver(email: OutboxEmail) -> None:

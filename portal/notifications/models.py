@@ -11,7 +11,7 @@ from portal.db import Base, UTCDateTime, utcnow
 class OutboxEmail(Base):
     """An email written in the same transaction as the change it reports, sent after commit.
 
-    A crash between commit and send leaves the row pending; ``flask notifications send`` retries it,
+    A crash between commit and send leaves the row pending; the outbox sweep (portal.tasks) sends it,
     so no notification is lost. A sender first claims the row (pending → sending, with ``claimed_at``) in its
     own committed UPDATE, so two senders never both deliver it — on SQLite too, where ``FOR UPDATE`` does
     nothing; a claim older than ``CLAIM_TIMEOUT`` (the sender died mid-send) is taken over.

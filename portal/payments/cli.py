@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -11,7 +10,6 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from portal import db
-from portal.notifications import mail
 from portal.payments import accounting, reconcile
 from portal.payments.gateway import gateway
 from portal.tenancy.models import Municipality
@@ -30,20 +28,14 @@ def _municipality(slug: str | None) -> Municipality | None:
 
 @payments_cli.command("reconcile")
 @click.option("--municipality", "slug", help="only this municipality (slug); default: all")
-@click.option("--every", type=int, default=0, help="repeat every N seconds (for `make run`); 0 = once")
-def reconcile_command(slug, every):
-    """Re-fetch every open/processing payment (and refunds of recent paid ones) from the provider."""
-    while True:
-        dbs = db.session()
-        report = reconcile.run(dbs, gateway(), _municipality(slug))
-        mail.send_pending(dbs)
-        dbs.close()
-        click.echo(f"{datetime.now():%H:%M:%S} reconcile: {report}")
-        for error in report.errors:
-            click.echo(f"  error: {error}", err=True)
-        if not every:
-            sys.exit(1 if report.errors else 0)
-        time.sleep(every)
+def reconcile_command(slug):
+    """Re-fetch every open/processing payment (and refunds of recent paid ones) from the provider: once, by
+    hand (the task queue runs it every few minutes)."""
+    report = reconcile.run(db.session(), gateway(), _municipality(slug))
+    click.echo(f"reconcile: {report}")
+    for error in report.errors:
+        click.echo(f"  error: {error}", err=True)
+    sys.exit(1 if report.errors else 0)
 
 
 @payments_cli.command("daily-report")

@@ -557,7 +557,6 @@ def handle_event(dbs: Session, gw: PaymentGateway, event: WebhookEvent) -> str:
     except IntegrityError:
         dbs.rollback()  # the same event, delivered twice at once: the other delivery applied it
         return "duplicate"
-    mail.send_pending(dbs)
     return "processed"
 
 

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from portal import db
 from portal.extensions import csrf
 from portal.i18n import current_lang
-from portal.notifications import mail
 from portal.payments import service
 from portal.payments.gateway import GatewayError, InvalidSignature, gateway
 from portal.payments.models import Payment
@@ -78,7 +77,6 @@ def _refresh(payment: Payment) -> Payment:
     dbs = db.session()
     try:
         payment = service.sync_from_provider(dbs, gateway(), payment.id, "return_page")
-        mail.send_pending(dbs)
     except GatewayError:
         dbs.rollback()
         log.warning("provider unreachable on the return page of payment %s", payment.id)

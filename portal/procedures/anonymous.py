@@ -88,3 +88,13 @@ def purge_stale_drafts(session: Session, older_than: timedelta, upload_dir: str,
         session.delete(draft)
     session.flush()
     return len(stale), paths
+
+
+def purge(session: Session, older_than: timedelta, upload_dir: str) -> tuple[int, int]:
+    """``purge_stale_drafts``, committed, then their files removed (the hourly task and the CLI); returns how
+    many drafts and files. Run twice at once, the second finds nothing left, and a file already gone is fine."""
+    purged, paths = purge_stale_drafts(session, older_than, upload_dir)
+    session.commit()
+    for path in paths:
+        path.unlink(missing_ok=True)
+    return purged, len(paths)

@@ -261,7 +261,6 @@ def submit(token: str):
                 raise
             time.sleep(0.05 * (attempt + 1))
             draft = _draft_or_404(token)
-    mail.send_pending(dbs)
     _remember_anonymous(submission)
     return redirect(url_for(".confirmation", reference=submission.reference))
 

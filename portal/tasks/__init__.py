@@ -1,0 +1,17 @@
+"""Background work on a task queue: the outbox's emails right after the commit that wrote them, and the
+periodic jobs (payment reconciliation, booking holds, the lottery, reminders, the outbox sweep, the purge of
+anonymous drafts). Run consumers with ``flask tasks consume``; see the README's "Background work"."""
+from flask import Flask
+
+from portal.tasks.jobs import send_email
+from portal.tasks.queue import huey, queue_depth, queue_ready
+
+__all__ = ["huey", "init_app", "queue_depth", "queue_ready", "send_email"]
+
+
+def init_app(app: Flask) -> None:
+    from portal.tasks import queue
+    from portal.tasks.cli import tasks_cli
+
+    queue.configure(app)
+    app.cli.add_command(tasks_cli)

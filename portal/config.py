@@ -52,8 +52,15 @@ def from_environment() -> dict:
         # Rate limits hold across processes: this store if set, else REDIS_URL, else the portal's own database.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI"),
         "REDIS_URL": os.environ.get("REDIS_URL"),
-        # How many reverse proxies in front set X-Forwarded-For: the client address limits and audit use.
+        # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host: the client address (rate limits,
+        # audit log) and the scheme and host of generated URLs come from them (see docs/deploy/).
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
+        # Operations (portal/ops): log lines as JSON or text; who may read /metrics; /readyz's cache of the
+        # identity provider's discovery document.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json"),
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN"),
+        "METRICS_ALLOW_NETWORKS": os.environ.get("METRICS_ALLOW_NETWORKS", "127.0.0.1/32,::1/128"),
+        "READYZ_CACHE_SECONDS": float(os.environ.get("READYZ_CACHE_SECONDS", 30)),
         # Anonymous procedures (no sign-in): per client address, per recipient address, and how many open
         # anonymous drafts a municipality keeps (older ones are purged by `flask drafts purge-anonymous`).
         "ANON_LIMIT_START": os.environ.get("ANON_LIMIT_START", "10 per hour; 30 per day"),

@@ -62,6 +62,13 @@ SCHEMA = {
         "keywords": {"type": "array", "items": {"type": "string"}},
         "audience": {"enum": list(AUDIENCES)},
         "processing_days": {"type": "integer", "minimum": 0},
+        # 個人情報の保存期間 of this procedure; the municipality's default for what is left out (portal/retention)
+        "retention": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"drafts_days": {"type": "integer", "minimum": 1},
+                           "submissions_years": {"type": "integer", "minimum": 1}},
+        },
         "contact_email_field": IDENT,
         "applicant_name_field": IDENT,
         "fee": {

@@ -1,0 +1,31 @@
+"""Retention of personal data: each municipality's default periods, and when a submission was anonymised
+
+Revision ID: ops_retention
+Revises: 0012_security_sessions_limits
+Create Date: 2026-12-02 18:30:00
+"""
+import sqlalchemy as sa
+from alembic import op
+
+import portal.db
+
+revision = 'ops_retention'
+down_revision = '0012_security_sessions_limits'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('municipality', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('retention_drafts_days', sa.Integer(), server_default='30', nullable=False))
+        batch_op.add_column(sa.Column('retention_submissions_years', sa.Integer(), server_default='5', nullable=False))
+    with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('purged_at', portal.db.UTCDateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.drop_column('purged_at')
+    with op.batch_alter_table('municipality', schema=None) as batch_op:
+        batch_op.drop_column('retention_submissions_years')
+        batch_op.drop_column('retention_drafts_days')

@@ -182,3 +182,20 @@ def test_rejected_and_withdrawn_are_closed_too(app, db, status):
     purge(app, db, now=utcnow() + 5 * YEAR + timedelta(days=2))
     db.expire_all()
     assert db.get(Submission, old.id).purged_at is not None
+
+
+def test_admins_see_the_policy_per_procedure(client, db, make_staff):
+    from tests.integration.backoffice import sign_in_staff
+
+    anjo = municipality(db, "anjo")
+    anjo.retention_submissions_years = 10
+    db.commit()
+    sign_in_staff(client, make_staff(role="admin"))
+    listing = client.get("/ichinomiya/backoffice/admin/procedures").get_data(as_text=True)
+    assert "個人情報の保存期間" in listing and "申請: 終了後5年" in listing and "下書き: 30日" in listing
+    detail = client.get("/ichinomiya/backoffice/admin/procedures/juminhyo").get_data(as_text=True)
+    assert "完了・却下・取り下げから5年後" in detail and "自治体の既定値" in detail
+    other = make_staff(slug="anjo", role="admin")
+    anjo_client = client.application.test_client()
+    sign_in_staff(anjo_client, other)
+    assert "申請: 終了後10年" in anjo_client.get("/anjo/backoffice/admin/procedures").get_data(as_text=True)

@@ -42,7 +42,7 @@ HEADERS = {"Accept": "text/html", "Accept-Encoding": "gzip, deflate, br", "Accep
 
 
 @contextmanager
-def gunicorn(app: str, env: dict, ready_path: str = "/"):
+def gunicorn(app: str, env: dict, ready_path: str = "/", workers: int = WORKERS):
     """Serve ``app`` on a free port (bound here and handed over as a file descriptor, so nothing races for it)."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -51,7 +51,7 @@ def gunicorn(app: str, env: dict, ready_path: str = "/"):
     port = listener.getsockname()[1]
     fd = listener.fileno()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"fd://{fd}", "--workers", str(WORKERS),
+        [sys.executable, "-m", "gunicorn", "--bind", f"fd://{fd}", "--workers", str(workers),
          "--worker-class", "sync", "--log-level", "warning", app],
         cwd=ROOT, env=env, pass_fds=(fd,),
     )

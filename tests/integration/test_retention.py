@@ -199,3 +199,18 @@ def test_admins_see_the_policy_per_procedure(client, db, make_staff):
     anjo_client = client.application.test_client()
     sign_in_staff(anjo_client, other)
     assert "申請: 終了後10年" in anjo_client.get("/anjo/backoffice/admin/procedures").get_data(as_text=True)
+
+
+def test_staff_still_open_an_anonymised_submission(app, client, db, make_staff):
+    from tests.integration.backoffice import sign_in_staff
+
+    old = closed(db, resident=None)
+    purge(app, db, now=utcnow() + 5 * YEAR + timedelta(days=2))
+    sign_in_staff(client, make_staff())
+    for path in ("", "/print"):
+        response = client.get(f"/ichinomiya/backoffice/submissions/{old.reference}{path}")
+        assert response.status_code == 200, path
+        page = response.get_data(as_text=True)
+        assert old.reference in page and "一宮 花子" not in page and "保存期間" in page
+    queue = client.get("/ichinomiya/backoffice/?status=completed").get_data(as_text=True)
+    assert old.reference in queue

@@ -1,6 +1,6 @@
 """Two portal processes — real gunicorns on two ports, one database, one Redis — behave as one portal: a rate limit
 holds across them (test_rate_limits shows the same for the store alone and for a plain second process) and a
-booking race between them has exactly one winner."""
+booking race between them has exactly one winner, and their metrics add up in one multi-process directory."""
 from __future__ import annotations
 
 import os
@@ -30,7 +30,10 @@ def gunicorns(app, database_url, redis_url, tmp_path_factory):
            "RATELIMIT_STORAGE_URI": redis_url, "PORTAL_INSTANCE_DIR": str(tmp_path),
            "UPLOAD_DIR": str(tmp_path / "uploads"), "FORMS_DIR": str(ROOT / "forms"),
            "OIDC_CLIENT_SECRET": "test-client-secret", "SESSION_COOKIE_SECURE": "false",
-           "SMTP_PORT": str(app.config["SMTP_PORT"]), "LOG_FORMAT": "text", "PORTAL_ENV": "production"}
+           "SMTP_PORT": str(app.config["SMTP_PORT"]), "LOG_FORMAT": "text", "PORTAL_ENV": "production",
+           # as gunicorn's workers do: every process keeps its metrics in files there, a scrape adds them up
+           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
+    (tmp_path / "metrics").mkdir()
     servers = [gunicorn("wsgi:app", env, "/healthz", workers=1) for _ in range(2)]
     ports: list = [None, None]
 
@@ -116,3 +119,18 @@ def test_a_booking_race_across_two_gunicorns_has_one_winner(app, db, two_portals
     taken = db.scalar(select(func.count()).select_from(ReservationSlot).join(Reservation)
                       .where(Reservation.facility_id == facility.id, Reservation.status.in_(("held", "confirmed"))))
     assert taken == 1
+
+
+def catalogue_requests(port: int) -> float:
+    body = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text
+    match = re.search(r'portal_http_requests_total\{method="GET",route="/<municipality>/",status="200"\} ([\d.e+]+)', body)
+    return float(match.group(1)) if match else 0.0
+
+
+def test_metrics_add_up_every_process(two_portals):
+    first, second = two_portals
+    before = catalogue_requests(first)
+    for port, times in ((first, 3), (second, 2)):
+        for _ in range(times):
+            assert requests.get(f"http://127.0.0.1:{port}/ichinomiya/", timeout=30).status_code == 200
+    assert catalogue_requests(first) - before == 5 and catalogue_requests(second) - before == 5

@@ -57,7 +57,8 @@ def from_environment() -> dict:
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
         # Operations (portal/ops): log lines as JSON or text; who may read /metrics; /readyz's cache of the
         # identity provider's discovery document.
-        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json"),
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT")
+        or ("json" if os.environ.get("PORTAL_ENV") == "production" else "text"),
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN"),
         "METRICS_ALLOW_NETWORKS": os.environ.get("METRICS_ALLOW_NETWORKS", "127.0.0.1/32,::1/128"),
         "READYZ_CACHE_SECONDS": float(os.environ.get("READYZ_CACHE_SECONDS", 30)),

@@ -1,6 +1,7 @@
-"""One log line per request, as JSON (``LOG_FORMAT=json``, the default outside development) or text.
+"""One log line per request, as JSON (``LOG_FORMAT=json``, the default in production) or text (otherwise).
 
-A line names: the request id (the client's or proxy's ``X-Request-ID`` when it is a plain token, else a new
+Every other line written during a request (a payment warning, a failed check) carries its request id too.
+A request line names: the request id (the client's or proxy's ``X-Request-ID`` when it is a plain token, else a new
 one; sent back in the response's ``X-Request-ID``), the user kind (anonymous | resident | staff), the
 municipality's slug, the route as its URL rule (``/<municipality>/procedures/<key>``, never the path: paths
 carry draft tokens and references), method, status and duration. No names, no addresses, no IPs: a client
@@ -15,7 +16,7 @@ import sys
 import time
 import uuid
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 
 REQUEST_LOGGER = "portal.request"
 _TOKEN = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -25,6 +26,8 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
                 "logger": record.name, "message": record.getMessage()}
+        if has_request_context() and g.get("request_id"):
+            line["request_id"] = g.request_id
         line.update(getattr(record, "fields", {}))
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
@@ -33,7 +36,9 @@ class JsonFormatter(logging.Formatter):
 
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        fields = " ".join(f"{k}={v}" for k, v in getattr(record, "fields", {}).items())
+        fields = getattr(record, "fields", None) or (
+            {"request_id": g.request_id} if has_request_context() and g.get("request_id") else {})
+        fields = " ".join(f"{k}={v}" for k, v in fields.items())
         return f"{super().format(record)} {fields}".rstrip()
 
 

@@ -27,6 +27,7 @@ from flask import Blueprint, Flask, abort, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal.ops.logs import route
 
@@ -48,29 +49,35 @@ class DatabaseCollector:
         self.app = app
 
     def collect(self):
-        from portal.booking.models import Reservation
-        from portal.notifications.models import OutboxEmail
-        from portal.payments.models import Payment
-
         session = self.app.extensions["db_sessionmaker"]()
         try:
-            payments = GaugeMetricFamily("portal_payments", "Payments by status", labels=["status"])
-            for status, count in session.execute(select(Payment.status, func.count()).group_by(Payment.status)):
-                payments.add_metric([status], count)
-            yield payments
-            holds = session.scalar(select(func.count()).select_from(Reservation).where(Reservation.status == "held"))
-            yield GaugeMetricFamily("portal_booking_holds_active", "Reservations held, not yet paid", value=holds)
-            backlog = GaugeMetricFamily("portal_outbox_emails", "Emails in the outbox not yet sent, by status",
-                                        labels=["status"])
-            for status, count in session.execute(
-                    select(OutboxEmail.status, func.count()).where(OutboxEmail.status != "sent")
-                    .group_by(OutboxEmail.status)):
-                backlog.add_metric([status], count)
-            yield backlog
+            yield from _database_gauges(session)
+        except SQLAlchemyError:
+            # /readyz says the database is down; the request counters are still worth scraping
+            self.app.logger.warning("metrics: database gauges unavailable", exc_info=True)
         finally:
             session.close()
         for name, documentation, read in self.app.extensions.get("metrics_gauges", []):
             yield GaugeMetricFamily(name, documentation, value=read())
+
+
+def _database_gauges(session):
+    from portal.booking.models import Reservation
+    from portal.notifications.models import OutboxEmail
+    from portal.payments.models import Payment
+
+    payments = GaugeMetricFamily("portal_payments", "Payments by status", labels=["status"])
+    for status, count in session.execute(select(Payment.status, func.count()).group_by(Payment.status)):
+        payments.add_metric([status], count)
+    yield payments
+    holds = session.scalar(select(func.count()).select_from(Reservation).where(Reservation.status == "held"))
+    yield GaugeMetricFamily("portal_booking_holds_active", "Reservations held, not yet paid", value=holds)
+    backlog = GaugeMetricFamily("portal_outbox_emails", "Emails in the outbox not yet sent, by status",
+                                labels=["status"])
+    for status, count in session.execute(select(OutboxEmail.status, func.count())
+                                         .where(OutboxEmail.status != "sent").group_by(OutboxEmail.status)):
+        backlog.add_metric([status], count)
+    yield backlog
 
 
 class _ProcessLocal:

@@ -223,3 +223,37 @@ def test_behind_a_trusted_proxy_the_audit_address_and_urls_are_the_clients(make_
     direct.test_client().get("/_seen", environ_base={"REMOTE_ADDR": "198.51.100.2"},
                              headers={"X-Forwarded-For": "203.0.113.77", "X-Forwarded-Proto": "https"})
     assert seen["ip"] == "198.51.100.2" and seen["url"].startswith("http://localhost/")
+
+
+def test_metrics_still_answer_when_the_database_is_down(make_app):
+    closed = f"postgresql://postgres@127.0.0.1:{free_port()}/portal"
+    client = make_app(DATABASE_URL=closed).test_client()
+    client.get("/healthz")
+    response = client.get("/metrics")
+    assert response.status_code == 200 and "portal_http_requests_total" in response.get_data(as_text=True)
+
+
+def test_other_log_lines_of_a_request_carry_its_request_id(make_app):
+    from portal.ops.logs import JsonFormatter
+
+    class Formatted(logging.Handler):
+        lines: list = []
+
+        def emit(self, record):
+            self.lines.append(json.loads(self.format(record)))  # formatted while the request runs, as on stderr
+
+    app = make_app()
+
+    @app.get("/_warn")
+    def warn():
+        logging.getLogger("portal.payments").warning("provider slow")
+        return ""
+
+    handler = Formatted()
+    handler.setFormatter(JsonFormatter())
+    logging.getLogger("portal.payments").addHandler(handler)
+    try:
+        app.test_client().get("/_warn", headers={"X-Request-ID": "req-7"})
+    finally:
+        logging.getLogger("portal.payments").removeHandler(handler)
+    assert handler.lines[0]["message"] == "provider slow" and handler.lines[0]["request_id"] == "req-7"

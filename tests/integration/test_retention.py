@@ -69,24 +69,30 @@ def test_the_policy_is_the_procedures_else_the_municipalitys(db):
 
 
 def test_stale_drafts_are_deleted_with_their_files_and_a_tombstone(app, db):
+    anjo = municipality(db, "anjo")
+    anjo.retention_drafts_days = 90
+    db.commit()
     stale = draft(db)
     stale_file = upload(db, app, draft=stale)
     fresh = draft(db, updated_at=utcnow() + timedelta(days=20))
     submitted = draft(db, submitted_at=utcnow())
-    other = draft(db, slug="anjo")
+    other = draft(db, slug="anjo")  # as old, but 安城市 keeps drafts 90 days
+    other_file = upload(db, app, draft=other)
     report = purge(app, db, now=utcnow() + timedelta(days=31))
     db.expire_all()
     left = set(db.scalars(select(Draft.id)))
-    assert stale.id not in left and {fresh.id, submitted.id} <= left
-    assert not stale_file.exists() and db.scalar(select(UploadedFile)) is None
-    # anjo's draft is as old, and anjo's rule is the same: it is deleted in anjo's own pass, under anjo's tombstone
-    assert other.id not in left
-    tombstones = db.scalars(select(AuditEvent).where(AuditEvent.action == "retention.drafts_deleted")
-                            .order_by(AuditEvent.municipality_id)).all()
-    assert [t.detail["draft_ids"] for t in tombstones] == [[stale.id], [other.id]]
+    assert stale.id not in left and {fresh.id, submitted.id, other.id} <= left
+    assert not stale_file.exists() and other_file.exists()
+    assert list(db.scalars(select(UploadedFile.draft_id))) == [other.id]
+    tombstones = db.scalars(select(AuditEvent).where(AuditEvent.action == "retention.drafts_deleted")).all()
+    assert [t.detail["draft_ids"] for t in tombstones] == [[stale.id]]
     assert tombstones[0].detail["rule"] == "drafts_days=30 (municipality)" and tombstones[0].detail["files"] == 1
-    assert tombstones[0].municipality_id == municipality(db, "ichinomiya").id
-    assert report.count("draft") == 2
+    assert tombstones[0].municipality_id == municipality(db, "ichinomiya").id and tombstones[0].object_id == "juminhyo"
+    assert [(item.kind, item.municipality) for item in report.items] == [("draft", "ichinomiya")]
+    # 90 days on, 安城市's turn
+    purge(app, db, now=utcnow() + timedelta(days=91))
+    db.expire_all()
+    assert db.get(Draft, other.id) is None and not other_file.exists()
 
 
 def test_closed_submissions_are_anonymised_after_the_years_and_the_accounting_record_stays(app, db, make_staff):

@@ -237,7 +237,9 @@ def test_other_log_lines_of_a_request_carry_its_request_id(make_app):
     from portal.ops.logs import JsonFormatter
 
     class Formatted(logging.Handler):
-        lines: list = []
+        def __init__(self):
+            super().__init__()
+            self.lines = []
 
         def emit(self, record):
             self.lines.append(json.loads(self.format(record)))  # formatted while the request runs, as on stderr

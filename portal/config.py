@@ -69,6 +69,8 @@ def from_environment() -> dict:
         "ANON_LIMIT_RECIPIENT": os.environ.get("ANON_LIMIT_RECIPIENT", "3 per hour; 10 per day"),
         "ANON_DRAFTS_MAX": int(os.environ.get("ANON_DRAFTS_MAX", 2000)),
         "ANON_DRAFT_RETENTION_HOURS": int(os.environ.get("ANON_DRAFT_RETENTION_HOURS", 24)),
+        # `flask retention run` deletes sent (or given-up) emails from the outbox after this many days
+        "OUTBOX_RETENTION_DAYS": int(os.environ.get("OUTBOX_RETENTION_DAYS", 30)),
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", True),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

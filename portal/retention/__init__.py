@@ -6,8 +6,10 @@
   notes, uploaded files (bytes and records) and the draft it came from are removed. What stays is the record
   that it existed — reference, procedure, status history, dates, fee — and its payments as the accounting
   record (amounts, statuses, provider ids; free-text reasons and voucher links removed).
+- Emails in the outbox that were sent (or given up) are deleted ``OUTBOX_RETENTION_DAYS`` after they were
+  queued: they hold names and addresses, and nobody needs them once delivered.
 - Audit entries are never changed; each purge adds one (``retention.submission_anonymised``,
-  ``retention.drafts_deleted``) naming what was purged, when, and under which rule.
+  ``retention.drafts_deleted``, ``retention.emails_deleted``) naming what was purged, when, and under which rule.
 
 The periods come from the procedure's definition (``retention: {drafts_days: 30, submissions_years: 5}``) and
 otherwise from the municipality's defaults (``municipality.retention_*``). ``run_retention`` does one pass over

@@ -30,9 +30,14 @@ def retention_run(dry_run: bool, as_of: str | None):
     verb = {"draft": "would delete" if dry_run else "deleted",
             "submission": "would anonymise" if dry_run else "anonymised"}
     for item in report.items:
+        if item.kind == "emails":
+            click.echo(f"{verb['draft']} {item.label} sent before {item.since:%Y-%m-%d}: {item.municipality}, "
+                       f"rule {item.rule}")
+            continue
         what = f"draft {item.id}" if item.kind == "draft" else f"submission {item.label}"
         since = "last saved" if item.kind == "draft" else "closed"
         click.echo(f"{verb[item.kind]} {what}: {item.municipality} {item.procedure}, {since} "
                    f"{item.since:%Y-%m-%d}, rule {item.rule}, {item.files} file(s)")
     click.echo(f"{verb['submission']} {report.count('submission')} submission(s), "
-               f"{verb['draft']} {report.count('draft')} draft(s) as of {now.isoformat()}")
+               f"{verb['draft']} {report.count('draft')} draft(s) and {report.count('emails')} sent email(s) "
+               f"as of {now.isoformat()}")

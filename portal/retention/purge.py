@@ -13,6 +13,7 @@ from portal.audit.service import SYSTEM, record
 from portal.backoffice.models import SubmissionNote
 from portal.booking.models import Reservation
 from portal.db import utcnow
+from portal.notifications.models import OutboxEmail
 from portal.payments.models import Payment, PaymentTransition, Refund, SubmissionFee
 from portal.procedures.history import SubmissionEvent
 from portal.procedures.journey import file_path
@@ -27,8 +28,8 @@ from portal.tenancy.models import Municipality
 class Purged:
     municipality: str
     procedure: str
-    kind: str  # "draft" | "submission"
-    id: int
+    kind: str  # "draft" | "submission" | "emails"
+    id: int  # the draft's or submission's id; for emails, how many
     label: str  # a draft's id, a submission's reference: never personal data
     rule: str
     since: datetime  # last saved (draft), closed (submission)
@@ -41,6 +42,8 @@ class Report:
     items: list[Purged] = field(default_factory=list)
 
     def count(self, kind: str) -> int:
+        if kind == "emails":
+            return sum(item.id for item in self.items if item.kind == kind)
         return sum(1 for item in self.items if item.kind == kind)
 
 
@@ -53,10 +56,13 @@ def run_retention(session: Session, now: datetime | None = None, dry_run: bool =
     upload_dir = upload_dir or current_app.config["UPLOAD_DIR"]
     report = Report(dry_run)
     paths: list[Path] = []
+    outbox_days = current_app.config["OUTBOX_RETENTION_DAYS"]
     for municipality in session.scalars(select(Municipality).order_by(Municipality.id)).all():
         for key, definition_ids, policy in _procedures(session, municipality):
             paths += _drafts(session, report, municipality, key, definition_ids, policy, now, upload_dir)
             paths += _submissions(session, report, municipality, key, definition_ids, policy, now, upload_dir)
+        _emails(session, report, municipality, outbox_days, now)
+    _emails(session, report, None, outbox_days, now)  # those of no municipality
     if dry_run:
         session.rollback()
         return report
@@ -107,6 +113,24 @@ def _drafts(session, report, municipality, key, definition_ids, policy: Policy, 
                    "saved_before": cutoff.isoformat(), "at": now.isoformat()})
     session.flush()
     return paths
+
+
+def _emails(session, report, municipality: Municipality | None, days: int, now) -> None:
+    """Sent (or given-up) emails hold names and addresses and are needed by nobody after delivery."""
+    cutoff = now - timedelta(days=days)
+    of = (OutboxEmail.municipality_id == municipality.id) if municipality else OutboxEmail.municipality_id.is_(None)
+    done = (of, OutboxEmail.status.in_(("sent", "failed")),
+            OutboxEmail.created_at < cutoff)
+    count = session.scalar(select(func.count()).select_from(OutboxEmail).where(*done))
+    if not count:
+        return
+    session.execute(delete(OutboxEmail).where(*done))
+    rule = f"outbox_days={days} (OUTBOX_RETENTION_DAYS)"
+    report.items.append(Purged(municipality.slug if municipality else "-", "", "emails", count, f"{count} email(s)",
+                               rule, cutoff, 0))
+    record(session, SYSTEM, "retention.emails_deleted", "outbox_email", "",
+           municipality_id=municipality.id if municipality else None,
+           detail={"rule": rule, "count": count, "created_before": cutoff.isoformat(), "at": now.isoformat()})
 
 
 def _closed_at():

@@ -220,3 +220,25 @@ def test_staff_still_open_an_anonymised_submission(app, client, db, make_staff):
         assert old.reference in page and "一宮 花子" not in page and "保存期間" in page
     queue = client.get("/ichinomiya/backoffice/?status=completed").get_data(as_text=True)
     assert old.reference in queue
+
+
+def test_sent_emails_leave_the_outbox_and_pending_ones_stay(app, db):
+    from portal.notifications.models import OutboxEmail
+
+    ichinomiya, anjo = municipality(db, "ichinomiya"), municipality(db, "anjo")
+    rows = {name: OutboxEmail(municipality_id=m.id, recipient="hanako@example.jp", subject="受付しました",
+                              body="一宮 花子 様", status=status)
+            for name, m, status in [("sent", ichinomiya, "sent"), ("failed", ichinomiya, "failed"),
+                                    ("pending", ichinomiya, "pending"), ("anjo", anjo, "sent")]}
+    db.add_all(rows.values())
+    db.commit()
+    app.config["OUTBOX_RETENTION_DAYS"], anjo_email = 30, rows["anjo"].id
+    rows["anjo"].created_at = utcnow() + timedelta(days=10)  # queued later: not yet 30 days old
+    db.commit()
+    report = purge(app, db, now=utcnow() + timedelta(days=31))
+    db.expire_all()
+    assert {e.status for e in db.scalars(select(OutboxEmail))} == {"pending", "sent"}
+    assert db.get(OutboxEmail, anjo_email) is not None
+    tombstone = db.scalar(select(AuditEvent).where(AuditEvent.action == "retention.emails_deleted"))
+    assert tombstone.detail["count"] == 2 and tombstone.municipality_id == ichinomiya.id
+    assert report.count("emails") == 2

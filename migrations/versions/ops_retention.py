@@ -1,7 +1,7 @@
 """Retention of personal data: each municipality's default periods, and when a submission was anonymised
 
 Revision ID: ops_retention
-Revises: 0012_security_sessions_limits
+Revises: 0014_facility_usage_rules
 Create Date: 2026-12-02 18:30:00
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import portal.db
 
 revision = 'ops_retention'
-down_revision = '0012_security_sessions_limits'
+down_revision = '0014_facility_usage_rules'
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, false, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from portal.audit.service import SYSTEM, record
@@ -51,10 +51,11 @@ def run_retention(session: Session, now: datetime | None = None, dry_run: bool =
                   upload_dir: str | None = None) -> Report:
     """Apply every municipality's retention rules as of ``now``; commits (or, dry, rolls back) and then removes
     the purged files from UPLOAD_DIR. Safe to run twice or on two consumers at once: a second pass finds
-    nothing left to purge, and a submission is claimed by its ``purged_at`` in one UPDATE."""
+    nothing left to purge: passes run one at a time (a second waits for the first to commit, then finds nothing)."""
     now = now or utcnow()
     upload_dir = upload_dir or current_app.config["UPLOAD_DIR"]
     report = Report(dry_run)
+    _one_pass_at_a_time(session)
     paths: list[Path] = []
     outbox_days = current_app.config["OUTBOX_RETENTION_DAYS"]
     for municipality in session.scalars(select(Municipality).order_by(Municipality.id)).all():
@@ -70,6 +71,19 @@ def run_retention(session: Session, now: datetime | None = None, dry_run: bool =
     for path in paths:
         path.unlink(missing_ok=True)
     return report
+
+
+#: pg_advisory_xact_lock key of the retention pass (any constant unique within the portal)
+LOCK_KEY = 0x7E7E_0015
+
+
+def _one_pass_at_a_time(session: Session) -> None:
+    """Held until the pass commits or rolls back. On SQLite a write statement takes the database's one write lock,
+    even if it changes nothing."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+    else:
+        session.execute(update(Municipality).where(false()).values(slug=Municipality.slug))
 
 
 def _procedures(session: Session, municipality: Municipality):
@@ -152,18 +166,12 @@ def _submissions(session, report, municipality, key, definition_ids, policy: Pol
     rule = policy.rule("submissions_years")
     paths: list[Path] = []
     for submission, when in due:
-        # The claim: a second consumer running the same pass updates nothing and skips it.
-        claimed = session.execute(update(Submission).where(Submission.id == submission.id,
-                                                           Submission.purged_at.is_(None))
-                                  .values(purged_at=now).execution_options(synchronize_session=False)).rowcount
-        if not claimed:
-            continue
         of_draft = UploadedFile.draft_id == submission.draft_id if submission.draft_id is not None else False
         files = _uploads(session, or_(UploadedFile.submission_id == submission.id, of_draft))
         paths += [file_path(upload_dir, upload) for upload in files]
         report.items.append(Purged(municipality.slug, key, "submission", submission.id, submission.reference, rule,
                                    when, len(files)))
-        _anonymise(session, submission, files)
+        _anonymise(session, submission, files, now)
         record(session, SYSTEM, "retention.submission_anonymised", "submission", submission.id,
                municipality_id=municipality.id,
                detail={"reference": submission.reference, "procedure": key, "rule": rule,
@@ -172,10 +180,10 @@ def _submissions(session, report, municipality, key, definition_ids, policy: Pol
     return paths
 
 
-def _anonymise(session: Session, submission: Submission, files: list[UploadedFile]) -> None:
-    session.refresh(submission)  # the claim's UPDATE went around the ORM (and its version counter)
+def _anonymise(session: Session, submission: Submission, files: list[UploadedFile], now: datetime) -> None:
     sid = submission.id
     draft_id = submission.draft_id
+    submission.purged_at = now
     submission.answers = {}
     submission.identity_fields = []
     submission.correction_fields = []

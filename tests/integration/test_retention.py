@@ -242,3 +242,18 @@ def test_sent_emails_leave_the_outbox_and_pending_ones_stay(app, db):
     tombstone = db.scalar(select(AuditEvent).where(AuditEvent.action == "retention.emails_deleted"))
     assert tombstone.detail["count"] == 2 and tombstone.municipality_id == ichinomiya.id
     assert report.count("emails") == 2
+
+
+def test_two_passes_at_once_purge_once(app, db):
+    from tests.integration.test_booking_concurrency import race
+
+    old, stale = closed(db).id, draft(db).id
+    now = utcnow() + 5 * YEAR + timedelta(days=2)
+    results = race(app, lambda session, _i: run_retention(session, now=now))
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(len(r.items) for r in results) == [0, 2]
+    db.expire_all()
+    actions = list(db.scalars(select(AuditEvent.action).where(AuditEvent.action.like("retention.%"))
+                              .order_by(AuditEvent.action)))
+    assert actions == ["retention.drafts_deleted", "retention.submission_anonymised"]
+    assert db.get(Submission, old).purged_at is not None and db.get(Draft, stale) is None

@@ -257,3 +257,25 @@ def test_two_passes_at_once_purge_once(app, db):
                               .order_by(AuditEvent.action)))
     assert actions == ["retention.drafts_deleted", "retention.submission_anonymised"]
     assert db.get(Submission, old).purged_at is not None and db.get(Draft, stale) is None
+
+
+def test_a_definitions_retention_is_checked(db):
+    from portal.procedures.definition import DefinitionError, validate
+
+    base = db.scalar(select(FormDefinition).where(FormDefinition.key == "juminhyo")
+                     .order_by(FormDefinition.version.desc()).limit(1)).content
+    validate({**base, "retention": {"drafts_days": 14, "submissions_years": 10}}, "juminhyo.yaml")
+    for wrong in ({"drafts_days": 0}, {"submissions_years": "5"}, {"keep_forever": True}):
+        with pytest.raises(DefinitionError):
+            validate({**base, "retention": wrong}, "juminhyo.yaml")
+
+
+def test_looking_ahead_purges_only_dry_in_production(app, db):
+    before, app.config["PORTAL_ENV"] = app.config["PORTAL_ENV"], "production"
+    try:
+        result = app.test_cli_runner().invoke(args=["retention", "run", "--as-of", "2040-01-01T00:00+09:00"])
+        assert result.exit_code != 0 and "only with --dry-run" in result.output
+        assert app.test_cli_runner().invoke(
+            args=["retention", "run", "--dry-run", "--as-of", "2040-01-01T00:00+09:00"]).exit_code == 0
+    finally:
+        app.config["PORTAL_ENV"] = before

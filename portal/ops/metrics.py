@@ -45,6 +45,9 @@ LATENCY = Histogram("portal_http_request_duration_seconds", "Time to answer an H
                     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 
 
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 def add_gauge(app: Flask, name: str, documentation: str, read: Callable[[], float]) -> None:
     app.extensions.setdefault("metrics_gauges", []).append((name, documentation, read))
 
@@ -140,6 +143,8 @@ def init_app(app: Flask) -> None:
         started = g.get("request_started")
         if started is not None and request.endpoint != "ops_metrics.metrics":
             rule = route()
-            REQUESTS.labels(rule, request.method, str(response.status_code)).inc()
-            LATENCY.labels(rule, request.method).observe(time.perf_counter() - started)
+            # a client may send any method name: label values stay a small, fixed set
+            method = request.method if request.method in METHODS else "other"
+            REQUESTS.labels(rule, method, str(response.status_code)).inc()
+            LATENCY.labels(rule, method).observe(time.perf_counter() - started)
         return response

@@ -181,6 +181,8 @@ def test_metrics_count_requests_by_route_and_read_the_database(make_app, db):
     assert 'portal_http_requests_total{method="GET",route="/healthz",status="200"}' in body
     assert 'portal_outbox_emails{status="pending"} 1.0' in body
     assert "portal_booking_holds_active 0.0" in body
+    client.open("/healthz", method="BREW")
+    assert 'method="other",route="<unmatched>",status="405"' in client.get("/metrics").get_data(as_text=True)
 
 
 def test_metrics_are_only_for_allowed_networks_or_the_token(make_app):

@@ -42,8 +42,9 @@ HEADERS = {"Accept": "text/html", "Accept-Encoding": "gzip, deflate, br", "Accep
 
 
 @contextmanager
-def gunicorn(app: str, env: dict, ready_path: str = "/"):
-    """Serve ``app`` on a free port (bound here and handed over as a file descriptor, so nothing races for it)."""
+def gunicorn(app: str, env: dict, ready_path: str = "/", workers: int = WORKERS, quiet: bool = False):
+    """Serve ``app`` on a free port (bound here and handed over as a file descriptor, so nothing races for it);
+    ``quiet`` drops its stderr (the portal's request lines)."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
@@ -51,9 +52,9 @@ def gunicorn(app: str, env: dict, ready_path: str = "/"):
     port = listener.getsockname()[1]
     fd = listener.fileno()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"fd://{fd}", "--workers", str(WORKERS),
+        [sys.executable, "-m", "gunicorn", "--bind", f"fd://{fd}", "--workers", str(workers),
          "--worker-class", "sync", "--log-level", "warning", app],
-        cwd=ROOT, env=env, pass_fds=(fd,),
+        cwd=ROOT, env=env, pass_fds=(fd,), stderr=subprocess.DEVNULL if quiet else None,
     )
     listener.close()
     try:

@@ -33,6 +33,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.setdefault("RATELIMIT_ENABLED", True)
     ratelimit.init_app(app)
     limiter.init_app(app)
+    from portal import ops
+
+    ops.init_app(app)
     security.init_app(app)
 
     from portal.identity import init_app as init_identity

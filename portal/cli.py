@@ -1,4 +1,4 @@
-"""`flask` commands: db upgrade, forms check/sync, demo load, notifications send, drafts purge-anonymous."""
+"""`flask` commands: db upgrade, forms check/sync, demo load, notifications send, drafts purge-anonymous, retention run."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -106,5 +106,7 @@ def drafts_purge_anonymous(older_than_hours):
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_cli, forms_cli, demo_cli, notifications_cli, drafts_cli):
+    from portal.retention.cli import retention_cli
+
+    for group in (db_cli, forms_cli, demo_cli, notifications_cli, drafts_cli, retention_cli):
         app.cli.add_command(group)

@@ -58,8 +58,16 @@ def from_environment() -> dict:
         "TASK_QUEUE_FILE": os.environ.get("TASK_QUEUE_FILE", str(INSTANCE / "tasks.sqlite3")),
         # Run each task at once in the process that queues it, no consumer (the tests).
         "TASKS_IMMEDIATE": _bool("TASKS_IMMEDIATE", False),
-        # How many reverse proxies in front set X-Forwarded-For: the client address limits and audit use.
+        # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host: the client address (rate limits,
+        # audit log) and the scheme and host of generated URLs come from them (see docs/deploy/).
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
+        # Operations (portal/ops): log lines as JSON or text; who may read /metrics; /readyz's cache of the
+        # identity provider's discovery document.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT")
+        or ("json" if os.environ.get("PORTAL_ENV") == "production" else "text"),
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN"),
+        "METRICS_ALLOW_NETWORKS": os.environ.get("METRICS_ALLOW_NETWORKS", "127.0.0.1/32,::1/128"),
+        "READYZ_CACHE_SECONDS": float(os.environ.get("READYZ_CACHE_SECONDS", 30)),
         # Anonymous procedures (no sign-in): per client address, per recipient address, and how many open
         # anonymous drafts a municipality keeps (older ones are purged by `flask drafts purge-anonymous`).
         "ANON_LIMIT_START": os.environ.get("ANON_LIMIT_START", "10 per hour; 30 per day"),
@@ -67,6 +75,8 @@ def from_environment() -> dict:
         "ANON_LIMIT_RECIPIENT": os.environ.get("ANON_LIMIT_RECIPIENT", "3 per hour; 10 per day"),
         "ANON_DRAFTS_MAX": int(os.environ.get("ANON_DRAFTS_MAX", 2000)),
         "ANON_DRAFT_RETENTION_HOURS": int(os.environ.get("ANON_DRAFT_RETENTION_HOURS", 24)),
+        # `flask retention run` deletes sent (or given-up) emails from the outbox after this many days
+        "OUTBOX_RETENTION_DAYS": int(os.environ.get("OUTBOX_RETENTION_DAYS", 30)),
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", True),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

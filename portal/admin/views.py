@@ -19,6 +19,7 @@ from portal.procedures.catalogue import definition_of, latest_versions
 from portal.procedures.models import FormDefinition, Submission
 from portal.procedures.reference import normalise as normalise_reference
 from portal.procedures.publication import ProcedureSetting, set_published
+from portal.retention import policy_for
 from portal.staff import auth
 from portal.staff.models import ROLES, StaffProcedure, StaffUser
 from portal.templating import TOKYO
@@ -50,7 +51,8 @@ def _unpublished() -> set[str]:
 @bp.get("/procedures")
 @admin_required
 def procedures():
-    return render_template("admin/procedures.html", nav="procedures", items=_offered_rows(), unpublished=_unpublished())
+    return render_template("admin/procedures.html", nav="procedures", items=_offered_rows(), unpublished=_unpublished(),
+                           policy_for=policy_for)
 
 
 @bp.get("/procedures/<key>")
@@ -73,7 +75,8 @@ def procedure(key: str):
     ).all()
     return render_template("admin/procedure.html", nav="procedures", row=item[0], definition=item[1],
                            versions=[(v, definition_of(v), counts.get(v.id, 0)) for v in versions],
-                           published=key not in _unpublished(), processors=processors)
+                           published=key not in _unpublished(), processors=processors,
+                           policy=policy_for(g.municipality, item[1].content))
 
 
 @bp.post("/procedures/<key>/publication")

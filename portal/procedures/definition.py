@@ -66,6 +66,13 @@ SCHEMA = {
         "processing_days": {"type": "integer", "minimum": 0},
         # false: a fee paid online is not refunded automatically when the resident withdraws; staff decide
         "refund_on_withdrawal": {"type": "boolean"},
+        # 個人情報の保存期間 of this procedure; the municipality's default for what is left out (portal/retention)
+        "retention": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"drafts_days": {"type": "integer", "minimum": 1},
+                           "submissions_years": {"type": "integer", "minimum": 1}},
+        },
         "contact_email_field": IDENT,
         "applicant_name_field": IDENT,
         "fee": {

@@ -1,7 +1,10 @@
 """Background work on a task queue: the outbox's emails right after the commit that wrote them, and the
 periodic jobs (payment reconciliation, booking holds, the lottery, reminders, the outbox sweep, the purge of
-anonymous drafts). Run consumers with ``flask tasks consume``; see the README's "Background work"."""
+anonymous drafts, retention, the events' waiting list). Run consumers with ``flask tasks consume``; see the README's "Background work"."""
 from flask import Flask
+
+from portal.ops.health import add_check
+from portal.ops.metrics import add_gauge
 
 from portal.tasks.jobs import send_email
 from portal.tasks.queue import huey, queue_depth, queue_ready
@@ -15,3 +18,5 @@ def init_app(app: Flask) -> None:
 
     queue.configure(app)
     app.cli.add_command(tasks_cli)
+    add_check(app, "task_queue", queue_ready)
+    add_gauge(app, "portal_task_queue_depth", "Tasks waiting in the queue", queue_depth)

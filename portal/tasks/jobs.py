@@ -75,3 +75,22 @@ def purge_anonymous_drafts() -> None:
 
     config = current_app.config
     purge(db.session(), timedelta(hours=config["ANON_DRAFT_RETENTION_HOURS"]), config["UPLOAD_DIR"])
+
+
+@periodic(crontab(minute="*"))
+def waiting_list_offers() -> None:
+    """Offers not taken in time lapse and their seats go to the next person waiting (events)."""
+    from portal.events import registration
+
+    session = db.session()
+    registration.lapse_offers(session, now=now())
+    session.commit()
+
+
+# huey's crontab is in UTC: 18:30 UTC is 03:30 in Tokyo, when nobody is applying.
+@periodic(crontab(hour="18", minute="30"))
+def retention_purge() -> None:
+    """個人情報の保存期間: the same pass as `flask retention run` (it commits, and runs one at a time)."""
+    from portal.retention import run_retention
+
+    run_retention(db.session(), now())

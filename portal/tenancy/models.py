@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, UTCDateTime, utcnow
@@ -23,6 +23,11 @@ class Municipality(Base):
     contact_department_en: Mapped[str] = mapped_column(String(100), default="", server_default="")
     contact_phone: Mapped[str] = mapped_column(String(20), default="")
     contact_email: Mapped[str] = mapped_column(String(200), default="")
+    #: 個人情報の保存期間, unless a procedure's definition sets its own (``retention:``; see portal/retention):
+    #: unsubmitted drafts are deleted this many days after they were last saved, and closed submissions
+    #: anonymised this many years after they closed
+    retention_drafts_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    retention_submissions_years: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def display_name(self, lang: str) -> str:

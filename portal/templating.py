@@ -34,8 +34,10 @@ def yen(amount: int | None) -> str:
 
 
 _TRANSLATIONS: dict = {}
-# The render's catalogue, put in every template context once (templates call _() dozens of times a page).
+# The render's catalogue and language, put in every template context once (templates call _() and
+# current_lang() dozens of times a page; each would otherwise go through Flask-Babel's context lookups).
 CATALOGUE = "_gettext_catalogue"
+LANG = "_current_lang"
 
 
 def _translations():
@@ -74,6 +76,17 @@ def _npgettext(context, message_context, singular, plural, n):
     return _catalogue(context).unpgettext(message_context, singular, plural, n)
 
 
+@pass_context
+def _current_lang(context) -> str:
+    found = context.get(LANG)
+    return found if found is not None else current_lang()
+
+
+@pass_context
+def _localized(context, text) -> str:
+    return localized(text, context.get(LANG))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(
         gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext, npgettext=_npgettext, newstyle=True,
@@ -81,8 +94,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["jst"] = jst
     app.jinja_env.filters["yen"] = yen
     app.jinja_env.globals.update(
-        localized=localized,
-        current_lang=current_lang,
+        localized=_localized,
+        current_lang=_current_lang,
         status_label=lambda status: str(STATUS_LABELS.get(status, status)),
     )
 
@@ -93,4 +106,5 @@ def init_app(app: Flask) -> None:
             "resident": g.get("resident"),
             "current_path": request.full_path.rstrip("?") if request else "/",
             CATALOGUE: _translations(),
+            LANG: current_lang(),
         }

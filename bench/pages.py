@@ -4,13 +4,14 @@ Starts two gunicorns with the same settings (2 sync workers, on free ports of 12
 fresh SQLite database with the demo data (``flask db upgrade`` and ``flask demo load``; with DATABASE_URL set
 to PostgreSQL, that database, migrated and demo-loaded as it is), and ``bench.bare_app`` — a bare Flask view
 rendering a small template. Then wrk (https://github.com/wg/wrk, which must be installed: ``apt-get install
-wrk``) keeps 20 connections busy on each page for a fixed time, in rounds — the bare view,
-then each page, again and again, so that a neighbour's load on the machine weighs on every figure alike —
-and it prints, per page, the median over the rounds of requests/s, of its ratio to the bare view of the same
-round, of p50 and of p95.
+wrk``) keeps 20 connections busy on each page for a fixed time, in rounds — the bare view, then the page
+(and the same page of the ``BENCH_BASELINE`` checkout), for every page, again and again, so that a
+neighbour's load on the machine weighs on each pair alike — and it prints, per page, the median over the
+rounds of requests/s, of its ratio to the bare view measured just before it, of p50 and of p95.
 
     python -m bench.pages                 # BENCH_ROUNDS=3 rounds of BENCH_SECONDS=3 per page by default
     DATABASE_URL=postgresql://… python -m bench.pages
+    BENCH_BASELINE=/path/to/main python -m bench.pages   # and another checkout beside it, page by page
 
 Pages: the municipality catalogue ``/ichinomiya/``, a procedure's start page, a form step of an anonymous
 draft (ご意見・ご相談), and the month view of 中央公民館 会議室 (hourly rooms) for next month.
@@ -27,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -42,7 +43,7 @@ HEADERS = {"Accept": "text/html", "Accept-Encoding": "gzip, deflate, br", "Accep
 
 
 @contextmanager
-def gunicorn(app: str, env: dict, ready_path: str = "/"):
+def gunicorn(app: str, env: dict, ready_path: str = "/", cwd: Path | str = ROOT):
     """Serve ``app`` on a free port (bound here and handed over as a file descriptor, so nothing races for it)."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -53,7 +54,7 @@ def gunicorn(app: str, env: dict, ready_path: str = "/"):
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"fd://{fd}", "--workers", str(WORKERS),
          "--worker-class", "sync", "--log-level", "warning", app],
-        cwd=ROOT, env=env, pass_fds=(fd,),
+        cwd=cwd, env=env, pass_fds=(fd,),
     )
     listener.close()
     try:
@@ -181,37 +182,52 @@ def next_month() -> date:
 
 def run() -> dict:
     wrk_binary()  # before minutes of set-up
-    with tempfile.TemporaryDirectory() as tmp:
+    baseline = os.environ.get("BENCH_BASELINE")
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as servers:
         env = prepare(Path(tmp))
-        with gunicorn("bench.bare_app:app", env) as bare_port, gunicorn("wsgi:app", env, "/ichinomiya/") as port:
-            step_path, step_headers = anonymous_form_step(port)
-            pages = [
-                ("municipality catalogue", "/ichinomiya/", HEADERS),
-                ("procedure start page", "/ichinomiya/procedures/juminhyo", HEADERS),
-                ("form step (anonymous draft)", step_path, step_headers),
-                ("facility month (中央公民館)",
-                 f"/ichinomiya/facilities/chuo-kominkan?view=month&date={next_month().isoformat()}", HEADERS),
-            ]
-            for _label, path, headers in pages:  # every page answers before anything is timed
+        bare_port = servers.enter_context(gunicorn("bench.bare_app:app", env))
+        ports = {"now": servers.enter_context(gunicorn("wsgi:app", env, "/ichinomiya/"))}
+        if baseline:  # another checkout of the portal (e.g. a worktree of main), on the same database
+            ports["baseline"] = servers.enter_context(gunicorn("wsgi:app", env, "/ichinomiya/", cwd=baseline))
+        # the draft is a row of the shared database and the cookie is signed with the shared key: both
+        # portals serve the same form step
+        step_path, step_headers = anonymous_form_step(ports["now"])
+        pages = [
+            ("municipality catalogue", "/ichinomiya/", HEADERS),
+            ("procedure start page", "/ichinomiya/procedures/juminhyo", HEADERS),
+            ("form step (anonymous draft)", step_path, step_headers),
+            ("facility month (中央公民館)",
+             f"/ichinomiya/facilities/chuo-kominkan?view=month&date={next_month().isoformat()}", HEADERS),
+        ]
+        for port in ports.values():  # every page answers before anything is timed
+            for _label, path, headers in pages:
                 status, _body, _response = get(port, path, headers)
                 assert status == 200, (path, status)
-            rounds = []
-            for _round in range(ROUNDS):
+        # each page right after the bare view, so that a neighbour's burst of load weighs on both alike
+        samples = {(label, name): [] for label, _path, _headers in pages for name in ports}
+        bares = []
+        for _round in range(ROUNDS):
+            for label, path, headers in pages:
                 bare = drive(bare_port, "/", HEADERS, SECONDS)
-                rounds.append((bare, [drive(port, path, headers, SECONDS) for _label, path, headers in pages]))
+                bares.append(bare)
+                for name, port in ports.items():
+                    samples[label, name].append((bare, drive(port, path, headers, SECONDS)))
     median = statistics.median
     results = {
+        # other work on the machine preempts the portal's longer requests more than the bare view's short ones
+        "machine": f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end",
         "database": "PostgreSQL" if env["DATABASE_URL"].startswith("postgresql") else "SQLite",
-        "load": f"{CLIENTS} clients, {ROUNDS} rounds × {SECONDS:g} s per page (gunicorn, {WORKERS} sync workers)",
-        "bare Flask view": f"{median(b['rps'] for b, _ in rounds):.0f} req/s  "
-                           f"p95 {median(b['p95_ms'] for b, _ in rounds):.1f} ms",
+        "load": f"{CLIENTS} connections (wrk), {ROUNDS} rounds × {SECONDS:g} s per page "
+                f"(gunicorn, {WORKERS} sync workers)",
+        "bare Flask view": f"{median(b['rps'] for b in bares):.0f} req/s  p95 {median(b['p95_ms'] for b in bares):.1f} ms",
     }
-    for index, (label, _path, _headers) in enumerate(pages):
-        ratio = median(measured[index]["rps"] / bare["rps"] for bare, measured in rounds)
-        rps = median(measured[index]["rps"] for _bare, measured in rounds)
-        p50 = median(measured[index]["p50_ms"] for _bare, measured in rounds)
-        p95 = median(measured[index]["p95_ms"] for _bare, measured in rounds)
-        results[label] = f"ratio {ratio:.2f}  {rps:.0f} req/s  p50 {p50:.1f} ms  p95 {p95:.1f} ms"
+    for (label, name), pairs in samples.items():
+        ratio = median(measured["rps"] / bare["rps"] for bare, measured in pairs)
+        rps = median(measured["rps"] for _bare, measured in pairs)
+        p50 = median(measured["p50_ms"] for _bare, measured in pairs)
+        p95 = median(measured["p95_ms"] for _bare, measured in pairs)
+        key = label if len(ports) == 1 else f"{label} ({name})"
+        results[key] = f"ratio {ratio:.2f}  {rps:.0f} req/s  p50 {p50:.1f} ms  p95 {p95:.1f} ms"
     return results
 
 

@@ -19,7 +19,7 @@ import json
 import re
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, has_request_context, request, url_for
 from flask_compress import Compress
 from whitenoise import WhiteNoise
 
@@ -74,6 +74,20 @@ def init_app(app: Flask) -> None:
     def _hashed_static_name(endpoint: str, values: dict) -> None:
         if endpoint == "static" and "filename" in values:
             values["filename"] = manifest.get(values["filename"], values["filename"])
+
+    urls: dict[tuple[str, str], str] = {}
+
+    def static_url(filename: str) -> str:
+        """``url_for('static', filename=…)`` built once per process: every page names the same few files."""
+        if not has_request_context():
+            return url_for("static", filename=filename)
+        key = (request.script_root, filename)
+        found = urls.get(key)
+        if found is None:
+            found = urls[key] = url_for("static", filename=filename)
+        return found
+
+    app.jinja_env.globals["static_url"] = static_url
 
     app.wsgi_app = WhiteNoise(
         app.wsgi_app, root=str(static_folder), prefix=app.static_url_path.strip("/") + "/",

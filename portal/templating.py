@@ -8,6 +8,7 @@ from flask import Flask, g, request
 from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from jinja2 import pass_context
+from markupsafe import Markup
 
 from portal.i18n import current_lang, localized
 
@@ -62,6 +63,16 @@ def _gettext(context, string):
 
 
 @pass_context
+def _newstyle_gettext(context, string, **variables):
+    """Jinja's newstyle ``gettext`` (autoescaped, always %-formatted) in one call: the ``_`` alias and the
+    newstyle wrapper each went through ``Context.call``, for every ``_()`` of every page."""
+    rv = _gettext(context, string)
+    if context.eval_ctx.autoescape:
+        rv = Markup(rv)
+    return rv % variables
+
+
+@pass_context
 def _ngettext(context, singular, plural, n):
     return _catalogue(context).ungettext(singular, plural, n)
 
@@ -91,6 +102,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(
         gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext, npgettext=_npgettext, newstyle=True,
     )
+    app.jinja_env.globals.update(gettext=_newstyle_gettext, _=_newstyle_gettext)
     app.jinja_env.filters["jst"] = jst
     app.jinja_env.filters["yen"] = yen
     app.jinja_env.globals.update(

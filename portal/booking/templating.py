@@ -110,7 +110,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         reservation_for=reservation_for,
         weekday=weekday, weekdays=weekdays, bands_of=bands_of, month_weeks=month_weeks,
-        month_mark=lambda mark: MONTH_MARKS.get(mark, ""), slot_row_label=slot_row_label, moment=moment,
+        month_mark=lambda mark: MONTH_MARKS.get(mark, ""), month_marks=MONTH_MARKS, slot_row_label=slot_row_label, moment=moment,
         deadline=deadline, long_date=long_date, short_day=short_day,
         outcome_label=outcome_label,
         round_status_label=lambda s: str(ROUND_STATUS_LABELS.get(s, s)),

@@ -4,14 +4,14 @@ Starts two gunicorns with the same settings (2 sync workers, on free ports of 12
 fresh SQLite database with the demo data (``flask db upgrade`` and ``flask demo load``; with DATABASE_URL set
 to PostgreSQL, that database, migrated and demo-loaded as it is), and ``bench.bare_app`` — a bare Flask view
 rendering a small template. Then wrk (https://github.com/wg/wrk, which must be installed: ``apt-get install
-wrk``) keeps 20 connections busy on each page for a fixed time, in rounds — the bare view, then the page
-(and the same page of the ``BENCH_BASELINE`` checkout), for every page, again and again, so that a
-neighbour's load on the machine weighs on each pair alike — and it prints, per page, the median over the
-rounds of requests/s, of its ratio to the bare view measured just before it, of p50 and of p95.
+wrk``) keeps 20 connections busy on each page for a fixed time, in rounds — the bare view, then the page,
+for every page, again and again, so that a neighbour's load on the machine weighs on each pair alike — and it
+prints, per page, the median over the rounds of requests/s, of its ratio to the bare view measured just
+before it, of p50 and of p95. To compare two versions, run each one's ``bench.pages`` in turn, alternating.
 
     python -m bench.pages                 # BENCH_ROUNDS=3 rounds of BENCH_SECONDS=3 per page by default
     DATABASE_URL=postgresql://… python -m bench.pages
-    BENCH_BASELINE=/path/to/main python -m bench.pages   # and another checkout beside it, page by page
+    nice -n -10 python -m bench.pages     # on a machine shared with other work (as root)
 
 Pages: the municipality catalogue ``/ichinomiya/``, a procedure's start page, a form step of an anonymous
 draft (ご意見・ご相談), and the month view of 中央公民館 会議室 (hourly rooms) for next month.
@@ -43,7 +43,7 @@ HEADERS = {"Accept": "text/html", "Accept-Encoding": "gzip, deflate, br", "Accep
 
 
 @contextmanager
-def gunicorn(app: str, env: dict, ready_path: str = "/", cwd: Path | str = ROOT):
+def gunicorn(app: str, env: dict, ready_path: str = "/"):
     """Serve ``app`` on a free port (bound here and handed over as a file descriptor, so nothing races for it)."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -54,7 +54,7 @@ def gunicorn(app: str, env: dict, ready_path: str = "/", cwd: Path | str = ROOT)
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"fd://{fd}", "--workers", str(WORKERS),
          "--worker-class", "sync", "--log-level", "warning", app],
-        cwd=cwd, env=env, pass_fds=(fd,),
+        cwd=ROOT, env=env, pass_fds=(fd,),
     )
     listener.close()
     try:
@@ -182,16 +182,11 @@ def next_month() -> date:
 
 def run() -> dict:
     wrk_binary()  # before minutes of set-up
-    baseline = os.environ.get("BENCH_BASELINE")
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as servers:
         env = prepare(Path(tmp))
         bare_port = servers.enter_context(gunicorn("bench.bare_app:app", env))
-        ports = {"now": servers.enter_context(gunicorn("wsgi:app", env, "/ichinomiya/"))}
-        if baseline:  # another checkout of the portal (e.g. a worktree of main), on the same database
-            ports["baseline"] = servers.enter_context(gunicorn("wsgi:app", env, "/ichinomiya/", cwd=baseline))
-        # the draft is a row of the shared database and the cookie is signed with the shared key: both
-        # portals serve the same form step
-        step_path, step_headers = anonymous_form_step(ports["now"])
+        port = servers.enter_context(gunicorn("wsgi:app", env, "/ichinomiya/"))
+        step_path, step_headers = anonymous_form_step(port)
         pages = [
             ("municipality catalogue", "/ichinomiya/", HEADERS),
             ("procedure start page", "/ichinomiya/procedures/juminhyo", HEADERS),
@@ -199,19 +194,17 @@ def run() -> dict:
             ("facility month (中央公民館)",
              f"/ichinomiya/facilities/chuo-kominkan?view=month&date={next_month().isoformat()}", HEADERS),
         ]
-        for port in ports.values():  # every page answers before anything is timed
-            for _label, path, headers in pages:
-                status, _body, _response = get(port, path, headers)
-                assert status == 200, (path, status)
+        for _label, path, headers in pages:  # every page answers before anything is timed
+            status, _body, _response = get(port, path, headers)
+            assert status == 200, (path, status)
         # each page right after the bare view, so that a neighbour's burst of load weighs on both alike
-        samples = {(label, name): [] for label, _path, _headers in pages for name in ports}
+        samples = {label: [] for label, _path, _headers in pages}
         bares = []
         for _round in range(ROUNDS):
             for label, path, headers in pages:
                 bare = drive(bare_port, "/", HEADERS, SECONDS)
                 bares.append(bare)
-                for name, port in ports.items():
-                    samples[label, name].append((bare, drive(port, path, headers, SECONDS)))
+                samples[label].append((bare, drive(port, path, headers, SECONDS)))
     median = statistics.median
     results = {
         # other work on the machine preempts the portal's longer requests more than the bare view's short ones
@@ -221,13 +214,12 @@ def run() -> dict:
                 f"(gunicorn, {WORKERS} sync workers)",
         "bare Flask view": f"{median(b['rps'] for b in bares):.0f} req/s  p95 {median(b['p95_ms'] for b in bares):.1f} ms",
     }
-    for (label, name), pairs in samples.items():
+    for label, pairs in samples.items():
         ratio = median(measured["rps"] / bare["rps"] for bare, measured in pairs)
         rps = median(measured["rps"] for _bare, measured in pairs)
         p50 = median(measured["p50_ms"] for _bare, measured in pairs)
         p95 = median(measured["p95_ms"] for _bare, measured in pairs)
-        key = label if len(ports) == 1 else f"{label} ({name})"
-        results[key] = f"ratio {ratio:.2f}  {rps:.0f} req/s  p50 {p50:.1f} ms  p95 {p95:.1f} ms"
+        results[label] = f"ratio {ratio:.2f}  {rps:.0f} req/s  p50 {p50:.1f} ms  p95 {p95:.1f} ms"
     return results
 
 

@@ -47,7 +47,9 @@ run: install
 test: install system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# bench.pages drives the servers with wrk (apt-get install wrk): a Python load generator would take a core from them.
 bench: install
+	@command -v wrk >/dev/null || { echo "make bench needs wrk (the HTTP load generator): apt-get install wrk" >&2; exit 1; }
 	$(PY) -m bench
 
 clean:

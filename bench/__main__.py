@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import importlib
 
-BENCHMARKS = ("bench.draw", "bench.queue", "bench.booking_contention", "bench.booking_availability", "bench.outbox")
+BENCHMARKS = ("bench.draw", "bench.queue", "bench.booking_contention", "bench.booking_availability",
+              "bench.outbox", "bench.pages")
 
 
 def main() -> None:

@@ -22,13 +22,14 @@ def current_lang() -> str:
     return locale.language if locale is not None else "ja"
 
 
-def localized(text) -> str:
-    """A definition string is either plain text or a mapping of language to text; Japanese is the fallback."""
+def localized(text, lang: str | None = None) -> str:
+    """A definition string is either plain text or a mapping of language to text; Japanese is the fallback.
+    ``lang``: the language already known (else the request's)."""
     if text is None:
         return ""
     if isinstance(text, str):
         return text
-    lang = current_lang()
+    lang = lang or current_lang()
     return text.get(lang) or text.get("ja") or next(iter(text.values()), "")
 
 

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask, g, request
 from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
-from jinja2 import pass_context
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 from portal.i18n import current_lang, localized, localized_count
 
@@ -67,8 +68,6 @@ def yen(amount: int | None) -> str:
 
 
 _TRANSLATIONS: dict = {}
-# The render's catalogue, put in every template context once (templates call _() dozens of times a page).
-CATALOGUE = "_gettext_catalogue"
 
 
 def _translations():
@@ -81,36 +80,50 @@ def _translations():
     return found
 
 
-def _catalogue(context):
-    # macros imported without context have no catalogue of their own
-    found = context.get(CATALOGUE)
-    return found if found is not None else _translations()
+# Jinja's newstyle gettext functions (autoescaped, always %-formatted), each in one call: Jinja's own go through
+# ``Context.call`` twice (the ``_`` alias, then the newstyle wrapper) and, as ``pass_context`` functions, are
+# handed a copy of the whole context inside every loop and block — for each of the dozens of ``_()`` of a page.
+
+def _newstyle(eval_ctx, text: str, variables: dict):
+    return (Markup(text) if eval_ctx.autoescape else text) % variables
 
 
-@pass_context
-def _gettext(context, string):
-    return _catalogue(context).ugettext(string)
+@pass_eval_context
+def _gettext(eval_ctx, string, **variables):
+    return _newstyle(eval_ctx, _translations().ugettext(string), variables)
 
 
-@pass_context
-def _ngettext(context, singular, plural, n):
-    return _catalogue(context).ungettext(singular, plural, n)
+@pass_eval_context
+def _ngettext(eval_ctx, singular, plural, num, **variables):
+    variables.setdefault("num", num)
+    return _newstyle(eval_ctx, _translations().ungettext(singular, plural, num), variables)
 
 
-@pass_context
-def _pgettext(context, message_context, string):
-    return _catalogue(context).upgettext(message_context, string)
+@pass_eval_context
+def _pgettext(eval_ctx, message_context, string, **variables):
+    variables.setdefault("context", message_context)
+    return _newstyle(eval_ctx, _translations().upgettext(message_context, string), variables)
 
 
-@pass_context
-def _npgettext(context, message_context, singular, plural, n):
-    return _catalogue(context).unpgettext(message_context, singular, plural, n)
+@pass_eval_context
+def _npgettext(eval_ctx, message_context, singular, plural, num, **variables):
+    variables.setdefault("context", message_context)
+    variables.setdefault("num", num)
+    return _newstyle(eval_ctx, _translations().unpgettext(message_context, singular, plural, num), variables)
+
+
+def _language_of_render() -> dict:
+    """``current_lang()`` and ``localized()`` for one render, the language looked up once: each call would go
+    through Flask-Babel's context lookups. Plain closures, not ``pass_context`` functions, which Jinja calls with
+    a copy of the context inside loops and blocks. Macros imported without context use the global ones."""
+    lang = current_lang()
+    return {"current_lang": lambda: lang, "localized": lambda text: localized(text, lang)}
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.install_gettext_callables(
-        gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext, npgettext=_npgettext, newstyle=True,
-    )
+    app.jinja_env.newstyle_gettext = True  # how {% trans %} compiles: these functions do the formatting
+    app.jinja_env.globals.update(gettext=_gettext, _=_gettext, ngettext=_ngettext, pgettext=_pgettext,
+                                 npgettext=_npgettext)
     app.jinja_env.filters["jst"] = jst
     app.jinja_env.filters["jst_date"] = jst_date
     app.jinja_env.filters["yen"] = yen
@@ -131,5 +144,5 @@ def init_app(app: Flask) -> None:
             "municipality": g.get("municipality"),
             "resident": g.get("resident"),
             "current_path": request.full_path.rstrip("?") if request else "/",
-            CATALOGUE: _translations(),
+            **_language_of_render(),
         }

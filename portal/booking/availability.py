@@ -12,7 +12,7 @@ from portal.booking import config, inventory
 from portal.booking.lottery import Phase
 from portal.booking.models import Facility
 from portal.booking.pricing import slot_fee
-from portal.booking.rules import SlotStatus, slot_status
+from portal.booking.rules import SlotStatus, status_at
 from portal.booking.slots import Slot
 
 
@@ -100,11 +100,12 @@ def days(dbs: Session, facility: Facility, start: date, end: date, now: datetime
     resident_prices = is_resident_of(resident, facility)
     sub = resident.sub if resident is not None else None
     by_day: dict[date, Day] = {}
+    status_of, shown_as = status_at(now, rules), _shown_as(facility)
     for slot in config.slots_of(facility, start, end):
         phase = _phase(lottery, slot, now, calendars)
         key = slot.key
         is_taken = key in taken
-        status = _as_shown(facility, slot_status(slot, now, phase, is_taken, rules))
+        status = shown_as(status_of(slot, phase, is_taken))
         fee = None if slot.is_closed else slot_fee(prices, slot, resident_prices)
         mine = is_taken and sub is not None and taken[key] == sub
         by_day.setdefault(slot.local_date, Day(slot.local_date)).cells.append(Cell(slot, status, fee, mine))
@@ -123,19 +124,28 @@ def day_summaries(dbs: Session, facility: Facility, start: date, end: date, now:
     calendars: dict = {}
     taken = inventory.taken_by(dbs, facility, start, end, now)
     shown: dict[date, set[SlotStatus]] = {}
+    status_of, shown_as = status_at(now, rules), _shown_as(facility)
     for band in config.bands_of(facility, start, end):
         phase = _phase(lottery, band, now, calendars)
         taken_units = sum(key in taken for key in band.keys_on(units)) if taken else 0
         statuses = shown.setdefault(band.local_date, set())
         if taken_units < len(units):
-            statuses.add(_as_shown(facility, slot_status(band, now, phase, False, rules)))
+            statuses.add(shown_as(status_of(band, phase, False)))
         if taken_units:
-            statuses.add(_as_shown(facility, slot_status(band, now, phase, True, rules)))
+            statuses.add(shown_as(status_of(band, phase, True)))
     return [DaySummary(day, summary_of(statuses)) for day, statuses in sorted(shown.items())]
 
 
-def _as_shown(facility: Facility, status: SlotStatus) -> SlotStatus:
+def _shown_as(facility: Facility):
     """A facility closed for booking (休止中) shows every slot closed, except those past or booked."""
-    if facility.closed and status not in (SlotStatus.PAST, SlotStatus.BOOKED):
-        return SlotStatus.CLOSED
+    if not facility.closed:
+        return _unchanged
+
+    def shown(status: SlotStatus) -> SlotStatus:
+        return status if status in (SlotStatus.PAST, SlotStatus.BOOKED) else SlotStatus.CLOSED
+
+    return shown
+
+
+def _unchanged(status: SlotStatus) -> SlotStatus:
     return status

@@ -164,16 +164,27 @@ def slot_status(slot: Slot, now: datetime, lottery_phase: str | None = None, tak
     is not a lottery slot. ``taken``: held by a booking or a lottery win. With ``rules``, slots within the
     minimum notice read 受付終了 and slots beyond the booking horizon read 受付期間外.
     """
+    return status_at(now, rules)(slot, lottery_phase, taken)
+
+
+def status_at(now: datetime, rules: BookingRules | None = None):
+    """``slot_status`` at one moment as a function of (slot, lottery_phase, taken), for the hundreds of slots
+    of a calendar: the moment's own checks (aware, its Tokyo date, the notice) are done once."""
     require_aware(now)
-    if slot.is_closed:
-        return SlotStatus.CLOSED
     notice = timedelta(hours=rules.min_notice_hours) if rules else timedelta(0)
-    if slot.starts_at <= now or slot.starts_at - now < notice:   # same boundary as check_booking
-        return SlotStatus.PAST
-    if taken:
-        return SlotStatus.BOOKED
-    if lottery_phase is not None and lottery_phase != "first_come":
-        return SlotStatus.LOTTERY if lottery_phase == "applications" else SlotStatus.NOT_OPEN
-    if rules and (slot.local_date - local_date(now)).days > rules.max_days_ahead:
-        return SlotStatus.NOT_OPEN
-    return SlotStatus.FREE
+    today = local_date(now)
+
+    def status(slot: Slot, lottery_phase: str | None = None, taken: bool = False) -> SlotStatus:
+        if slot.closed_reason is not None:
+            return SlotStatus.CLOSED
+        if slot.starts_at <= now or slot.starts_at - now < notice:   # same boundary as check_booking
+            return SlotStatus.PAST
+        if taken:
+            return SlotStatus.BOOKED
+        if lottery_phase is not None and lottery_phase != "first_come":
+            return SlotStatus.LOTTERY if lottery_phase == "applications" else SlotStatus.NOT_OPEN
+        if rules and (slot.local_date - today).days > rules.max_days_ahead:
+            return SlotStatus.NOT_OPEN
+        return SlotStatus.FREE
+
+    return status

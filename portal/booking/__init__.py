@@ -48,3 +48,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     app.cli.add_command(booking_cli)
     templating.init_app(app)
+    from portal.booking.retention import purge_lottery_applications
+    from portal.retention.sweepers import register_sweeper
+
+    register_sweeper("lottery_applications", purge_lottery_applications)

@@ -21,6 +21,7 @@ from portal.procedures.kinds import KINDS
 from portal.procedures.models import Draft, FormDefinition, Submission, UploadedFile
 from portal.procedures.workflow import FINAL
 from portal.retention.policy import Policy, policy_for, years_before
+from portal.retention.sweepers import SWEEPERS
 from portal.tenancy.models import Municipality
 
 
@@ -28,8 +29,8 @@ from portal.tenancy.models import Municipality
 class Purged:
     municipality: str
     procedure: str
-    kind: str  # "draft" | "submission" | "emails"
-    id: int  # the draft's or submission's id; for emails, how many
+    kind: str  # "draft" | "submission" | "emails", or what a feature's sweeper purges ("lottery_applications")
+    id: int  # the draft's or submission's id; for emails and a sweeper's rows, how many
     label: str  # a draft's id, a submission's reference: never personal data
     rule: str
     since: datetime  # last saved (draft), closed (submission)
@@ -42,7 +43,7 @@ class Report:
     items: list[Purged] = field(default_factory=list)
 
     def count(self, kind: str) -> int:
-        if kind == "emails":
+        if kind not in ("draft", "submission"):
             return sum(item.id for item in self.items if item.kind == kind)
         return sum(1 for item in self.items if item.kind == kind)
 
@@ -62,6 +63,8 @@ def run_retention(session: Session, now: datetime | None = None, dry_run: bool =
         for key, definition_ids, policy in _procedures(session, municipality):
             paths += _drafts(session, report, municipality, key, definition_ids, policy, now, upload_dir)
             paths += _submissions(session, report, municipality, key, definition_ids, policy, now, upload_dir)
+        for sweeper in SWEEPERS.values():
+            sweeper(session, report, municipality, now)
         _emails(session, report, municipality, outbox_days, now)
     _emails(session, report, None, outbox_days, now)  # those of no municipality
     if dry_run:

@@ -279,3 +279,37 @@ def test_looking_ahead_purges_only_dry_in_production(app, db):
             args=["retention", "run", "--dry-run", "--as-of", "2040-01-01T00:00+09:00"]).exit_code == 0
     finally:
         app.config["PORTAL_ENV"] = before
+
+
+def test_lottery_applications_go_years_after_the_draw_and_the_draw_stays_verifiable(app, db, make_resident):
+    from datetime import date, time
+
+    from portal.booking import lottery_service
+    from portal.booking.calendar import jst
+    from portal.booking.models import LotteryApplication, LotteryRound
+    from tests.integration.booking_factory import make_facility
+
+    lottery = {"schedule": {}, "scope": {"day_types": ["holiday"]},
+               "policy": {"max_preferences": 3, "max_applications_per_person": 2, "win_cap_per_person": 1}}
+    facilities = {slug: make_facility(db, municipality=slug, lottery=lottery) for slug in ("ichinomiya", "anjo")}
+    with app.app_context():
+        for slug, facility in facilities.items():
+            lottery_service.apply(db, facility, make_resident(home=slug), lottery_service.Month(2027, 2),
+                                  ["court-a/2027-02-06 09:00"], jst(date(2026, 12, 2), time(10)), "hanako@example.jp")
+        lottery_service.run_due(db, jst(date(2026, 12, 11), time(9)))    # the seeds are committed
+        lottery_service.run_due(db, jst(date(2026, 12, 12), time(10)))   # and the rounds drawn
+    anjo = municipality(db, "anjo")
+    anjo.retention_submissions_years = 10
+    db.commit()
+    assert db.scalar(select(func.count()).select_from(LotteryApplication)) == 2
+
+    assert purge(app, db, now=jst(date(2031, 12, 11), time(10))).count("lottery_applications") == 0   # not yet
+    report = purge(app, db, now=jst(date(2031, 12, 13), time(10)))
+    assert report.count("lottery_applications") == 1
+    db.expire_all()
+    [left] = db.scalars(select(LotteryApplication)).all()
+    assert left.municipality_id == anjo.id                    # another municipality keeps its own period
+    tombstone = db.scalar(select(AuditEvent).where(AuditEvent.action == "retention.lottery_applications_deleted"))
+    assert tombstone.detail["count"] == 1 and tombstone.detail["rule"] == "submissions_years=5 (municipality)"
+    drawn = db.scalar(select(LotteryRound).where(LotteryRound.municipality_id == municipality(db, "ichinomiya").id))
+    assert drawn.status in ("drawn", "finished") and lottery_service.verify(drawn) is True

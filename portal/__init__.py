@@ -69,6 +69,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     init_booking(app)
     init_clock(app)
+    from portal.events import init_app as init_events
+
+    init_events(app)
     from portal import tasks
 
     tasks.init_app(app)

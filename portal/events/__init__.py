@@ -4,3 +4,10 @@
 states and the seat lottery — with no Flask and no database session, so the rules are tested on their own.
 The web layer, models and the ``event`` procedure kind build on it.
 """
+
+
+def init_app(app) -> None:
+    """Until the pages come, the package only brings its email templates."""
+    from flask import Blueprint
+
+    app.register_blueprint(Blueprint("events", __name__, template_folder="templates"))

@@ -111,6 +111,8 @@ class EventRegistration(Base):
     #: pending_payment | confirmed | applied (lottery) | lost | waiting | offered | lapsed | cancelled
     status: Mapped[str] = mapped_column(String(16))
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    #: where the confirmation, offers and reminders go (empty: staff phone instead)
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
     lang: Mapped[str] = mapped_column(String(5), default="ja")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), default=utcnow, onupdate=utcnow)
@@ -130,6 +132,8 @@ class RegistrationSession(Base):
     registration_id: Mapped[int] = mapped_column(ForeignKey("event_registration.id", ondelete="CASCADE"))
     session_id: Mapped[int] = mapped_column(ForeignKey("event_session.id"), index=True)
     rank: Mapped[int] = mapped_column(Integer, default=1)
+    #: the day-before reminder for this session, claimed by the UPDATE that sets it (portal.events.reminders)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
 
     registration: Mapped[EventRegistration] = relationship(back_populates="seats")
     session: Mapped[EventSession] = relationship()

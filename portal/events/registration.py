@@ -74,7 +74,7 @@ def active_registration(dbs: Session, event: Event, person_sub: str) -> EventReg
 
 
 def apply(dbs: Session, event: Event, resident: Resident, party: dict[str, int], session_ids: Sequence[int], *,
-          now: datetime, lang: str = "ja") -> Outcome:
+          now: datetime, lang: str = "ja", contact_email: str = "") -> Outcome:
     if event.status != "published":
         raise RegistrationRefused("not_published")
     if now < event.opens_at:
@@ -90,7 +90,7 @@ def apply(dbs: Session, event: Event, resident: Resident, party: dict[str, int],
 
     registration = EventRegistration(municipality_id=event.municipality_id, event_id=event.id,
                                      resident_id=resident.id, person_sub=resident.sub, party=dict(party),
-                                     party_size=size, status="applied", lang=lang)
+                                     party_size=size, status="applied", lang=lang, contact_email=contact_email)
     registration.seats = [RegistrationSession(session_id=s.id, rank=rank) for rank, s in enumerate(sessions, 1)]
     if event.allocation == "first_come":
         try:

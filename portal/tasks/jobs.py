@@ -87,6 +87,13 @@ def waiting_list_offers() -> None:
     session.commit()
 
 
+@periodic(crontab(minute="*"))
+def event_reminders() -> None:
+    from portal.events import reminders
+
+    reminders.send_due(db.session(), now())
+
+
 # huey's crontab is in UTC: 18:30 UTC is 03:30 in Tokyo, when nobody is applying.
 @periodic(crontab(hour="18", minute="30"))
 def retention_purge() -> None:

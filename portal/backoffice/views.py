@@ -19,6 +19,7 @@ from portal.backoffice import common
 from portal.backoffice import queue as bq
 from portal.backoffice.models import SubmissionNote
 from portal.notifications import mail
+from portal.params import int_arg
 from portal.notifications import status as status_mail
 from portal.procedures import correction, journey, workflow
 from portal.procedures.catalogue import definition_of
@@ -30,7 +31,6 @@ from portal.templating import STATUS_LABELS, TOKYO
 from portal.tenancy.scope import tenant_blueprint
 
 bp = tenant_blueprint("backoffice", __name__, url_prefix="/backoffice", template_folder="templates")
-common.register_error_pages(bp)
 
 MAX_NOTE = 4000
 MAX_MESSAGE = 2000
@@ -106,9 +106,9 @@ def export():
     definition_row = None
     if f.procedure:
         versions = select(FormDefinition).where(FormDefinition.key == f.procedure)
-        version = request.args.get("version", "")
-        if version.isdigit():
-            versions = versions.where(FormDefinition.version == int(version))
+        version = int_arg("version")
+        if version is not None:
+            versions = versions.where(FormDefinition.version == version)
         definition_row = dbs.scalar(versions.order_by(FormDefinition.version.desc()).limit(1))
         if definition_row is None or not common.may_process(g.staff, f.procedure):
             abort(404)

@@ -20,6 +20,7 @@ from portal.clock import now
 from portal.extensions import limiter
 from portal.i18n import current_lang
 from portal.identity import resident_required
+from portal.params import date_arg, parse_date
 from portal.payments.gateway import gateway
 from portal.procedures.models import Draft, Submission
 from portal.tenancy.scope import tenant_blueprint
@@ -49,18 +50,11 @@ def facility_photo(digest: str):
     return response
 
 
-def _day_arg(name: str = "date") -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
 @bp.get("/facilities")
 def facilities():
     """Search by type, area and date (a date lists only facilities with a free slot that day)."""
     dbs = db.session()
-    category, area, day = request.args.get("category", ""), request.args.get("area", ""), _day_arg()
+    category, area, day = request.args.get("category", ""), request.args.get("area", ""), date_arg("date")
     query = select(Facility).where(Facility.municipality_id == g.municipality.id, Facility.published.is_(True))
     all_rows = list(dbs.scalars(query.order_by(Facility.category, Facility.name_kana)))
     rows = [f for f in all_rows if (not category or f.category == category) and (not area or f.area == area)]
@@ -79,7 +73,7 @@ def facilities():
 @bp.get("/facilities/<slug>")
 def facility(slug: str):
     """The availability of one facility: ``view`` day (default, the phone's list), week or month."""
-    return _render_facility(_facility_or_404(slug), request.args.get("view", "day"), _day_arg(),
+    return _render_facility(_facility_or_404(slug), request.args.get("view", "day"), date_arg("date"),
                             selected=request.args.getlist("slot"))
 
 
@@ -122,7 +116,7 @@ def _render_facility(facility: Facility, view: str, day: date | None, selected=(
 def book(slug: str):
     facility = _facility_or_404(slug)
     keys = request.form.getlist("slot")
-    day = _day_arg() or _day_of(keys)
+    day = date_arg("date") or _day_of(keys)
     if g.resident is None:
         return redirect(url_for("identity.login", next=url_for(".facility", slug=slug, date=day, slot=keys)))
     group_id = request.form.get("group_id", "")
@@ -141,10 +135,7 @@ def book(slug: str):
 
 
 def _day_of(keys: list[str]) -> date | None:
-    try:
-        return date.fromisoformat(keys[0].split("/", 1)[1][:10])
-    except (IndexError, ValueError):
-        return None
+    return parse_date(keys[0].split("/", 1)[1][:10]) if keys and "/" in keys[0] else None
 
 
 # --- the lottery -------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from sqlalchemy import or_, select
 
 from portal import db
 from portal.backoffice import common
+from portal.params import date_arg, int_arg
 from portal.payments import accounting, reconcile, service
 from portal.payments.gateway import GatewayError, gateway
 from portal.payments.labels import MISMATCH_LABELS, NEEDS_REFUND_LABELS
@@ -24,7 +25,6 @@ from portal.staff.auth import staff_required
 from portal.tenancy.scope import tenant_blueprint
 
 bp = tenant_blueprint("payments_staff", __name__, url_prefix="/backoffice/payments", template_folder="templates")
-common.register_error_pages(bp)
 
 PAGE_SIZE = 50
 MAX_REASON = 1000
@@ -38,13 +38,6 @@ def _payment_or_404(payment_id: int) -> Payment:
     return payment
 
 
-def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
 @bp.get("/")
 @staff_required()
 def index():
@@ -53,7 +46,7 @@ def index():
     method = request.args.get("method", "")
     flagged = request.args.get("needs_refund") == "1"
     q = request.args.get("q", "").strip().upper()
-    since, until = _date_arg("from"), _date_arg("to")
+    since, until = date_arg("from"), date_arg("to")
     query = (select(Payment).join(Submission, Submission.id == Payment.submission_id)
              .where(Payment.municipality_id == g.municipality.id))
     if status in STATUSES:
@@ -223,8 +216,8 @@ def settle(reference: str):
 @bp.get("/reconciliation")
 @staff_required()
 def reconciliation():
-    days = request.args.get("days", "7")
-    days = min(max(int(days), 1), 31) if days.isdigit() else 7
+    days = int_arg("days")
+    days = 7 if days is None else min(max(days, 1), 31)
     found = reconcile.mismatches(db.session(), gateway(), g.municipality, days=days)
     return render_template("payments/staff/reconciliation.html", nav="payments", mismatches=found, days=days,
                            labels=MISMATCH_LABELS, needs_refund_labels=NEEDS_REFUND_LABELS)
@@ -246,7 +239,7 @@ def reconcile_now():
 @bp.get("/daily.csv")
 @staff_required()
 def daily_csv():
-    day = _date_arg("date")
+    day = date_arg("date")
     if day is None:
         abort(400)
     dbs = db.session()

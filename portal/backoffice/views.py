@@ -23,6 +23,7 @@ from portal.params import int_arg
 from portal.notifications import status as status_mail
 from portal.procedures import correction, journey, workflow
 from portal.procedures.catalogue import definition_of
+from portal.procedures.filenames import safe_filename
 from portal.procedures.history import SubmissionEvent
 from portal.procedures.models import FormDefinition, Submission, UploadedFile
 from portal.staff.auth import staff_required
@@ -372,7 +373,7 @@ def download(reference: str, token: str):
         journey.file_path(current_app.config["UPLOAD_DIR"], upload),
         mimetype=upload.content_type,
         as_attachment=True,
-        download_name=upload.filename,
+        download_name=safe_filename(upload.filename),  # names stored before uploads were cleaned too
     )
 
 

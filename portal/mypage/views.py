@@ -14,6 +14,7 @@ from portal.notifications import mail
 from portal.notifications import status as status_mail
 from portal.procedures import correction, journey
 from portal.procedures.catalogue import definition_of
+from portal.procedures.filenames import safe_filename
 from portal.procedures.models import Submission, UploadedFile
 from portal.procedures.workflow import withdraw, can_withdraw
 from portal.tenancy.scope import of_municipality, tenant_blueprint
@@ -107,7 +108,7 @@ def download(reference: str, token: str):
         journey.file_path(current_app.config["UPLOAD_DIR"], upload),
         mimetype=upload.content_type,
         as_attachment=True,
-        download_name=upload.filename,
+        download_name=safe_filename(upload.filename),  # names stored before uploads were cleaned too
     )
 
 

@@ -14,7 +14,7 @@ from portal.extensions import csrf
 from portal.i18n import current_lang
 from portal.notifications import mail
 from portal.payments import service
-from portal.payments.gateway import GatewayError, InvalidSignature, gateway
+from portal.payments.gateway import GatewayError, InvalidSignature, MalformedEvent, gateway
 from portal.payments.models import Payment
 from portal.procedures import journey
 from portal.procedures.catalogue import definition_of
@@ -126,6 +126,8 @@ def stripe_webhook():
         event = gw.parse_webhook(request.get_data(), request.headers.get("Stripe-Signature"))
     except InvalidSignature:
         return {"error": "invalid signature"}, 400
+    except MalformedEvent:
+        return {"error": "malformed event"}, 400
     dbs = db.session()
     try:
         outcome = service.handle_event(dbs, gw, event)

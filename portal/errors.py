@@ -2,16 +2,22 @@
 layout of the area the visitor was in: the back office's for its URLs, the residents' everywhere else.
 
 Werkzeug's raw English pages are never shown. The 500 page must not fail in its turn (a database that went away
-is the usual reason for a 500), so it falls back to a template that needs nothing but the request.
+is the usual reason for a 500): it reads nothing from the database, and if it fails all the same, a template
+that needs nothing at all answers.
 """
 from __future__ import annotations
 
 import logging
+import re
 
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal import db
+from portal.tenancy.scope import municipality_by_slug
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +25,7 @@ log = logging.getLogger(__name__)
 BACK_OFFICE = frozenset({"backoffice", "admin", "booking_admin", "booking_staff", "booking_groups",
                          "payments_staff", "staff"})
 
+SLUG = re.compile(r"[a-z0-9-]{1,40}")
 TITLES = {
     400: _l("入力の内容を読み取れませんでした"),
     403: _l("この画面を表示する権限がありません"),
@@ -50,7 +57,7 @@ def init_app(app: Flask) -> None:
 
 
 def _csrf_failed(_error: CSRFError):
-    return error_page(400, CSRF_TITLE, CSRF_MESSAGE)
+    return _answer(400, CSRF_TITLE, CSRF_MESSAGE)
 
 
 def _http_error(error: HTTPException):
@@ -58,24 +65,44 @@ def _http_error(error: HTTPException):
         return error  # redirects raised by routing are answers, not errors
     if error.code >= 500:
         return _server_error(error)
-    body, code = error_page(error.code)
+    body, code = _answer(error.code)
     # keep what the exception says about itself: Allow for 405, Retry-After for 429
     headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     return body, code, headers
 
 
-def _server_error(error: Exception):
+def _server_error(_error: Exception):
+    # The database is the usual suspect: the 500 page reads nothing from it (a cached municipality row would
+    # load its columns there), so it is the residents' layout without the municipality's header.
+    g.pop("municipality", None)
+    return _answer(500)
+
+
+def _answer(code: int, title=None, message=None):
     try:
-        return error_page(500)
-    except Exception:  # noqa: BLE001 — whatever broke the page may break the layout too
-        log.exception("the error page failed as well")
-        return render_template("error_minimal.html"), 500
+        return error_page(code, title, message)
+    except Exception:  # noqa: BLE001 — whatever broke the page (the database, a template) may break this one too
+        log.exception("the %s page failed; answering with the minimal one", code)
+        # straight from the environment: no context processor, nothing that could fail again
+        return current_app.jinja_env.get_template("error_minimal.html").render(code=code), code
+
+
+def _municipality_of_url() -> None:
+    """A URL under /<municipality>/ that matched no page still gets the municipality's header and contact."""
+    slug = request.path.strip("/").split("/", 1)[0]
+    if request.url_rule is None and SLUG.fullmatch(slug):
+        try:
+            g.municipality = municipality_by_slug(db.session(), slug)
+        except SQLAlchemyError:
+            log.warning("the database did not answer for the error page of /%s/", slug)
 
 
 def error_page(code: int, title=None, message=None):
     """The page for ``code``; a code without its own text gets the 400 or 500 one."""
     known = code if code in TITLES else (500 if code >= 500 else 400)
     context = {"code": code, "title": title or TITLES[known], "message": message or MESSAGES[known]}
+    if code < 500 and g.get("municipality") is None:
+        _municipality_of_url()
     if request.blueprint in BACK_OFFICE and g.get("municipality") is not None:
         return render_template("backoffice/error.html", **context), code
     return render_template("error.html", **context), code

@@ -10,7 +10,7 @@ import re
 from datetime import date
 
 from flask import request
-from werkzeug.routing import IntegerConverter, ValidationError
+from werkzeug.routing import IntegerConverter, UnicodeConverter, ValidationError
 
 #: the calendar a resident or a member of staff can mean: anything else is a typo or an attack
 MIN_YEAR, MAX_YEAR = 1900, 2199
@@ -18,8 +18,8 @@ MIN_DATE, MAX_DATE = date(MIN_YEAR, 1, 1), date(MAX_YEAR, 12, 31)
 #: the largest id a (signed 64-bit) database integer column holds
 MAX_ID = 2**63 - 1
 
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{1,2})")
 _INT = re.compile(r"[+-]?[0-9]{1,19}")
 
 
@@ -78,3 +78,12 @@ class BoundedIntConverter(IntegerConverter):
         if number > MAX_ID:
             raise ValidationError()
         return number
+
+
+class PlainStringConverter(UnicodeConverter):
+    """A path segment without control characters: ``%00`` in a URL is a 404, not a query PostgreSQL refuses."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # the parent's pattern is "[^/]" and a length: keep the length, refuse control characters as well
+        self.regex = self.regex.replace("[^/]", "[^/\\x00-\\x1f\\x7f]", 1)

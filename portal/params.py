@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask import request
+from flask import Request, request
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter, UnicodeConverter, ValidationError
 
 #: the calendar a resident or a member of staff can mean: anything else is a typo or an attack
@@ -21,6 +22,8 @@ MAX_ID = 2**63 - 1
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{1,2})")
 _INT = re.compile(r"[+-]?[0-9]{1,19}")
+#: C0 controls but tab and line breaks (a textarea sends those), and DEL
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def parse_date(text: str | None) -> date | None:
@@ -87,3 +90,21 @@ class PlainStringConverter(UnicodeConverter):
         super().__init__(*args, **kwargs)
         # the parent's pattern is "[^/]" and a length: keep the length, refuse control characters as well
         self.regex = self.regex.replace("[^/]", "[^/\\x00-\\x1f\\x7f]", 1)
+
+
+def _clean(value):
+    return _CONTROL.sub("", value) if isinstance(value, str) else value
+
+
+class CleanParameters(ImmutableMultiDict):
+    """Query and form parameters without NUL and other control characters: no browser sends them, and
+    PostgreSQL refuses a NUL in any text it is given (a search box would answer 500)."""
+
+    def __init__(self, mapping=None):
+        if isinstance(mapping, list):  # what Werkzeug's parsers give: (name, value) pairs
+            mapping = [(_clean(name), _clean(value)) for name, value in mapping]
+        super().__init__(mapping)
+
+
+class PortalRequest(Request):
+    parameter_storage_class = CleanParameters

@@ -58,19 +58,22 @@ class RecordingArgs(ImmutableMultiDict):
         return super().__contains__(key)
 
 
-class RecordingRequest(Request):
-    @property
-    def args(self):
-        found = self.__dict__.get("_recording_args")
-        if found is None:
-            found = self.__dict__["_recording_args"] = RecordingArgs(Request.args.__get__(self))
-        return found
+def recording_request(base: type[Request]) -> type[Request]:
+    class RecordingRequest(base):
+        @property
+        def args(self):
+            found = self.__dict__.get("_recording_args")
+            if found is None:
+                found = self.__dict__["_recording_args"] = RecordingArgs(base.args.__get__(self))
+            return found
+
+    return RecordingRequest
 
 
 @pytest.fixture
 def recording(app):
     original = app.request_class
-    app.request_class = RecordingRequest
+    app.request_class = recording_request(original)
     yield
     app.request_class = original
 

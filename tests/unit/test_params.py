@@ -47,3 +47,10 @@ def test_parse_int_bounds():
 ])
 def test_safe_filename(name, expected):
     assert safe_filename(name) == expected
+
+
+def test_query_and_form_values_lose_control_characters_but_keep_line_breaks():
+    from portal.params import CleanParameters
+
+    cleaned = CleanParameters([("q", "AB\x00CD"), ("note", "一行目\r\n\t二行目\x07\x7f"), ("x\x00", "1")])
+    assert cleaned == CleanParameters([("q", "ABCD"), ("note", "一行目\r\n\t二行目"), ("x", "1")])

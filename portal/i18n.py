@@ -30,3 +30,11 @@ def localized(text) -> str:
         return text
     lang = current_lang()
     return text.get(lang) or text.get("ja") or next(iter(text.values()), "")
+
+
+def localized_count(text, count: int) -> str:
+    """A counted unit of a definition (``{ja: 通, en: copies, en_one: copy}``) for ``count`` of it: English
+    takes the ``en_one`` form for exactly one, so residents never read "1 copies"."""
+    if isinstance(text, dict) and count == 1 and text.get(f"{current_lang()}_one"):
+        return text[f"{current_lang()}_one"]
+    return localized(text)

@@ -1,7 +1,7 @@
 """Jinja globals and filters shared by every blueprint's templates."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, g, request
@@ -9,7 +9,7 @@ from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from jinja2 import pass_context
 
-from portal.i18n import current_lang, localized
+from portal.i18n import current_lang, localized, localized_count
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -25,8 +25,41 @@ STATUS_LABELS = {
 }
 
 
-def jst(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return "" if value is None else value.astimezone(TOKYO).strftime(fmt)
+WEEKDAYS_JA = "月火水木金土日"
+WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December")
+
+
+def local_day(day: date) -> str:
+    """「2026年12月2日(水)」 / "Wed 2 Dec 2026"."""
+    if current_lang() == "en":
+        return f"{WEEKDAYS_EN[day.weekday()]} {day:%-d %b %Y}"
+    return f"{day:%Y年%-m月%-d日}({WEEKDAYS_JA[day.weekday()]})"
+
+
+def jst(value: datetime | None, fmt: str | None = None) -> str:
+    """A moment in Tokyo time as lists show it: 「2026年12月2日(水) 13:00」 / "Wed 2 Dec 2026 13:00"
+    (``fmt``: a fixed strftime format instead, for documents and logs)."""
+    if value is None:
+        return ""
+    local = value.astimezone(TOKYO)
+    return local.strftime(fmt) if fmt else f"{local_day(local.date())} {local:%H:%M}"
+
+
+def jst_date(value: datetime | None) -> str:
+    """The Tokyo day of a moment: 「2026年12月2日(水)」 / "Wed 2 Dec 2026"."""
+    return "" if value is None else local_day(value.astimezone(TOKYO).date())
+
+
+def year_month(year: int, month: int) -> str:
+    """「2026年12月」 / "December 2026"."""
+    return f"{MONTHS_EN[month - 1]} {year}" if current_lang() == "en" else f"{year}年{month}月"
+
+
+def aside(text) -> str:
+    """An aside in brackets: 「（第1希望）」 in Japanese, " (1st choice)" with ASCII brackets in English."""
+    return f" ({text})" if current_lang() == "en" else f"（{text}）"
 
 
 def yen(amount: int | None) -> str:
@@ -79,10 +112,16 @@ def init_app(app: Flask) -> None:
         gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext, npgettext=_npgettext, newstyle=True,
     )
     app.jinja_env.filters["jst"] = jst
+    app.jinja_env.filters["jst_date"] = jst_date
     app.jinja_env.filters["yen"] = yen
+    app.jinja_env.filters["aside"] = aside
     app.jinja_env.globals.update(
         localized=localized,
+        localized_count=localized_count,
+        # between items of an inline list: 「、」 in Japanese, ", " in English
+        list_sep=lambda: ", " if current_lang() == "en" else "、",
         current_lang=current_lang,
+        year_month=year_month,
         status_label=lambda status: str(STATUS_LABELS.get(status, status)),
     )
 

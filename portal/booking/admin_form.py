@@ -53,9 +53,10 @@ POLICY_LABELS = {
 OPTIONAL_POLICY = {"max_applications_per_group", "win_cap_per_group"}
 
 TEXT_FIELDS = (
-    "slug", "category", "name", "name_kana", "name_en", "area", "postal_code", "address", "latitude", "longitude",
+    "slug", "category", "name", "name_kana", "name_en", "area", "area_en", "postal_code", "address", "latitude",
+    "longitude",
     "phone", "capacity", "description", "description_en", "accessibility", "accessibility_en",
-    "booking_procedure", "closed_notice",
+    "usage_rules", "usage_rules_en", "booking_procedure", "closed_notice",
     *(f"open_{d}" for d in range(7)), *(f"close_{d}" for d in range(7)), "holiday_open", "holiday_close",
     "slot_kind", "slot_bands", "slot_bands_by_weekday", "slot_bands_holiday", "step_minutes",
     *(f"price_{c}" for c in PRICE_COLUMNS),
@@ -132,9 +133,9 @@ def values_from_facility(facility=None) -> dict:
     if facility is None:
         return _new_facility_values()
     values = {name: "" for name in TEXT_FIELDS}
-    for name in ("slug", "category", "name", "name_kana", "name_en", "area", "postal_code", "address", "phone",
+    for name in ("slug", "category", "name", "name_kana", "name_en", "area", "area_en", "postal_code", "address", "phone",
                  "description", "description_en", "accessibility", "accessibility_en",
-                 "booking_procedure", "closed_notice"):
+                 "usage_rules", "usage_rules_en", "booking_procedure", "closed_notice"):
         values[name] = getattr(facility, name) or ""
     for name in ("latitude", "longitude", "capacity"):
         value = getattr(facility, name)
@@ -359,6 +360,7 @@ def _basic(values: dict, errors: _Errors) -> dict:
         errors.add("name_kana", _("施設名のよみがなはカタカナかひらがなで入力してください"))
     data["name_en"] = _text(values, "name_en", _("施設名（英語）"), errors)
     data["area"] = _text(values, "area", _("地区"), errors, max_length=100)
+    data["area_en"] = _text(values, "area_en", _("地区（英語）"), errors, max_length=100)
     data["postal_code"] = _postal_code(values, errors)
     data["address"] = _text(values, "address", _("所在地"), errors, max_length=300)
     data["latitude"], data["longitude"] = _position(values, errors)
@@ -368,7 +370,8 @@ def _basic(values: dict, errors: _Errors) -> dict:
     data["phone"] = phone
     data["capacity"] = _int(values, "capacity", _("定員"), errors, minimum=1, maximum=100_000, required=False)
     for name, label in (("description", _("施設の紹介")), ("description_en", _("施設の紹介（英語）")),
-                        ("accessibility", _("バリアフリー情報")), ("accessibility_en", _("バリアフリー情報（英語）"))):
+                        ("accessibility", _("バリアフリー情報")), ("accessibility_en", _("バリアフリー情報（英語）")),
+                        ("usage_rules", _("利用規則")), ("usage_rules_en", _("利用規則（英語）"))):
         data[name] = _text(values, name, label, errors, max_length=MAX_TEXT)
     procedure = _normal(values.get("booking_procedure", ""))
     if not PROCEDURE_KEY.match(procedure):

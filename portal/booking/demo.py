@@ -45,6 +45,21 @@ TENNIS_ACCESSIBILITY = "多目的トイレ（管理棟）、車いす用駐車�
 TENNIS_ACCESSIBILITY_EN = ("Accessible toilet in the clubhouse, 2 accessible parking spaces, ramp at the clubhouse; "
                            "step-free path to the courts.")
 
+SPORTS_RULES = ("利用できるのは予約した時間だけです。準備と片付けも時間内に済ませてください。\n"
+                "運動に適した靴で利用してください（屋内は上履き）。\n"
+                "ごみは持ち帰ってください。\n"
+                "雨天・降雪でコートが使えないときは、当日8時までに受付へ連絡すると使用料をお返しします。")
+SPORTS_RULES_EN = ("Use the facility only during the booked time, setting up and clearing away included.\n"
+                   "Wear sports shoes (clean indoor shoes inside).\n"
+                   "Take your rubbish home.\n"
+                   "If rain or snow makes the courts unusable, call the office by 8:00 on the day for a refund.")
+ROOM_RULES = ("利用できるのは予約した時間だけです。机と椅子は元の配置に戻してください。\n"
+              "営利目的の利用、物品の販売はできません。\n"
+              "火気の使用と飲酒はできません。")
+ROOM_RULES_EN = ("Use the room only during the booked time, and put the tables and chairs back as you found them.\n"
+                 "No commercial use and no selling.\n"
+                 "No open flames and no alcohol.")
+
 DEMO_FACILITIES: dict[str, list[dict]] = {
     "ichinomiya": [
         {
@@ -54,6 +69,7 @@ DEMO_FACILITIES: dict[str, list[dict]] = {
             "name_kana": "シミンテニスコート",
             "name_en": "Municipal Tennis Courts",
             "area": "北部",
+            "area_en": "North",
             "postal_code": "491-0051",
             "address": "愛知県一宮市今伊勢町本神戸字立切1番地",
             "latitude": 35.3246,
@@ -69,6 +85,8 @@ DEMO_FACILITIES: dict[str, list[dict]] = {
             "rules": {"max_days_ahead": 62, "min_notice_hours": 1, "max_slots_per_person_per_month": 8,
                       "resident_only": False, "hold_minutes": 30, "max_slots_per_booking": 2},
             "cancellation": SPORTS_CANCELLATION,
+            "usage_rules": SPORTS_RULES,
+            "usage_rules_en": SPORTS_RULES_EN,
             "lottery": WEEKEND_LOTTERY,
             "units": _courts(4),
         },
@@ -79,6 +97,7 @@ DEMO_FACILITIES: dict[str, list[dict]] = {
             "name_kana": "ソウゴウタイイクカン",
             "name_en": "General Gymnasium",
             "area": "東部",
+            "area_en": "East",
             "postal_code": "491-0113",
             "address": "愛知県一宮市浅野字川東20番地",
             "latitude": 35.2957,
@@ -99,6 +118,8 @@ DEMO_FACILITIES: dict[str, list[dict]] = {
             "rules": {"max_days_ahead": 62, "min_notice_hours": 24, "max_slots_per_person_per_month": 6,
                       "hold_minutes": 30, "max_slots_per_booking": 3},
             "cancellation": SPORTS_CANCELLATION,
+            "usage_rules": SPORTS_RULES,
+            "usage_rules_en": SPORTS_RULES_EN,
             "lottery": WEEKEND_LOTTERY,
             "units": [
                 {"slug": "arena-north", "name": "アリーナ北半面", "name_en": "Arena, north half", "capacity": 150},
@@ -112,6 +133,7 @@ DEMO_FACILITIES: dict[str, list[dict]] = {
             "name_kana": "チュウオウコウミンカン カイギシツ",
             "name_en": "Central Community Centre, Meeting Rooms",
             "area": "中央",
+            "area_en": "Central",
             "postal_code": "491-0859",
             "address": "愛知県一宮市本町2丁目3番1号 本町ビル3階",
             "latitude": 35.3047,
@@ -130,6 +152,8 @@ DEMO_FACILITIES: dict[str, list[dict]] = {
                       "group_required": False, "hold_minutes": 30, "max_slots_per_booking": 4},
             # 前日まで無料、当日は取消不可
             "cancellation": {"free_until_days_before": 1, "no_cancel_within_days": 1},
+            "usage_rules": ROOM_RULES,
+            "usage_rules_en": ROOM_RULES_EN,
             "lottery": None,
             "units": [
                 {"slug": "room-1", "name": "第1会議室", "name_en": "Meeting Room 1", "capacity": 30},
@@ -146,6 +170,7 @@ DEMO_FACILITIES: dict[str, list[dict]] = {
             "name_kana": "ソウゴウウンドウコウエンテニスコート",
             "name_en": "Sports Park Tennis Courts",
             "area": "北部",
+            "area_en": "North",
             "postal_code": "446-0053",
             "address": "愛知県安城市高棚町井池10番地",
             "latitude": 34.9836,
@@ -161,6 +186,8 @@ DEMO_FACILITIES: dict[str, list[dict]] = {
             "rules": {"max_days_ahead": 62, "min_notice_hours": 1, "max_slots_per_person_per_month": 8,
                       "hold_minutes": 30, "max_slots_per_booking": 2},
             "cancellation": SPORTS_CANCELLATION,
+            "usage_rules": SPORTS_RULES,
+            "usage_rules_en": SPORTS_RULES_EN,
             "lottery": WEEKEND_LOTTERY,
             "units": _courts(4),
         },
@@ -171,6 +198,7 @@ DEMO_FACILITIES: dict[str, list[dict]] = {
             "name_kana": "シミンカイカン",
             "name_en": "Civic Hall",
             "area": "中央",
+            "area_en": "Central",
             "postal_code": "446-0041",
             "address": "愛知県安城市桜町19番1号",
             "latitude": 34.9587,
@@ -197,6 +225,8 @@ DEMO_FACILITIES: dict[str, list[dict]] = {
                       "max_slots_per_booking": 3},
             # 30日前まで無料、以降50%、7日前から不可
             "cancellation": {"free_until_days_before": 30, "late_fee_percent": 50, "no_cancel_within_days": 7},
+            "usage_rules": ROOM_RULES,
+            "usage_rules_en": ROOM_RULES_EN,
             "lottery": None,
             "units": [
                 {"slug": "dai-hall", "name": "大ホール", "name_en": "Main Hall", "capacity": 1000},

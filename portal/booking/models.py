@@ -39,6 +39,7 @@ class Facility(Base):
     name_en: Mapped[str] = mapped_column(String(200), default="")
     #: 地区: what residents filter by ("北部", "中央")
     area: Mapped[str] = mapped_column(String(100), default="")
+    area_en: Mapped[str] = mapped_column(String(100), default="", server_default="")
     postal_code: Mapped[str] = mapped_column(String(8), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
     latitude: Mapped[float | None] = mapped_column(Float)
@@ -49,6 +50,9 @@ class Facility(Base):
     description_en: Mapped[str] = mapped_column(Text, default="")
     accessibility: Mapped[str] = mapped_column(Text, default="")
     accessibility_en: Mapped[str] = mapped_column(Text, default="")
+    #: 利用規則: what a resident agrees to when booking, shown above the agreement and on the check page
+    usage_rules: Mapped[str] = mapped_column(Text, default="", server_default="")
+    usage_rules_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     photo_url: Mapped[str] = mapped_column(String(500), default="")
     #: see portal.booking.config for the shapes of these
     opening_hours: Mapped[dict] = mapped_column(JSON)
@@ -75,6 +79,10 @@ class Facility(Base):
 
     def display_name(self, lang: str) -> str:
         return self.name_en if lang == "en" and self.name_en else self.name
+
+    def area_name(self, lang: str) -> str:
+        """The district (地区) in the reader's language (Japanese when no English name is set)."""
+        return self.area_en if lang == "en" and self.area_en else self.area
 
 
 class FacilityUnit(Base):
@@ -344,3 +352,21 @@ class LotteryApplication(Base):
 
     round: Mapped[LotteryRound] = relationship(back_populates="applications")
     reservation: Mapped[Reservation | None] = relationship()
+
+
+class LotteryPreferenceDraft(Base):
+    """The ranked slots a resident has picked so far for one month's lottery, before applying: picking a slot
+    happens on pages of its own (a day, then its slots), so the choice is kept here between them."""
+
+    __tablename__ = "lottery_preference_draft"
+    __table_args__ = (UniqueConstraint("resident_id", "facility_id", "year", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id"), index=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    #: slot keys, best first, no gaps
+    preferences: Mapped[list] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

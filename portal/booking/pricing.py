@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
 from portal.booking.calendar import DayType, local_date, require_aware
@@ -114,3 +114,33 @@ def cancellation_terms(now: datetime, slot_start: datetime, policy: Cancellation
     if days_before >= policy.free_until_days_before:
         return CancellationTerms(True, 0)
     return CancellationTerms(True, policy.late_fee(_yen(paid_fee, "paid_fee")))
+
+
+class CancellationDates(NamedTuple):
+    """The Tokyo days on which a policy's terms change for one day of use, for telling residents in advance.
+
+    ``free_until``: the last day on which cancelling is free (the day of use itself when free until the start);
+    ``no_cancel_from``: the first day on which it is no longer possible (None: possible until the start).
+    A late fee applies from the day after ``free_until`` until ``no_cancel_from`` (or the start), if the policy
+    has one and that period is not empty.
+    """
+
+    free_until: date
+    no_cancel_from: date | None
+
+    @property
+    def late_from(self) -> date:
+        return self.free_until + timedelta(days=1)
+
+
+def cancellation_dates(policy: CancellationPolicy, slot_start: datetime) -> CancellationDates:
+    """The days :func:`cancellation_terms` changes its answer on, for the slot starting at ``slot_start``."""
+    day = local_date(require_aware(slot_start))
+    no_cancel = policy.no_cancel_within_days
+    # cancellation_terms: free while days_before >= free_until_days_before; refused while days_before < no_cancel.
+    return CancellationDates(free_until=day - timedelta(days=policy.free_until_days_before),
+                             no_cancel_from=day - timedelta(days=no_cancel - 1) if no_cancel else None)
+
+
+def has_late_fee(policy: CancellationPolicy) -> bool:
+    return bool(policy.late_fee_percent or policy.late_fee_yen)

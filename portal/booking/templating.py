@@ -10,6 +10,8 @@ from portal.booking.calendar import TOKYO
 from portal.booking.labels import (
     APPLICATION_STATUS_LABELS, GROUP_STATUS_LABELS, RESERVATION_STATUS_LABELS, ROUND_STATUS_LABELS,
 )
+from portal.booking.terms import booking_terms
+from portal.clock import now as clock_now
 from portal.i18n import current_lang
 
 WEEKDAYS_JA = "月火水木金土日"
@@ -82,6 +84,19 @@ def slot_row_label(row) -> str:
     return f"{start:%Y/%-m/%-d}（{weekday(start.date())}）{start:%H:%M}–{end:%H:%M}"
 
 
+def slot_key_label(facility, key: str) -> str:
+    """A stored slot key ("court-a/2027-02-06 09:00") as residents read it: 「2027年2月6日（土）09:00〜 A面」."""
+    unit_slug, _sep, start = key.partition("/")
+    unit = next((u for u in facility.units if u.slug == unit_slug), None)
+    name = unit.display_name(current_lang()) if unit else unit_slug
+    try:
+        starts = datetime.strptime(start, "%Y-%m-%d %H:%M")
+    except ValueError:
+        return key
+    return f"{long_date(starts.date())}{starts:%H:%M}〜 {name}" if current_lang() == "ja" \
+        else f"{long_date(starts.date())} from {starts:%H:%M}, {name}"
+
+
 def reservation_status(reservation, now: datetime) -> str:
     """A held reservation whose hold has run out reads as expired even before the job has run."""
     if reservation.status == "held" and reservation.hold_expires_at is not None and reservation.hold_expires_at <= now:
@@ -109,9 +124,10 @@ def reservation_for(draft=None, submission=None):
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         reservation_for=reservation_for,
+        booking_terms=lambda reservation: booking_terms(reservation, clock_now()),
         weekday=weekday, weekdays=weekdays, bands_of=bands_of, month_weeks=month_weeks,
         month_mark=lambda mark: MONTH_MARKS.get(mark, ""), slot_row_label=slot_row_label, moment=moment,
-        deadline=deadline, long_date=long_date, short_day=short_day,
+        deadline=deadline, long_date=long_date, short_day=short_day, slot_key_label=slot_key_label,
         outcome_label=outcome_label,
         round_status_label=lambda s: str(ROUND_STATUS_LABELS.get(s, s)),
         application_status_label=lambda s: str(APPLICATION_STATUS_LABELS.get(s, s)),

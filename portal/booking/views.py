@@ -11,9 +11,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import db
-from portal.booking import availability, config, groups, ics, lottery_service, photos, service
+from portal.booking import availability, config, groups, ics, lottery_draft, lottery_service, photos, service
 from portal.booking.calendar import add_months, days_in_month, local_date
 from portal.booking.labels import CATEGORY_LABELS
+from portal.booking.lottery import Phase
 from portal.booking.models import Facility, LotteryApplication, LotteryRound, Reservation
 from portal.booking.templating import moment
 from portal.clock import now
@@ -67,7 +68,8 @@ def facilities():
     return render_template(
         "booking/facilities.html", facilities=rows, free_on=free_on, day=day, category=category, area=area,
         categories=[(c, CATEGORY_LABELS[c]) for c in dict.fromkeys(f.category for f in all_rows)],
-        areas=sorted({f.area for f in all_rows if f.area}), category_labels=CATEGORY_LABELS)
+        areas=sorted({f.area: f.area_name(current_lang()) for f in all_rows if f.area}.items()),  # filtered by 地区
+        category_labels=CATEGORY_LABELS)
 
 
 @bp.get("/facilities/<slug>")
@@ -140,10 +142,7 @@ def _day_of(keys: list[str]) -> date | None:
 
 # --- the lottery -------------------------------------------------------------------------------------------------
 
-@bp.route("/facilities/<slug>/lottery/<month>", methods=["GET", "POST"])
-@limiter.limit("30 per minute", methods=["POST"])
-@resident_required
-def lottery_apply(slug: str, month: str):
+def _lottery_or_404(slug: str, month: str):
     facility = _facility_or_404(slug)
     try:
         target = lottery_service.Month.parse(month)
@@ -152,35 +151,92 @@ def lottery_apply(slug: str, month: str):
     cal = lottery_service.calendar(facility, target)
     if cal is None:
         abort(404)
-    lottery = config.lottery_config(facility.lottery)
-    slots = lottery_service.lottery_slots(facility, target)
-    errors, chosen = [], []
+    return facility, target, cal, config.lottery_config(facility.lottery)
+
+
+@bp.route("/facilities/<slug>/lottery/<month>", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+@resident_required
+def lottery_apply(slug: str, month: str):
+    """The application: the slots picked so far (each picked on pages of its own, see ``lottery_choose``),
+    the contact address, and the button. The form carries the picks it shows, so what is sent is what was seen."""
+    facility, target, cal, lottery = _lottery_or_404(slug, month)
+    dbs = db.session()
+    errors = []
+    chosen = lottery_draft.preferences(dbs, facility, g.resident, target)
     email = (g.resident.remembered or {}).get("email", "")
     group_id = ""
     if request.method == "POST":
         chosen = [request.form.get(f"pref{i}", "") for i in range(1, lottery.policy.max_preferences + 1)]
         email, group_id = request.form.get("email", ""), request.form.get("group_id", "")
         try:
-            group = groups.chosen(db.session(), g.municipality.id, g.resident, group_id)
-            lottery_service.apply(db.session(), facility, g.resident, target, chosen, now(), email, group,
-                                  current_lang())
+            group = groups.chosen(dbs, g.municipality.id, g.resident, group_id)
+            lottery_service.apply(dbs, facility, g.resident, target, chosen, now(), email, group, current_lang())
         except ValueError:
             errors = [groups.NOT_YOURS]
         except service.BookingRefused as refused:
-            db.session().rollback()
+            dbs.rollback()
             errors = refused.violations
         else:
+            lottery_draft.clear(dbs, facility, g.resident, target)
+            dbs.commit()
             flash(_("抽選に申し込みました。結果は%(when)sにメールとマイページでお知らせします。",
                     when=moment(cal.draw_at)), "success")
             return redirect(url_for(".my_bookings"), 303)
-    mine = [a for a in lottery_service.of_resident(db.session(), g.municipality.id, g.resident)
+        chosen = [key for key in chosen if key]
+    mine = [a for a in lottery_service.of_resident(dbs, g.municipality.id, g.resident)
             if a.round.facility_id == facility.id and (a.round.year, a.round.month) == (target.year, target.month)
             and a.status != "withdrawn"]
     return render_template("booking/lottery_apply.html", facility=facility, month=target, calendar=cal,
-                           policy=lottery.policy, slots=slots, errors=errors, chosen=chosen, email=email,
-                           group_id=group_id, my_groups=groups.approved_of(db.session(), g.municipality.id, g.resident),
+                           policy=lottery.policy, errors=errors, chosen=chosen, email=email,
+                           group_id=group_id, my_groups=groups.approved_of(dbs, g.municipality.id, g.resident),
                            phase=cal.phase(now()), mine=mine,
                            rules=config.booking_rules(facility.rules)), 422 if errors else 200
+
+
+@bp.route("/facilities/<slug>/lottery/<month>/choose/<int:rank>", methods=["GET", "POST"])
+@limiter.limit("60 per minute", methods=["POST"])
+@resident_required
+def lottery_choose(slug: str, month: str, rank: int):
+    """Pick the slot for one rank: the lottery month's days, then (``?date=``) that day's slots, each a button
+    of one plain form; the pick is kept server-side and the resident returns to the application."""
+    facility, target, cal, lottery = _lottery_or_404(slug, month)
+    dbs = db.session()
+    chosen = lottery_draft.preferences(dbs, facility, g.resident, target)
+    if not 1 <= rank <= min(len(chosen) + 1, lottery.policy.max_preferences):
+        abort(404)
+    back = url_for(".lottery_apply", slug=slug, month=str(target))
+    if cal.phase(now()) is not Phase.APPLICATIONS:
+        return redirect(back, 303)  # the application page says the window is not open
+    slots = lottery_service.lottery_slots(facility, target)
+    if request.method == "POST":
+        key = request.form.get("slot", "")
+        if key not in {s.key for s in slots}:
+            abort(422)
+        lottery_draft.choose(dbs, facility, g.resident, target, rank, key, lottery.policy.max_preferences)
+        flash(_("第%(n)s希望を選びました。", n=rank), "success")
+        return redirect(back, 303)
+    day = _day_arg()
+    by_day: dict[date, list] = {}
+    for slot in slots:
+        by_day.setdefault(slot.local_date, []).append(slot)
+    if day is not None and day not in by_day:
+        abort(404)
+    bands: dict[str, list] = {}
+    for slot in by_day.get(day, []):
+        bands.setdefault(f"{slot.local_starts_at:%H:%M}–{slot.local_ends_at:%H:%M}", []).append(slot)
+    return render_template("booking/lottery_choose.html", facility=facility, month=target, rank=rank, day=day,
+                           days=sorted(by_day.items()), bands=bands, chosen=chosen, back=back,
+                           unit_names={u.slug: u.display_name(current_lang()) for u in facility.units})
+
+
+@bp.post("/facilities/<slug>/lottery/<month>/remove/<int:rank>")
+@resident_required
+def lottery_remove(slug: str, month: str, rank: int):
+    facility, target, _cal, _lottery = _lottery_or_404(slug, month)
+    lottery_draft.remove(db.session(), facility, g.resident, target, rank)
+    flash(_("第%(n)s希望を外しました。後の希望は順位が1つずつ上がります。", n=rank), "success")
+    return redirect(url_for(".lottery_apply", slug=slug, month=str(target)), 303)
 
 
 @bp.get("/facilities/<slug>/lottery/<month>/record")

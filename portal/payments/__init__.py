@@ -10,7 +10,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from portal import db
     from portal.i18n import current_lang
-    from portal.payments import labels
+    from portal.payments import breakdown, labels
     from portal.payments.cli import payments_cli
     from portal.payments.service import fee_state
     from portal.payments.staff_views import bp as staff_bp
@@ -22,6 +22,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(payments_cli)
     app.jinja_env.globals.update(
         fee_state=lambda submission: fee_state(db.session(), submission),
+        # 「300円 × 2通 = 600円」 wherever a fee total is shown
+        submission_fee_text=lambda submission, amount=None: breakdown.breakdown_text(
+            breakdown.of_submission(db.session(), submission, amount),
+            submission.fee_amount if amount is None else amount),
         payment_method_label=lambda m: labels.label(labels.METHOD_LABELS, m),
         payment_methods_text=lambda ms: (", " if current_lang() == "en" else "、").join(labels.label(labels.METHOD_LABELS, m) for m in ms),
         payment_status_label=lambda s: labels.label(labels.PAYMENT_STATUS_LABELS, s),

@@ -20,13 +20,13 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.db import utcnow
 from portal.notifications import mail
 from portal.params import parse_int
-from portal.payments import states
+from portal.payments import breakdown, states
 from portal.payments.gateway import CheckoutRequest, CheckoutState, GatewayError, LineItem, PaymentGateway, \
     ProviderRefund, WebhookEvent
 from portal.payments.models import ACTIVE, MunicipalityPaymentSettings, Payment, ProcessedEvent, Refund, \
@@ -182,15 +182,11 @@ def _checkout_request(payment: Payment, submission: Submission, methods: list[st
     """Built only from stored data, so a retry with the same idempotency key sends the same parameters."""
     from portal.procedures.catalogue import definition_of
 
-    definition = definition_of(submission.definition)
-    title = definition.title
-    rule = submission.definition.content.get("fee") or {}
-    name = f"{title} 手数料"
-    items = [LineItem(name, payment.amount, 1)]
-    if rule.get("rule") == "per_unit" and rule.get("unit_amount"):
-        quantity = payment.amount // rule["unit_amount"]
-        if quantity >= 1 and quantity * rule["unit_amount"] == payment.amount:
-            items = [LineItem(name, rule["unit_amount"], quantity)]
+    # The resident reads the Checkout page in the language they applied in, whatever this request's language.
+    with force_locale(submission.lang or "ja"):
+        title = definition_of(submission.definition).title
+        items = [LineItem(line.name, line.unit_amount, line.quantity)
+                 for line in breakdown.of_submission(object_session(submission), submission, payment.amount)]
     slug = submission.municipality.slug
     base = dict(municipality=slug, payment_id=payment.id)
     return CheckoutRequest(

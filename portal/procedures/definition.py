@@ -25,7 +25,9 @@ TEXT = {
             "type": "object",
             "required": ["ja"],
             "additionalProperties": False,
-            "properties": {"ja": {"type": "string", "minLength": 1}, "en": {"type": "string"}},
+            # en_one: the English singular of a counted unit (see portal.i18n.localized_count)
+            "properties": {"ja": {"type": "string", "minLength": 1}, "en": {"type": "string"},
+                           "en_one": {"type": "string"}},
         },
     ]
 }

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from portal import db
 from portal.i18n import current_lang
 from portal.notifications import addressee, mail
+from portal.payments import breakdown
 from portal.procedures import anonymous, journey, postal
 from portal.procedures.catalogue import definition_of, latest_version
 from portal.procedures.kinds import KINDS, KindRefused
@@ -213,12 +214,14 @@ def _render_check(draft: Draft, refusal: str | None = None, status: int = 200):
         (step, [(f, answers.get(f.id)) for f in step.visible_fields(answers)])
         for step in definition.visible_steps(answers)
     ]
+    fee = journey.draft_fee(db.session(), draft, answers)
     return render_template(
         "procedures/check.html",
         draft=draft,
         definition=definition,
         sections=sections,
-        fee=journey.draft_fee(db.session(), draft, answers),
+        fee=fee,
+        fee_text=breakdown.breakdown_text(breakdown.of_draft(db.session(), draft, answers, fee), fee),
         refusal=refusal,
     ), status
 

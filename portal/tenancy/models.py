@@ -16,6 +16,7 @@ class Municipality(Base):
     name: Mapped[str] = mapped_column(String(100))
     name_en: Mapped[str] = mapped_column(String(100))
     prefecture: Mapped[str] = mapped_column(String(20))
+    prefecture_en: Mapped[str] = mapped_column(String(40), default="", server_default="")
     #: 全国地方公共団体コード (6 digits, with its check digit)
     code: Mapped[str] = mapped_column(String(6), unique=True)
     contact_department: Mapped[str] = mapped_column(String(100), default="")
@@ -26,6 +27,9 @@ class Municipality(Base):
 
     def display_name(self, lang: str) -> str:
         return self.name_en if lang == "en" else self.name
+
+    def prefecture_name(self, lang: str) -> str:
+        return (self.prefecture_en if lang == "en" else "") or self.prefecture
 
     def department(self, lang: str) -> str:
         """The contact department in the reader's language (Japanese when no English name is set)."""

@@ -146,6 +146,20 @@ def test_first_come_two_slots_paid_by_card_with_the_ics(booking, a11y):
     assert page.locator(".card", has_text="テスト市民テニスコート").get_by_text("予約確定").is_visible()
 
 
+def pick_preference(page, rank: int, slot: str, a11y=None) -> None:
+    page.get_by_role("link", name=f"第{rank}希望を選ぶ").click()
+    page.wait_for_url(f"**/lottery/2027-02/choose/{rank}")
+    if a11y:
+        a11y.check(page, "lottery-days")
+    page.get_by_role("link", name=re.compile("2027年2月6日（土）")).click()
+    page.wait_for_url(f"**/choose/{rank}?date=2027-02-06")
+    if a11y:
+        a11y.check(page, "lottery-slots")
+    page.get_by_role("button", name=slot).click()
+    page.wait_for_url("**/lottery/2027-02")
+    assert page.get_by_text(f"第{rank}希望を選びました。").is_visible()
+
+
 def test_lottery_application_draw_win_confirm_and_pay(booking, a11y):
     live, url = booking.live, booking.live.portal_url
     page = booking.phone()
@@ -159,9 +173,10 @@ def test_lottery_application_draw_win_confirm_and_pay(booking, a11y):
     page.get_by_role("link", name="2027年2月分の抽選に申し込む").click()
     page.wait_for_url("**/lottery/2027-02")
     a11y.check(page, "lottery-form")
-    assert page.get_by_label("第1希望").locator("option", has_text="2/6（土）09:00–11:00 A面").count() == 1
-    page.get_by_label("第1希望").select_option("court-a/2027-02-06 09:00")
-    page.get_by_label("第2希望").select_option("court-b/2027-02-06 09:00")
+    # each preference is picked on pages of its own: the lottery month's days, then the day's slots
+    pick_preference(page, 1, "A面 09:00–11:00", a11y)
+    assert page.get_by_text("2027年2月6日（土）09:00〜 A面").is_visible()
+    pick_preference(page, 2, "B面 09:00–11:00")
     page.get_by_label("結果をお知らせするメールアドレス").fill("masao@example.jp")
     page.get_by_role("button", name="抽選に申し込む").click()
     page.wait_for_url("**/mypage/bookings")
@@ -231,7 +246,7 @@ def test_a_club_registers_invites_a_member_who_applies_for_it(booking, a11y):
     assert member.get_by_role("heading", name="構成員として参加している団体").is_visible()
 
     member.goto(url + "/ichinomiya/facilities/test-tennis/lottery/2027-02")
-    member.get_by_label("第1希望").select_option("court-a/2027-02-06 09:00")
+    pick_preference(member, 1, "A面 09:00–11:00")
     member.get_by_label("申し込む方").select_option(label="一宮ソフトテニスクラブ")
     member.get_by_label("結果をお知らせするメールアドレス").fill("masao@example.jp")
     member.get_by_role("button", name="抽選に申し込む").click()

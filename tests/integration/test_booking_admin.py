@@ -430,3 +430,22 @@ def test_only_this_municipalitys_admins_manage_its_facilities(app, db, make_staf
     assert call(admin, "POST", f"{BASE}/{other.id}/closures/{closure.id}/delete").status_code == 404
     assert db.scalar(select(func.count()).select_from(FacilityUnit)) == 4
     assert db.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action.like("admin.facility%"))) == 0
+
+
+def test_admin_writes_the_facilitys_rules_of_use_in_both_languages(db, admin_client):
+    facility = make_facility(db)
+    edit = f"{BASE}/{facility.id}"
+    assert 'name="usage_rules"' in admin_client.get(edit).get_data(as_text=True)
+    values = admin_form.values_from_facility(facility)
+    values.update(usage_rules="土足厳禁。\nごみは持ち帰ってください。", usage_rules_en="No outdoor shoes.\nTake your rubbish home.")
+    assert post(admin_client, edit, as_form(values), page=edit).status_code == 302
+    db.expire_all()
+    facility = db.get(Facility, facility.id)
+    assert facility.usage_rules == "土足厳禁。\nごみは持ち帰ってください。"
+    assert facility.usage_rules_en == "No outdoor shoes.\nTake your rubbish home."
+    [update] = audit_rows(db, "admin.facility_update")
+    assert update.detail["changes"]["usage_rules"]["after"] == "土足厳禁。\nごみは持ち帰ってください。"
+    # too long a text is refused and kept
+    values.update(usage_rules="あ" * (admin_form.MAX_TEXT + 1))
+    refused = post(admin_client, edit, as_form(values), page=edit)
+    assert refused.status_code == 422 and "利用規則は10,000文字以内で入力してください" in refused.get_data(as_text=True)

@@ -8,6 +8,8 @@ from typing import Any
 import jaconv
 from flask_babel import gettext as _
 
+from portal.i18n import current_lang
+
 from .base import FieldType, Parsed, register
 
 # Full-width katakana (ァ..ヺ), the middle dot ・, the long vowel mark ー and iteration marks ヽヾ.
@@ -68,7 +70,8 @@ class KanaField(FieldType):
     def validate(self, value: Any) -> list[str]:
         bad = invalid_characters(value)
         if bad:
-            shown = "、".join(f"「{ch}」" for ch in bad[:5])
+            shown = (", ".join(f"“{ch}”" for ch in bad[:5]) if current_lang() == "en"
+                     else "、".join(f"「{ch}」" for ch in bad[:5]))
             return [_("%(label)sはカタカナかひらがなで入力してください（使えない文字：%(chars)s）",
                       label=self.label, chars=shown)]
         if len(value) > self.max_length:

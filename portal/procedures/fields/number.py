@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from portal.i18n import current_lang, localized
+from portal.i18n import current_lang, localized, localized_count
 
 from .base import LOCALIZED_TEXT, FieldType, Parsed, register
 
@@ -72,7 +72,7 @@ class NumberField(FieldType):
         if value is None or value == "":
             return ""
         text = f"{int(value):,}"
-        unit = self.unit
+        unit = localized_count(self.spec.get("unit"), int(value))
         if not unit:
             return text
         return f"{text} {unit}" if current_lang() == "en" else f"{text}{unit}"

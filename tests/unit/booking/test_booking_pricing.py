@@ -6,7 +6,7 @@ import pytest
 
 from portal.booking.calendar import DayType, jst
 from portal.booking.pricing import (
-    CancellationPolicy, FeeSchedule, PriceTable, booking_fee, cancellation_terms, slot_fee,
+    CancellationPolicy, FeeSchedule, PriceTable, booking_fee, cancellation_dates, cancellation_terms, slot_fee,
 )
 from portal.booking.slots import Slot
 
@@ -114,3 +114,35 @@ def test_inconsistent_policies_are_refused():
         CancellationPolicy(free_until_days_before=3, no_cancel_within_days=5)
     with pytest.raises(ValueError):
         CancellationPolicy(late_fee_percent=120)
+
+
+@pytest.mark.parametrize("policy", [
+    CancellationPolicy(7, late_fee_percent=50, no_cancel_within_days=1),
+    CancellationPolicy(3, late_fee_percent=50, no_cancel_within_days=3),
+    CancellationPolicy(3, late_fee_yen=500),
+    CancellationPolicy(0),
+    CancellationPolicy(2, late_fee_percent=100, no_cancel_within_days=2),
+])
+def test_cancellation_dates_are_where_the_terms_change(policy):
+    """The dates residents are told agree with cancellation_terms on every day before the slot (Tokyo days)."""
+    start = jst(date(2026, 12, 10), time(9))
+    dates = cancellation_dates(policy, start)
+    for days in range(0, 12):
+        day = date(2026, 12, 10 - days) if days < 10 else date(2026, 11, 30 - (days - 10))
+        for at in (time(0, 0), time(8, 59)):
+            terms = cancellation_terms(jst(day, at), start, policy, 1000)
+            refused = dates.no_cancel_from is not None and day >= dates.no_cancel_from
+            assert terms.allowed is not refused, (day, at)
+            if not refused:
+                assert (terms.fee == 0) is (day <= dates.free_until or not policy.late_fee(1000)), (day, at)
+
+
+def test_cancellation_dates_of_the_usual_policy():
+    dates = cancellation_dates(CancellationPolicy(7, late_fee_percent=50, no_cancel_within_days=1),
+                               jst(date(2026, 12, 8), time(9)))
+    assert dates.free_until == date(2026, 12, 1)
+    assert dates.late_from == date(2026, 12, 2)
+    assert dates.no_cancel_from == date(2026, 12, 8)      # 当日不可
+    assert cancellation_dates(CancellationPolicy(0), jst(date(2026, 12, 8), time(9))) == (date(2026, 12, 8), None)
+    # A slot just after midnight in Tokyo is on the Tokyo day, not the UTC day before.
+    assert cancellation_dates(CancellationPolicy(1), jst(date(2026, 12, 8), time(0, 30))).free_until == date(2026, 12, 7)

@@ -19,7 +19,7 @@ from portal.backoffice import common
 from portal.backoffice import queue as bq
 from portal.backoffice.models import SubmissionNote
 from portal.notifications import mail
-from portal.params import int_arg
+from portal.params import int_arg, parse_int
 from portal.notifications import status as status_mail
 from portal.procedures import correction, journey, workflow
 from portal.procedures.catalogue import definition_of
@@ -315,8 +315,8 @@ def assign(reference: str):
         target = g.staff
     elif choice == "":
         target = None
-    elif choice.isdigit():
-        target = next((s for s in _assignable(submission) if s.id == int(choice)), None)
+    elif parse_int(choice) is not None:
+        target = next((s for s in _assignable(submission) if s.id == parse_int(choice)), None)
         if target is None:
             abort(400)
     else:

@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 
 from portal import db
 from portal.backoffice import common
-from portal.params import date_arg, int_arg
+from portal.params import date_arg, int_arg, parse_int
 from portal.payments import accounting, reconcile, service
 from portal.payments.gateway import GatewayError, gateway
 from portal.payments.labels import MISMATCH_LABELS, NEEDS_REFUND_LABELS
@@ -262,9 +262,10 @@ def settings():
     error = None
     if request.method == "POST":
         methods = [m for m in request.form.getlist("methods") if m in service.METHODS]
-        days = request.form.get("konbini_days", "")
+        typed = request.form.get("konbini_days", "")
+        days = parse_int(typed, low=1, high=60)
         enabled = request.form.get("enabled") == "1"
-        if not days.isdigit() or not 1 <= int(days) <= 60:
+        if days is None:
             error = _("コンビニ払いの支払期限は1日から60日の間で入力してください。")
         elif enabled and not methods:
             error = _("支払い方法を1つ以上選んでください。")
@@ -272,12 +273,13 @@ def settings():
             if row is None:
                 row = MunicipalityPaymentSettings(municipality_id=g.municipality.id)
                 dbs.add(row)
-            row.enabled, row.methods, row.konbini_expires_after_days = enabled, methods, int(days)
+            row.enabled, row.methods, row.konbini_expires_after_days = enabled, methods, days
             common.audit("payment.settings", "municipality", g.municipality.slug, enabled=enabled,
-                         methods=methods, konbini_days=int(days))
+                         methods=methods, konbini_days=days)
             dbs.commit()
             flash(_("お支払いの設定を保存しました。"), "success")
             return redirect(url_for(".settings"), 303)
-        current = service.Settings(enabled, methods, int(days) if days.isdigit() else current.konbini_expires_after_days)
+        shown = parse_int(typed)  # what was typed, even out of range, as long as it is a number
+        current = service.Settings(enabled, methods, current.konbini_expires_after_days if shown is None else shown)
     return render_template("payments/staff/settings.html", nav="payments", current=current, error=error,
                            methods=service.METHODS), 422 if error else 200

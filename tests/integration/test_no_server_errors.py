@@ -236,3 +236,25 @@ def test_no_form_step_answers_5xx_to_a_date_at_the_edge_of_the_calendar(app, wor
                         failures.append(f"{url} {data}: {response.status_code}")
                     assert response.status_code in (200, 302, 422), (url, data, response.status_code)
     assert not failures, report(failures)
+
+
+NOT_QUITE_NUMBERS = ["²", "١٢", HUGE, "-1", "1e3", "\x00"]
+
+
+def test_numbers_typed_into_back_office_forms_never_cause_a_5xx(app, world):
+    """Fields read as numbers (an assignee, a konbini deadline) get a 4xx or a redisplay for what only looks like one."""
+    failures: list[str] = []
+    staff_client, real = world["clients"]["staff"], world["real"]
+    detail = f"/ichinomiya/backoffice/submissions/{real['reference']}"
+    forms = [(f"{detail}/assign", detail, "assignee"),
+             ("/ichinomiya/backoffice/payments/settings", "/ichinomiya/backoffice/payments/settings", "konbini_days")]
+    for url, page, name in forms:
+        for value in NOT_QUITE_NUMBERS:
+            try:
+                response = post(staff_client, url, {name: value}, page=page)
+            except Exception:  # noqa: BLE001
+                failures.append(f"POST {url} {name}={value!r}: raised\n{traceback.format_exc(limit=-3)}")
+                continue
+            if response.status_code >= 500:
+                failures.append(f"POST {url} {name}={value!r}: {response.status_code}")
+    assert not failures, report(failures)

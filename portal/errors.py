@@ -71,11 +71,12 @@ def _http_error(error: HTTPException):
     return body, code, headers
 
 
-def _server_error(_error: Exception):
+def _server_error(error: Exception):
     # The database is the usual suspect: the 500 page reads nothing from it (a cached municipality row would
     # load its columns there), so it is the residents' layout without the municipality's header.
     g.pop("municipality", None)
-    return _answer(500)
+    code = error.code if isinstance(error, HTTPException) and error.code else 500
+    return _answer(code)
 
 
 def _answer(code: int, title=None, message=None):

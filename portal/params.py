@@ -63,10 +63,6 @@ def date_arg(name: str) -> date | None:
     return parse_date(request.args.get(name))
 
 
-def month_arg(name: str) -> tuple[int, int] | None:
-    return parse_month(request.args.get(name))
-
-
 def int_arg(name: str, default: int | None = None, low: int = 0, high: int = MAX_ID) -> int | None:
     found = parse_int(request.args.get(name), low, high)
     return default if found is None else found

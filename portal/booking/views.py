@@ -216,7 +216,7 @@ def lottery_choose(slug: str, month: str, rank: int):
         lottery_draft.choose(dbs, facility, g.resident, target, rank, key, lottery.policy.max_preferences)
         flash(_("第%(n)s希望を選びました。", n=rank), "success")
         return redirect(back, 303)
-    day = _day_arg()
+    day = date_arg("date")
     by_day: dict[date, list] = {}
     for slot in slots:
         by_day.setdefault(slot.local_date, []).append(slot)

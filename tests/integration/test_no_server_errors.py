@@ -96,7 +96,7 @@ def world(app, db, make_resident, make_staff):  # noqa: F811
     staff_client = app.test_client()
     sign_in_staff(staff_client, admin)
     today = date.today()
-    month = today.year * 12 + today.month + 1  # next month: lottery pages exist for it
+    month = today.year * 12 + today.month + 1  # the month after next (0-based count): its lottery takes applications
     real = {
         "municipality": "ichinomiya", "slug": lottery_facility.slug, "key": "juminhyo", "reference": submission.reference,
         "token": token, "step_id": step_path.rsplit("/", 1)[1], "month": f"{month // 12}-{month % 12 + 1:02d}",
@@ -111,8 +111,7 @@ VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
 def get_rules(app):
-    return sorted((r for r in app.url_map.iter_rules() if "GET" in r.methods),
-                  key=lambda r: r.rule)
+    return sorted((r for r in app.url_map.iter_rules() if "GET" in r.methods), key=lambda r: r.rule)
 
 
 def build(rule, values: dict) -> str:

@@ -2,7 +2,7 @@
 answers a value inside safe bounds or None, never an exception, so a view treats a hostile value as a missing one.
 
 The bounds keep arithmetic on the value (a month view's next month, a week's Monday, a day's bounds in JST)
-away from the edges of ``datetime`` and of 64-bit database integers.
+away from the edges of ``datetime`` and of the database's integer columns.
 """
 from __future__ import annotations
 
@@ -16,12 +16,13 @@ from werkzeug.routing import IntegerConverter, UnicodeConverter, ValidationError
 #: the calendar a resident or a member of staff can mean: anything else is a typo or an attack
 MIN_YEAR, MAX_YEAR = 1900, 2199
 MIN_DATE, MAX_DATE = date(MIN_YEAR, 1, 1), date(MAX_YEAR, 12, 31)
-#: the largest id a (signed 64-bit) database integer column holds
-MAX_ID = 2**63 - 1
+#: the largest id the database's integer columns hold (PostgreSQL INTEGER is 32-bit and refuses a larger
+#: parameter outright; SQLite stops at 64 bits)
+MAX_ID = 2**31 - 1
 
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{1,2})")
-_INT = re.compile(r"[+-]?[0-9]{1,19}")
+_INT = re.compile(r"[+-]?[0-9]{1,20}")
 #: C0 controls but tab and line breaks (a textarea sends those), and DEL
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -70,7 +71,7 @@ def int_arg(name: str, default: int | None = None, low: int = 0, high: int = MAX
 
 class BoundedIntConverter(IntegerConverter):
     """``<int:...>`` that does not match beyond what a database id holds: such a URL is a 404, not an
-    overflow in the database driver."""
+    overflow in the database or its driver."""
 
     def to_python(self, value: str) -> int:
         number = super().to_python(value)

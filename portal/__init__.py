@@ -23,11 +23,17 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _dev_secret_key(app)
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
 
-    from portal import cli, db, ratelimit, security
+    from portal import cli, db, errors, ratelimit, security
+    from portal.params import BoundedIntConverter, PlainStringConverter, PortalRequest
     from portal.extensions import babel, csrf, limiter
     from portal.i18n import select_locale
 
+    # before any route is added: every <int:...> of every blueprint stops at the largest database id
+    app.url_map.converters["int"] = BoundedIntConverter
+    app.url_map.converters["default"] = app.url_map.converters["string"] = PlainStringConverter
+    app.request_class = PortalRequest
     db.init_app(app)
+    errors.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.config.setdefault("RATELIMIT_ENABLED", True)

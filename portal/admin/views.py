@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from portal import db
 from portal.audit.models import AuditEvent
 from portal.backoffice import common
+from portal.params import date_arg, int_arg
 from portal.procedures.catalogue import definition_of, latest_versions
 from portal.procedures.models import FormDefinition, Submission
 from portal.procedures.reference import normalise as normalise_reference
@@ -26,7 +27,6 @@ from portal.templating import TOKYO
 from portal.tenancy.scope import tenant_blueprint
 
 bp = tenant_blueprint("admin", __name__, url_prefix="/backoffice/admin", template_folder="templates")
-common.register_error_pages(bp)
 admin_required = auth.staff_required(role="admin")
 AUDIT_PAGE = 100
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,79}$")
@@ -260,18 +260,12 @@ def staff_unlock(staff_id: int):
 # --- audit log ------------------------------------------------------------------------------------------
 
 def _audit_filters() -> dict:
-    def day(name):
-        try:
-            return date.fromisoformat(request.args.get(name, ""))
-        except ValueError:
-            return None
-
     return {
         "actor": request.args.get("actor", "").strip()[:100],
         "action": request.args.get("action", "").strip()[:60],
         "object": request.args.get("object", "").strip()[:80],
-        "from": day("from"),
-        "to": day("to"),
+        "from": date_arg("from"),
+        "to": date_arg("to"),
     }
 
 
@@ -301,10 +295,7 @@ def _actions() -> list[str]:
 def audit():
     dbs = db.session()
     f = _audit_filters()
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = int_arg("page", 1, low=1)
     q = _audit_query(f)
     total = dbs.scalar(select(func.count()).select_from(q.order_by(None).subquery()))
     pages = max(1, -(-total // AUDIT_PAGE))

@@ -1,8 +1,7 @@
 """Helpers every back-office view shares: the staff scope, submissions in scope, audit with actor and IP."""
 from __future__ import annotations
 
-from flask import abort, g, render_template
-from flask_babel import gettext as _
+from flask import abort, g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -67,20 +66,6 @@ def procedures_in_scope(include_unpublished: bool = True) -> list:
     rows = latest_versions(db.session(), g.municipality, include_unpublished=include_unpublished)
     items = [(row, definition_of(row)) for row in rows if may_process(g.staff, row.key)]
     return sorted(items, key=lambda item: item[1].title)
-
-
-def error_page(code: int):
-    titles = {403: _("この画面を表示する権限がありません"), 404: _("ページが見つかりません")}
-    messages = {
-        403: _("ログインしているアカウントでは、この画面を利用できません。必要な場合は管理者に依頼してください。"),
-        404: _("お探しのページや申請は見つかりませんでした。受付番号やURLを確かめてください。"),
-    }
-    return render_template("backoffice/error.html", title=titles[code], message=messages[code]), code
-
-
-def register_error_pages(bp) -> None:
-    bp.register_error_handler(403, lambda _e: error_page(403))
-    bp.register_error_handler(404, lambda _e: error_page(404))
 
 
 def csv_cell(value) -> str:

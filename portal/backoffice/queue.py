@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, defer
 
 from portal.backoffice.indexing import fold
 from portal.db import Base
+from portal.params import parse_date, parse_int
 from portal.procedures.models import FormDefinition, Submission
 from portal.procedures.reference import normalise as normalise_reference
 from portal.procedures.workflow import OPEN
@@ -70,24 +71,15 @@ class Filters:
 
     @classmethod
     def from_args(cls, args) -> "Filters":
-        def day(name):
-            try:
-                return date.fromisoformat(args.get(name, ""))
-            except ValueError:
-                return None
-
-        try:
-            page = max(1, min(int(args.get("page", 1)), 100_000))
-        except ValueError:
-            page = 1
+        page = min(parse_int(args.get("page"), low=1) or 1, 100_000)
         status = args.get("status", "open")
         sort = args.get("sort", "submitted")
         return cls(
             procedure=args.get("procedure", "").strip(),
             status=status if status in STATUS_FILTERS else "open",
             assignee=args.get("assignee", "").strip(),
-            date_from=day("from"),
-            date_to=day("to"),
+            date_from=parse_date(args.get("from")),
+            date_to=parse_date(args.get("to")),
             needs_payment=args.get("needs_payment") in ("1", "on", "true"),
             q=args.get("q", "").strip()[:100],
             sort=sort if sort in SORTS else "submitted",
@@ -183,8 +175,8 @@ def _where(session: Session, scope: Scope, f: Filters, with_status: bool = True)
         clauses.append(Submission.assignee_id == scope.staff_id)
     elif f.assignee == "none":
         clauses.append(Submission.assignee_id.is_(None))
-    elif f.assignee.isdigit():
-        clauses.append(Submission.assignee_id == int(f.assignee))
+    elif parse_int(f.assignee) is not None:
+        clauses.append(Submission.assignee_id == parse_int(f.assignee))
     if f.date_from:
         clauses.append(Submission.submitted_at >= datetime.combine(f.date_from, time.min, TOKYO))
     if f.date_to:

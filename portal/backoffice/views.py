@@ -18,9 +18,11 @@ from portal import db
 from portal.backoffice import common
 from portal.backoffice import queue as bq
 from portal.backoffice.models import SubmissionNote
+from portal.params import int_arg, parse_int
 from portal.notifications import status as status_mail
 from portal.procedures import correction, journey, workflow
 from portal.procedures.catalogue import definition_of
+from portal.procedures.filenames import safe_filename
 from portal.procedures.history import SubmissionEvent
 from portal.procedures.models import FormDefinition, Submission, UploadedFile
 from portal.staff.auth import staff_required
@@ -29,7 +31,6 @@ from portal.templating import STATUS_LABELS, TOKYO
 from portal.tenancy.scope import tenant_blueprint
 
 bp = tenant_blueprint("backoffice", __name__, url_prefix="/backoffice", template_folder="templates")
-common.register_error_pages(bp)
 
 MAX_NOTE = 4000
 MAX_MESSAGE = 2000
@@ -105,9 +106,9 @@ def export():
     definition_row = None
     if f.procedure:
         versions = select(FormDefinition).where(FormDefinition.key == f.procedure)
-        version = request.args.get("version", "")
-        if version.isdigit():
-            versions = versions.where(FormDefinition.version == int(version))
+        version = int_arg("version")
+        if version is not None:
+            versions = versions.where(FormDefinition.version == version)
         definition_row = dbs.scalar(versions.order_by(FormDefinition.version.desc()).limit(1))
         if definition_row is None or not common.may_process(g.staff, f.procedure):
             abort(404)
@@ -312,8 +313,8 @@ def assign(reference: str):
         target = g.staff
     elif choice == "":
         target = None
-    elif choice.isdigit():
-        target = next((s for s in _assignable(submission) if s.id == int(choice)), None)
+    elif parse_int(choice) is not None:
+        target = next((s for s in _assignable(submission) if s.id == parse_int(choice)), None)
         if target is None:
             abort(400)
     else:
@@ -370,7 +371,7 @@ def download(reference: str, token: str):
         journey.file_path(current_app.config["UPLOAD_DIR"], upload),
         mimetype=upload.content_type,
         as_attachment=True,
-        download_name=upload.filename,
+        download_name=safe_filename(upload.filename),  # names stored before uploads were cleaned too
     )
 
 

@@ -23,6 +23,7 @@ from portal.booking.lottery import LotteryPolicy, LotteryScope, LotterySchedule,
 from portal.booking.pricing import CancellationPolicy, FeeSchedule, PriceTable
 from portal.booking.rules import BookingRules
 from portal.booking.slots import OpeningHours, SlotPattern
+from portal.params import parse_int
 
 # Whole names: 「月」 alone is also the msgid of "Month" (and 「日」 of "Day").
 WEEKDAYS = (_l("月曜日"), _l("火曜日"), _l("水曜日"), _l("木曜日"), _l("金曜日"), _l("土曜日"), _l("日曜日"))
@@ -604,10 +605,11 @@ def _lottery(values: dict, errors: _Errors, starts: set[time] | None) -> Lottery
             errors.add("lot_applications_open_months_before", _domain_message(exc))
     months = set()
     for text in values.get("lottery_months") or []:
-        if not (text.isdigit() and 1 <= int(text) <= 12):
+        month = parse_int(text, low=1, high=12)
+        if month is None:
             errors.add("lottery_months", _("抽選の対象月を選び直してください"))
             break
-        months.add(int(text))
+        months.add(month)
     day_types = set(values.get("lottery_day_types") or [])
     if not day_types <= set(DAY_TYPE_LABELS):
         errors.add("lottery_day_types", _("抽選の対象日を選び直してください"))

@@ -16,7 +16,6 @@ from portal.staff import auth
 from portal.tenancy.scope import tenant_blueprint
 
 bp = tenant_blueprint("booking_admin", __name__, url_prefix="/backoffice/admin/facilities", template_folder="templates")
-common.register_error_pages(bp)
 admin_required = auth.staff_required(role="admin")
 
 

@@ -16,7 +16,6 @@ from portal.staff.auth import staff_required
 from portal.tenancy.scope import tenant_blueprint
 
 bp = tenant_blueprint("booking_groups", __name__, url_prefix="/backoffice/groups", template_folder="templates")
-common.register_error_pages(bp)
 BOOKING_PROCEDURE = "facility-booking"
 
 

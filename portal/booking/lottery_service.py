@@ -29,6 +29,7 @@ from portal.booking.slots import Slot
 from portal.booking.templating import slot_span
 from portal.identity.models import Resident
 from portal.notifications import mail
+from portal.params import parse_month
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,10 @@ class Month:
 
     @classmethod
     def parse(cls, text: str) -> "Month":
-        year, month = (int(p) for p in text.split("-", 1))
-        if not 1 <= month <= 12:
+        found = parse_month(text)
+        if found is None:
             raise ValueError(text)
-        return cls(year, month)
+        return cls(*found)
 
     def __str__(self) -> str:
         return f"{self.year}-{self.month:02d}"

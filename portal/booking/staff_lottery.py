@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.backoffice.common import csv_cell
-from portal.booking import config, lottery_service
+from portal.booking import config
 from portal.booking.labels import APPLICATION_STATUS_LABELS, RESERVATION_STATUS_LABELS
 from portal.booking.lottery_service import Month
 from portal.booking.models import Facility, LotteryApplication, LotteryRound

@@ -22,12 +22,12 @@ from portal.booking.lottery_service import Month
 from portal.booking.models import Facility, Reservation
 from portal.booking.pricing import slot_fee
 from portal.clock import now
+from portal.params import date_arg
 from portal.payments.gateway import gateway
 from portal.staff.auth import staff_required
 from portal.tenancy.scope import tenant_blueprint
 
 bp = tenant_blueprint("booking_staff", __name__, url_prefix="/backoffice/facilities", template_folder="templates")
-common.register_error_pages(bp)
 NAV = "booking"
 
 
@@ -54,10 +54,7 @@ def _reservation_or_404(facility: Facility, reservation_id: int) -> Reservation:
 
 
 def _day(name: str = "date") -> date:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return local_date(now())
+    return date_arg(name) or local_date(now())
 
 
 def _render(template: str, facility: Facility | None = None, status: int = 200, **context):

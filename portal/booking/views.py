@@ -21,6 +21,7 @@ from portal.clock import now
 from portal.extensions import limiter
 from portal.i18n import current_lang
 from portal.identity import resident_required
+from portal.params import date_arg, parse_date
 from portal.payments.gateway import gateway
 from portal.procedures.models import Draft, Submission
 from portal.tenancy.scope import tenant_blueprint
@@ -50,18 +51,11 @@ def facility_photo(digest: str):
     return response
 
 
-def _day_arg(name: str = "date") -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
 @bp.get("/facilities")
 def facilities():
     """Search by type, area and date (a date lists only facilities with a free slot that day)."""
     dbs = db.session()
-    category, area, day = request.args.get("category", ""), request.args.get("area", ""), _day_arg()
+    category, area, day = request.args.get("category", ""), request.args.get("area", ""), date_arg("date")
     query = select(Facility).where(Facility.municipality_id == g.municipality.id, Facility.published.is_(True))
     all_rows = list(dbs.scalars(query.order_by(Facility.category, Facility.name_kana)))
     rows = [f for f in all_rows if (not category or f.category == category) and (not area or f.area == area)]
@@ -81,7 +75,7 @@ def facilities():
 @bp.get("/facilities/<slug>")
 def facility(slug: str):
     """The availability of one facility: ``view`` day (default, the phone's list), week or month."""
-    return _render_facility(_facility_or_404(slug), request.args.get("view", "day"), _day_arg(),
+    return _render_facility(_facility_or_404(slug), request.args.get("view", "day"), date_arg("date"),
                             selected=request.args.getlist("slot"))
 
 
@@ -124,7 +118,7 @@ def _render_facility(facility: Facility, view: str, day: date | None, selected=(
 def book(slug: str):
     facility = _facility_or_404(slug)
     keys = request.form.getlist("slot")
-    day = _day_arg() or _day_of(keys)
+    day = date_arg("date") or _day_of(keys)
     if g.resident is None:
         return redirect(url_for("identity.login", next=url_for(".facility", slug=slug, date=day, slot=keys)))
     group_id = request.form.get("group_id", "")
@@ -166,10 +160,7 @@ def rehold(token: str):
 
 
 def _day_of(keys: list[str]) -> date | None:
-    try:
-        return date.fromisoformat(keys[0].split("/", 1)[1][:10])
-    except (IndexError, ValueError):
-        return None
+    return parse_date(keys[0].split("/", 1)[1][:10]) if keys and "/" in keys[0] else None
 
 
 # --- the lottery -------------------------------------------------------------------------------------------------
@@ -248,7 +239,7 @@ def lottery_choose(slug: str, month: str, rank: int):
         lottery_draft.choose(dbs, facility, g.resident, target, rank, key, lottery.policy.max_preferences)
         flash(_("第%(n)s希望を選びました。", n=rank), "success")
         return redirect(back, 303)
-    day = _day_arg()
+    day = date_arg("date")
     by_day: dict[date, list] = {}
     for slot in slots:
         by_day.setdefault(slot.local_date, []).append(slot)

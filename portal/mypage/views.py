@@ -13,6 +13,7 @@ from portal.payments import withdrawal
 from portal.payments.gateway import gateway
 from portal.procedures import correction, journey
 from portal.procedures.catalogue import definition_of
+from portal.procedures.filenames import safe_filename
 from portal.procedures.models import Draft, Submission, UploadedFile
 from portal.procedures.workflow import can_withdraw
 from portal.tenancy.scope import of_municipality, tenant_blueprint
@@ -126,7 +127,7 @@ def download(reference: str, token: str):
         journey.file_path(current_app.config["UPLOAD_DIR"], upload),
         mimetype=upload.content_type,
         as_attachment=True,
-        download_name=upload.filename,
+        download_name=safe_filename(upload.filename),  # names stored before uploads were cleaned too
     )
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.db import utcnow
 from portal.notifications import mail
+from portal.params import parse_int
 from portal.payments import breakdown, states
 from portal.payments.gateway import CheckoutRequest, CheckoutState, GatewayError, LineItem, PaymentGateway, \
     ProviderRefund, WebhookEvent
@@ -261,8 +262,9 @@ def start_checkout(dbs: Session, gw: PaymentGateway, submission: Submission, lan
             state = gw.create_checkout(_checkout_request(active, submission, methods, settings, lang))
         except GatewayError as exc:
             if created_here and not exc.transient:
+                note = str(exc)[:200]
                 _with_payment(dbs, active.id, lambda p: p.status == "created" and states.transition(
-                    p, "failed", "resident", note=str(exc)[:200]))
+                    p, "failed", "resident", note=note))
             raise
         _with_payment(dbs, active.id, lambda p: _opened(p, state))
         return dbs.get(Payment, active.id)
@@ -519,15 +521,17 @@ def _queue_paid_email(dbs: Session, payment: Payment, waiting: bool = False) -> 
 def _payment_for_event(dbs: Session, gw: PaymentGateway, event: WebhookEvent) -> Payment | None:
     obj = event.object
     if event.type.startswith("checkout.session."):
-        payment = dbs.scalar(select(Payment).where(Payment.provider_session_id == obj.get("id")))
+        session_id = _text(obj.get("id"))
+        payment = dbs.scalar(select(Payment).where(Payment.provider_session_id == session_id)) if session_id else None
         if payment is None:
             # made by us but not yet linked (a crash between the provider's answer and our commit)
-            pid = (obj.get("metadata") or {}).get("portal_payment_id", "")
-            payment = dbs.get(Payment, int(pid)) if pid.isdigit() else None
-            if payment is not None and payment.provider_session_id not in (None, obj.get("id")):
+            metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+            pid = parse_int(_text(metadata.get("portal_payment_id")), low=1)
+            payment = dbs.get(Payment, pid) if pid is not None else None
+            if payment is not None and payment.provider_session_id not in (None, session_id):
                 payment = None
         return payment
-    pi = obj.get("payment_intent") if obj.get("object") in ("charge", "refund") else None
+    pi = _text(obj.get("payment_intent")) if obj.get("object") in ("charge", "refund") else None
     if not pi:
         return None
     payment = dbs.scalar(select(Payment).where(Payment.provider_payment_intent_id == pi))
@@ -536,6 +540,12 @@ def _payment_for_event(dbs: Session, gw: PaymentGateway, event: WebhookEvent) ->
         if found is not None:
             payment = dbs.scalar(select(Payment).where(Payment.provider_session_id == found.id))
     return payment
+
+
+def _text(value) -> str | None:
+    """A string field of a provider object, or None when it is missing or something else (a signed body
+    is still the sender's data)."""
+    return value if isinstance(value, str) and 0 < len(value) <= 255 else None
 
 
 def handle_event(dbs: Session, gw: PaymentGateway, event: WebhookEvent) -> str:
@@ -551,7 +561,7 @@ def handle_event(dbs: Session, gw: PaymentGateway, event: WebhookEvent) -> str:
             dbs.add(ProcessedEvent(provider=gw.name, event_id=event.id, type=event.type[:100]))
             dbs.commit()
             return "ignored"
-        session_id = payment.provider_session_id or event.object.get("id")
+        session_id = payment.provider_session_id or _text(event.object.get("id"))
         state = gw.retrieve_checkout(session_id)
         sync_from_provider(dbs, gw, payment.id, "webhook", event_id=event.id, event_type=event.type, state=state)
     except IntegrityError:

@@ -5,7 +5,7 @@ URLs: /<municipality>/backoffice/payments/… — every view needs a staff accou
 every action is written to the audit log."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,6 +13,7 @@ from sqlalchemy import or_, select
 
 from portal import db
 from portal.backoffice import common
+from portal.params import date_arg, int_arg, parse_int
 from portal.payments import accounting, reconcile, service
 from portal.payments.gateway import GatewayError, gateway
 from portal.payments.labels import MISMATCH_LABELS, NEEDS_REFUND_LABELS
@@ -24,7 +25,6 @@ from portal.staff.auth import staff_required
 from portal.tenancy.scope import tenant_blueprint
 
 bp = tenant_blueprint("payments_staff", __name__, url_prefix="/backoffice/payments", template_folder="templates")
-common.register_error_pages(bp)
 
 PAGE_SIZE = 50
 MAX_REASON = 1000
@@ -38,13 +38,6 @@ def _payment_or_404(payment_id: int) -> Payment:
     return payment
 
 
-def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
 @bp.get("/")
 @staff_required()
 def index():
@@ -53,7 +46,7 @@ def index():
     method = request.args.get("method", "")
     flagged = request.args.get("needs_refund") == "1"
     q = request.args.get("q", "").strip().upper()
-    since, until = _date_arg("from"), _date_arg("to")
+    since, until = date_arg("from"), date_arg("to")
     query = (select(Payment).join(Submission, Submission.id == Payment.submission_id)
              .where(Payment.municipality_id == g.municipality.id))
     if status in STATUSES:
@@ -223,8 +216,8 @@ def settle(reference: str):
 @bp.get("/reconciliation")
 @staff_required()
 def reconciliation():
-    days = request.args.get("days", "7")
-    days = min(max(int(days), 1), 31) if days.isdigit() else 7
+    days = int_arg("days")
+    days = 7 if days is None else min(max(days, 1), 31)
     found = reconcile.mismatches(db.session(), gateway(), g.municipality, days=days)
     return render_template("payments/staff/reconciliation.html", nav="payments", mismatches=found, days=days,
                            labels=MISMATCH_LABELS, needs_refund_labels=NEEDS_REFUND_LABELS)
@@ -246,7 +239,7 @@ def reconcile_now():
 @bp.get("/daily.csv")
 @staff_required()
 def daily_csv():
-    day = _date_arg("date")
+    day = date_arg("date")
     if day is None:
         abort(400)
     dbs = db.session()
@@ -269,9 +262,10 @@ def settings():
     error = None
     if request.method == "POST":
         methods = [m for m in request.form.getlist("methods") if m in service.METHODS]
-        days = request.form.get("konbini_days", "")
+        typed = request.form.get("konbini_days", "")
+        days = parse_int(typed, low=1, high=60)
         enabled = request.form.get("enabled") == "1"
-        if not days.isdigit() or not 1 <= int(days) <= 60:
+        if days is None:
             error = _("コンビニ払いの支払期限は1日から60日の間で入力してください。")
         elif enabled and not methods:
             error = _("支払い方法を1つ以上選んでください。")
@@ -279,12 +273,13 @@ def settings():
             if row is None:
                 row = MunicipalityPaymentSettings(municipality_id=g.municipality.id)
                 dbs.add(row)
-            row.enabled, row.methods, row.konbini_expires_after_days = enabled, methods, int(days)
+            row.enabled, row.methods, row.konbini_expires_after_days = enabled, methods, days
             common.audit("payment.settings", "municipality", g.municipality.slug, enabled=enabled,
-                         methods=methods, konbini_days=int(days))
+                         methods=methods, konbini_days=days)
             dbs.commit()
             flash(_("お支払いの設定を保存しました。"), "success")
             return redirect(url_for(".settings"), 303)
-        current = service.Settings(enabled, methods, int(days) if days.isdigit() else current.konbini_expires_after_days)
+        shown = parse_int(typed)  # what was typed, even out of range, as long as it is a number
+        current = service.Settings(enabled, methods, current.konbini_expires_after_days if shown is None else shown)
     return render_template("payments/staff/settings.html", nav="payments", current=current, error=error,
                            methods=service.METHODS), 422 if error else 200

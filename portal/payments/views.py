@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, session, \
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, session, \
     url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from portal import db
 from portal.extensions import csrf
 from portal.i18n import current_lang
 from portal.payments import service
-from portal.payments.gateway import GatewayError, InvalidSignature, gateway
+from portal.payments.gateway import GatewayError, InvalidSignature, MalformedEvent, gateway
 from portal.payments.models import Payment
 from portal.procedures import journey
 from portal.procedures.catalogue import definition_of
@@ -124,6 +124,8 @@ def stripe_webhook():
         event = gw.parse_webhook(request.get_data(), request.headers.get("Stripe-Signature"))
     except InvalidSignature:
         return {"error": "invalid signature"}, 400
+    except MalformedEvent:
+        return {"error": "malformed event"}, 400
     dbs = db.session()
     try:
         outcome = service.handle_event(dbs, gw, event)

@@ -17,6 +17,7 @@ from portal.procedures import prefill, workflow
 from portal.procedures.catalogue import definition_of
 from portal.procedures.definition import Definition
 from portal.procedures.fields import UploadContext
+from portal.procedures.filenames import safe_filename
 from portal.procedures.history import SubmissionEvent
 from portal.procedures.journey import FieldState, fee_for, require_details
 from portal.procedures.models import Submission, UploadedFile
@@ -150,7 +151,7 @@ def _store_for(session: Session, submission: Submission, upload_dir: str):
             municipality_id=submission.municipality_id,
             submission_id=submission.id,
             field_id=field_id,
-            filename=Path(upload.filename or "file").name[:255],
+            filename=safe_filename(upload.filename),
             content_type=kind.mime if kind else "application/octet-stream",
             size=len(data),
             sha256=hashlib.sha256(data).hexdigest(),

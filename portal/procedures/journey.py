@@ -23,6 +23,7 @@ from portal.procedures import prefill
 from portal.procedures.catalogue import definition_of
 from portal.procedures.definition import Definition, Step
 from portal.procedures.fields import FieldType, UploadContext
+from portal.procedures.filenames import safe_filename
 from portal.procedures.kinds import KINDS
 from portal.procedures.models import Draft, FormDefinition, Submission, UploadedFile
 from portal.procedures.reference import new_reference
@@ -297,7 +298,7 @@ def _file_store(session: Session, draft: Draft, upload_dir: str):
             municipality_id=draft.municipality_id,
             draft_id=draft.id,
             field_id=field_id,
-            filename=Path(upload.filename or "file").name[:255],
+            filename=safe_filename(upload.filename),
             content_type=kind.mime if kind else "application/octet-stream",
             size=len(data),
             sha256=digest,

@@ -222,3 +222,31 @@ def test_events_for_sessions_we_do_not_know_are_acknowledged(pay):
     pay.wait()
     assert all(d.get("status") != "failed" for d in pay.emulator.deliveries())
     assert service.HANDLED_EVENTS >= {"checkout.session.completed", "charge.refunded"}
+
+
+HUGE_ID = "99999999999999999999"
+
+
+def test_validly_signed_bodies_of_odd_shape_get_a_4xx_or_are_ignored(pay):
+    """A signature says who sent a body, not that every field is there: nothing in it may cause a 500."""
+    submission, _ = paid_by_card(pay)
+    unreadable = [b"[]", b"null", b'"text"', b"\xff\xfe", b"{}", b'{"id": "evt_odd_1", "type": "x"}',
+                  json.dumps({"id": "evt_odd_2", "type": "checkout.session.completed", "data": "x"}).encode(),
+                  json.dumps({"id": "evt_odd_3", "type": "checkout.session.completed", "data": {"object": "x"}}).encode(),
+                  json.dumps({"id": ["evt"], "type": "checkout.session.completed", "data": {"object": {}}}).encode(),
+                  json.dumps({"id": "e" * 300, "type": "checkout.session.completed", "data": {"object": {}}}).encode()]
+    for payload in unreadable:
+        response = pay.client.post(WEBHOOK, data=payload, content_type="application/json",
+                                   headers={"Stripe-Signature": sign(payload)})
+        assert response.status_code == 400, payload
+    objects = [{}, {"id": ["cs_x"], "metadata": "oops"}, {"id": None, "metadata": {"portal_payment_id": HUGE_ID}},
+               {"metadata": {"portal_payment_id": 5}}, {"metadata": {"portal_payment_id": "²"}},
+               {"metadata": {"portal_payment_id": {"a": 1}}}, {"metadata": ["portal_payment_id"]}]
+    kinds = ["checkout.session.completed", "checkout.session.expired"]
+    odd = [{"type": kind, "data": {"object": obj}} for kind in kinds for obj in objects]
+    odd += [{"type": "charge.refunded", "data": {"object": {"object": "charge", "payment_intent": value}}}
+            for value in ({"id": "pi"}, ["pi"], 7, "", "p" * 1000)]
+    for number, event in enumerate(odd):
+        response = deliver(pay, {"id": f"evt_odd_shape_{number}", **event})
+        assert response.status_code == 200 and response.get_json()["outcome"] == "ignored", event
+    assert pay.payment(submission).status == "paid"

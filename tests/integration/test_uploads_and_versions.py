@@ -15,7 +15,7 @@ from portal.procedures.definition import DefinitionError
 from portal.procedures.models import Draft, Submission, UploadedFile
 from portal.procedures.sync import sync_directory
 from tests.conftest import ROOT, sign_in_as
-from tests.integration.helpers import answer, draft_token, post, start
+from tests.integration.helpers import answer, csrf_token, draft_token, post, start
 from tests.integration.test_journey import complete_juminhyo
 
 DOG = {"registration_number": "一宮第1号", "dog_name": "ハチ", "death_date__year": "2026",
@@ -102,3 +102,28 @@ def test_forms_check_command(app, tmp_path):
         bad = runner.invoke(forms_check, [str(tmp_path)])
     assert bad.exit_code == 1
     assert "bad.yaml: steps[0].fields[0].type: unknown field type 'nope'" in bad.output
+
+
+def test_an_upload_name_with_line_breaks_or_nul_is_cleaned_and_every_download_works(app, client, make_resident, db):
+    sign_in_as(client, make_resident())
+    token = draft_token(start(client, "ichinomiya", "ichinomiya-dog-death"))
+    answer(client, "ichinomiya", token, "owner", {"phone": "0586112233", "email": "a@example.jp"})
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    # A raw line break would end the part's header: the name comes RFC 2231-encoded, which Werkzeug decodes.
+    fields = {"csrf_token": csrf_token(client, "/"), **DOG}
+    body = b"".join(f'--b\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items())
+    body += (b"--b\r\nContent-Disposition: form-data; name=\"tag_photo\"; "
+             b"filename*=UTF-8''tag%0D%0AX-Injected%3A%201%00.png\r\nContent-Type: image/png\r\n\r\n" + png + b"\r\n--b--\r\n")
+    response = client.post(f"/ichinomiya/drafts/{token}/steps/dog", data=body,
+                           content_type="multipart/form-data; boundary=b")
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    upload = db.scalar(select(UploadedFile))
+    assert upload.filename == "tagX-Injected: 1.png"
+    post(client, f"/ichinomiya/drafts/{token}/submit", page=f"/ichinomiya/drafts/{token}/check")
+    submission = db.scalar(select(Submission))
+    # A name stored before uploads were cleaned is made safe when it is sent back.
+    upload.filename = "old\r\nname\t.png"  # (PostgreSQL would not even store a NUL)
+    db.commit()
+    download = client.get(f"/ichinomiya/mypage/submissions/{submission.reference}/files/{upload.token}")
+    assert download.status_code == 200 and download.data == png
+    assert download.headers["Content-Disposition"] == "attachment; filename=oldname.png"

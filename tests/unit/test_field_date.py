@@ -138,3 +138,12 @@ def test_wareki_for_raw():
 def test_min_given_as_yaml_date_object():
     field = make(min=dt.date(2000, 1, 1))
     assert field.parse(typed("1999", "12", "31")).errors
+
+
+@pytest.mark.parametrize("year", ["0000", "0001"])
+def test_the_wareki_next_to_a_year_at_the_edge_of_the_calendar(year):
+    """A page that redraws a typed year 0000 shows no 和暦 (there is none) instead of failing."""
+    field = make()
+    assert field.wareki_for_raw({"birth__year": year, "birth__month": "1", "birth__day": "1"}) == ""
+    assert field.wareki_for_raw({"birth__year": year, "birth__month": "00", "birth__day": "00"}) == ""
+    assert field.parse(typed(year, "1", "1")).errors

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field as dc_field
 from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
-from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.datastructures import MultiDict
 
 from portal.i18n import localized
 

@@ -52,7 +52,10 @@ def wareki_full(day: dt.date) -> str:
 
 
 def wareki_of_year(year: int) -> str:
-    """「昭和60年」 for 1985; both eras when the year spans a change: 「昭和64年・平成元年」."""
+    """「昭和60年」 for 1985; both eras when the year spans a change: 「昭和64年・平成元年」; '' for a year
+    the calendar does not have (a typed 0000)."""
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        return ""
     names = []
     for day in (dt.date(year, 1, 1), dt.date(year, 12, 31)):
         text = wareki(day)

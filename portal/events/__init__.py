@@ -4,6 +4,11 @@
 states and the seat lottery — with no Flask and no database session, so the rules are tested on their own.
 The web layer, models and the ``event`` procedure kind build on it.
 """
+from flask_babel import lazy_gettext as _l
+
+from portal.procedures.categories import register_category
+
+register_category("event", _l("イベント"), 50)
 
 
 def init_app(app) -> None:

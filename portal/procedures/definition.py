@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -13,30 +14,18 @@ import yaml
 
 from portal.i18n import localized
 from portal.procedures import conditions, prefill, search
+from portal.procedures.categories import ordered as ordered_categories
 from portal.procedures.fields import REGISTRY, FieldType, field_for
+from portal.procedures.localized_text import LOCALIZED_TEXT
 
-CATEGORIES = ("kosodate", "sumai", "shomeisho", "shisetsu", "event", "kurashi")
 AUDIENCES = ("anyone", "signed_in", "residents")
 
-TEXT = {
-    "oneOf": [
-        {"type": "string", "minLength": 1},
-        {
-            "type": "object",
-            "required": ["ja"],
-            "additionalProperties": False,
-            # en_one: the English singular of a counted unit (see portal.i18n.localized_count)
-            "properties": {"ja": {"type": "string", "minLength": 1}, "en": {"type": "string"},
-                           "en_one": {"type": "string"}},
-        },
-    ]
-}
 IDENT = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$"}
 COMMON_FIELD_PROPERTIES = {
     "id": IDENT,
     "type": {"type": "string"},
-    "label": TEXT,
-    "hint": TEXT,
+    "label": LOCALIZED_TEXT,
+    "hint": LOCALIZED_TEXT,
     "required": {"type": "boolean"},
     "prefill": {"type": "string", "pattern": prefill.SOURCE_PATTERN},
     "locked": {"type": "boolean"},
@@ -53,14 +42,14 @@ SCHEMA = {
         "version": {"type": "integer", "minimum": 1},
         "municipality": {"type": ["string", "null"]},
         "kind": {"type": "string"},
-        "category": {"enum": list(CATEGORIES)},
-        "title": TEXT,
+        "category": {"type": "string"},  # one of the registered categories: see _schema_for
+        "title": LOCALIZED_TEXT,
         # the title's reading in kana, words apart (じゅうみんひょう の うつし): the catalogue search finds it by
         # its reading or romaji too
         "title_kana": {"type": "string", "pattern": "^[\u3041-\u3096\u30a1-\u30fa\u30fc\u30fb\u3000 ]+$"},
-        "summary": TEXT,
-        "description": TEXT,
-        "next_steps": TEXT,
+        "summary": LOCALIZED_TEXT,
+        "description": LOCALIZED_TEXT,
+        "next_steps": LOCALIZED_TEXT,
         "keywords": {"type": "array", "items": {"type": "string"}},
         "audience": {"enum": list(AUDIENCES)},
         "processing_days": {"type": "integer", "minimum": 0},
@@ -91,7 +80,7 @@ SCHEMA = {
                         "rule": {"const": "per_unit"},
                         "unit_amount": {"type": "integer", "minimum": 0},
                         "quantity_field": IDENT,
-                        "unit": TEXT,
+                        "unit": LOCALIZED_TEXT,
                     },
                 },
                 {
@@ -99,7 +88,7 @@ SCHEMA = {
                     "type": "object",
                     "additionalProperties": False,
                     "required": ["rule"],
-                    "properties": {"rule": {"const": "kind"}, "unit": TEXT},
+                    "properties": {"rule": {"const": "kind"}, "unit": LOCALIZED_TEXT},
                 },
             ]
         },
@@ -112,8 +101,8 @@ SCHEMA = {
                 "required": ["id", "title", "fields"],
                 "properties": {
                     "id": IDENT,
-                    "title": TEXT,
-                    "description": TEXT,
+                    "title": LOCALIZED_TEXT,
+                    "description": LOCALIZED_TEXT,
                     "when": conditions.SCHEMA,
                     "fields": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["id", "type"]}},
                 },
@@ -123,116 +112,196 @@ SCHEMA = {
 }
 
 
+PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a definition: where in the content (None: the file as a whole) and what."""
+
+    location: tuple[str | int, ...] | None
+    message: str
+
+    @property
+    def path(self) -> str | None:
+        """The location as the loader writes it: ``steps[2].fields[0].when``; ``(top level)`` for the mapping."""
+        if self.location is None:
+            return None
+        out = ""
+        for part in self.location:
+            out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        return out or "(top level)"
+
+    def describe(self, source: str) -> str:
+        return f"{source}: {self.message}" if self.location is None else f"{source}: {self.path}: {self.message}"
+
+
+def parse_path(path: str) -> tuple[str | int, ...]:
+    return tuple(int(index) if index else key for key, index in PATH_PART.findall(path))
+
+
 class DefinitionError(ValueError):
-    """A definition that must not be loaded; the message names the source and the path inside it."""
+    """A definition that must not be loaded, with every problem found; ``str`` names the source and the path
+    inside it, one problem a line."""
 
-
-def _path(parts) -> str:
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
+    def __init__(self, source: str, problems: list[Problem] | tuple[Problem, ...]):
+        self.source = source
+        self.problems = tuple(problems)
+        super().__init__("\n".join(problem.describe(source) for problem in self.problems))
 
 
 def validate(content: Any, source: str) -> None:
+    problems = list(_problems(content))
+    if problems:
+        raise DefinitionError(source, problems)
+
+
+def _schema_problems(schema: dict, instance: Any, prefix: tuple = ()) -> list[Problem]:
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(instance), key=lambda e: list(e.path))
+    return [Problem(prefix + tuple(error.absolute_path), error.message) for error in errors]
+
+
+def _schema_for(kind) -> dict:
+    """The definition schema for one kind: the common settings, the registered categories, the kind's own."""
+    own = kind.content_properties if kind is not None else {}
+    clash = sorted(own.keys() & SCHEMA["properties"].keys())
+    if clash:
+        raise ValueError(f"kind {kind.name!r} redefines {', '.join(map(repr, clash))}: a kind only adds settings")
+    categories = {"enum": [category.key for category in ordered_categories()]}
+    return {**SCHEMA, "properties": {**SCHEMA["properties"], "category": categories, **own}}
+
+
+def _other_kinds_settings(content: dict, kind, kinds: dict) -> list[Problem]:
+    """Keys another kind declares are refused by name, rather than as just unexpected."""
+    own = kind.content_properties if kind is not None else {}
+    owners: dict[str, list[str]] = {}
+    for other in kinds.values():
+        for key in other.content_properties:
+            if other is not kind and key in content and key not in own:
+                owners.setdefault(key, []).append(other.name)
+    return [
+        Problem((key,), f"{key!r} is a setting of kind {', '.join(map(repr, sorted(names)))}, "
+                        f"not of kind {content.get('kind')!r}")
+        for key, names in owners.items()
+    ]
+
+
+def _problems(content: Any):
     if not isinstance(content, dict):
-        raise DefinitionError(f"{source}: the definition must be a mapping")
-    errors = sorted(jsonschema.Draft202012Validator(SCHEMA).iter_errors(content), key=lambda e: list(e.path))
-    if errors:
-        first = errors[0]
-        raise DefinitionError(f"{source}: {_path(first.absolute_path)}: {first.message}")
+        yield Problem(None, "the definition must be a mapping")
+        return
     from portal.procedures.kinds import KINDS
 
-    if content["kind"] not in KINDS:
-        raise DefinitionError(f"{source}: kind: unknown kind {content['kind']!r} (known: {', '.join(sorted(KINDS))})")
-    problem = KINDS[content["kind"]].check(content) or KINDS[content["kind"]].check_fee(content)
-    if problem:
-        raise DefinitionError(f"{source}: {problem}")
+    kind = KINDS.get(content["kind"]) if isinstance(content.get("kind"), str) else None
+    foreign = _other_kinds_settings(content, kind, KINDS)
+    checked = {key: value for key, value in content.items() if (key,) not in {p.location for p in foreign}}
+    found = sorted(foreign + _schema_problems(_schema_for(kind), checked), key=lambda p: list(p.location))
+    if found:
+        yield from found
+        return
+    if kind is None:
+        yield Problem(("kind",), f"unknown kind {content['kind']!r} (known: {', '.join(sorted(KINDS))})")
+    else:
+        for message in (kind.check(content), kind.check_fee(content)):
+            if message:
+                # a kind's rule names the key it is about first, as the loader's own messages do
+                where, _, what = message.partition(": ")
+                yield Problem(parse_path(where), what) if what else Problem(None, message)
 
     seen: dict[str, str] = {}
     step_ids: set[str] = set()
     for s_index, step in enumerate(content["steps"]):
-        where = f"steps[{s_index}]"
+        where = ("steps", s_index)
         if step["id"] in step_ids:
-            raise DefinitionError(f"{source}: {where}.id: step id {step['id']!r} is used twice")
+            yield Problem(where + ("id",), f"step id {step['id']!r} is used twice")
         step_ids.add(step["id"])
-        _check_condition(step.get("when"), seen, source, f"{where}.when")
+        yield from _condition_problems(step.get("when"), seen, where + ("when",))
         earlier = dict(seen)
+        step_is_sound = True
         for f_index, spec in enumerate(step["fields"]):
-            fwhere = f"{where}.fields[{f_index}]"
-            field_type = REGISTRY.get(spec.get("type"))
-            if field_type is None:
-                raise DefinitionError(
-                    f"{source}: {fwhere}.type: unknown field type {spec.get('type')!r} (known: {', '.join(sorted(REGISTRY))})"
-                )
-            schema = {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["id", "type", "label"],
-                "properties": {**COMMON_FIELD_PROPERTIES, **field_type.spec_properties},
-            }
-            field_errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(spec), key=lambda e: list(e.path))
-            if field_errors:
-                err = field_errors[0]
-                inner = _path(err.absolute_path)
-                raise DefinitionError(f"{source}: {fwhere}{'.' + inner if err.absolute_path else ''}: {err.message}")
-            if spec["id"] in seen:
-                raise DefinitionError(f"{source}: {fwhere}.id: field id {spec['id']!r} is used twice")
-            # Conditions look only at earlier steps: a page is answered as a whole, so this works without JavaScript.
-            _check_condition(spec.get("when"), earlier, source, f"{fwhere}.when")
-            if spec.get("locked") and not spec.get("prefill", "").startswith("identity."):
-                raise DefinitionError(f"{source}: {fwhere}.locked: only a field prefilled from identity.* can be locked")
-            seen[spec["id"]] = spec["type"]
-
-        _check_details(step["fields"], source, where)
+            field_problems = list(_field_problems(spec, earlier, seen, where + ("fields", f_index)))
+            yield from field_problems
+            step_is_sound = step_is_sound and not field_problems
+            if isinstance(spec["id"], str):
+                seen.setdefault(spec["id"], spec["type"])
+        if step_is_sound:
+            yield from _detail_problems(step["fields"], where)
 
     for key, expected in (("contact_email_field", "email"), ("applicant_name_field", None)):
         if key in content:
-            _check_reference(content[key], expected, seen, source, key)
+            yield from _reference_problems(content[key], expected, seen, (key,))
     fee = content.get("fee")
     if fee and fee["rule"] == "per_unit":
-        _check_reference(fee["quantity_field"], "number", seen, source, "fee.quantity_field")
+        yield from _reference_problems(fee["quantity_field"], "number", seen, ("fee", "quantity_field"))
 
 
-def _check_condition(condition, known: dict, source: str, where: str) -> None:
+def _field_problems(spec: dict, earlier: dict, seen: dict, where: tuple):
+    field_type = REGISTRY.get(spec["type"]) if isinstance(spec["type"], str) else None
+    if field_type is None:
+        yield Problem(where + ("type",), f"unknown field type {spec['type']!r} (known: {', '.join(sorted(REGISTRY))})")
+        return
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "type", "label"],
+        "properties": {**COMMON_FIELD_PROPERTIES, **field_type.spec_properties},
+    }
+    schema_problems = _schema_problems(schema, spec, where)
+    if schema_problems:
+        yield from schema_problems
+        return
+    if spec["id"] in seen:
+        yield Problem(where + ("id",), f"field id {spec['id']!r} is used twice")
+    # Conditions look only at earlier steps: a page is answered as a whole, so this works without JavaScript.
+    yield from _condition_problems(spec.get("when"), earlier, where + ("when",))
+    if spec.get("locked") and not spec.get("prefill", "").startswith("identity."):
+        yield Problem(where + ("locked",), "only a field prefilled from identity.* can be locked")
+
+
+def _condition_problems(condition, known: dict, where: tuple):
     for name in conditions.referenced_fields(condition):
         if name not in known:
-            raise DefinitionError(f"{source}: {where}: condition refers to {name!r}, which is not a field of an earlier step")
+            yield Problem(where, f"condition refers to {name!r}, which is not a field of an earlier step")
 
 
 DETAIL_TYPES = ("text", "textarea")
 
 
-def _check_details(specs: list[dict], source: str, where: str) -> None:
+def _detail_problems(specs: list[dict], where: tuple):
     """An option's ``detail`` names an optional, always shown text field that follows it on the same page."""
     for index, spec in enumerate(specs):
         for o_index, option in enumerate(spec.get("options") or []):
             name = option.get("detail")
             if not name:
                 continue
-            owhere = f"{where}.fields[{index}].options[{o_index}].detail"
+            owhere = where + ("fields", index, "options", o_index, "detail")
             target = next((t for t in specs[index + 1:] if t["id"] == name), None)
             if target is None:
-                raise DefinitionError(f"{source}: {owhere}: no field {name!r} after this one in the same step")
-            if target["type"] not in DETAIL_TYPES:
-                raise DefinitionError(f"{source}: {owhere}: field {name!r} must be of type text or textarea")
-            if target.get("required") or target.get("when"):
-                raise DefinitionError(f"{source}: {owhere}: field {name!r} must be optional and always shown "
+                yield Problem(owhere, f"no field {name!r} after this one in the same step")
+            elif target["type"] not in DETAIL_TYPES:
+                yield Problem(owhere, f"field {name!r} must be of type text or textarea")
+            elif target.get("required") or target.get("when"):
+                yield Problem(owhere, f"field {name!r} must be optional and always shown "
                                       "(the option makes it required)")
 
 
-def _check_reference(name: str, expected_type: str | None, known: dict, source: str, where: str) -> None:
+def _reference_problems(name: str, expected_type: str | None, known: dict, where: tuple):
     if name not in known:
-        raise DefinitionError(f"{source}: {where}: no field {name!r}")
-    if expected_type and known[name] != expected_type:
-        raise DefinitionError(f"{source}: {where}: field {name!r} must be of type {expected_type}, not {known[name]}")
+        yield Problem(where, f"no field {name!r}")
+    elif expected_type and known[name] != expected_type:
+        yield Problem(where, f"field {name!r} must be of type {expected_type}, not {known[name]}")
+
+
+def read_file(path: Path) -> Any:
+    """The file's YAML, not yet validated."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise DefinitionError(path.name, [Problem(None, f"not valid YAML: {exc}")]) from exc
 
 
 def load_file(path: Path) -> dict:
-    try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise DefinitionError(f"{path.name}: not valid YAML: {exc}") from exc
+    content = read_file(path)
     validate(content, path.name)
     return content
 

@@ -3,23 +3,13 @@ from __future__ import annotations
 from collections import defaultdict
 
 from flask import Blueprint, g, render_template, request
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import db
 from portal.procedures.catalogue import definitions_of, latest_versions, matches
-from portal.procedures.definition import CATEGORIES
+from portal.procedures.categories import ordered as ordered_categories
 from portal.tenancy.models import Municipality
 from portal.tenancy.scope import tenant_blueprint
-
-CATEGORY_LABELS = {
-    "kosodate": _l("子育て"),
-    "sumai": _l("住まい・引越し"),
-    "shomeisho": _l("証明書"),
-    "shisetsu": _l("施設"),
-    "event": _l("イベント"),
-    "kurashi": _l("くらし・ご意見"),
-}
 
 bp = Blueprint("tenancy", __name__, template_folder="templates")
 municipal = tenant_blueprint("municipal", __name__, template_folder="templates")
@@ -40,8 +30,8 @@ def catalogue():
         if matches(definition, query):
             grouped[definition.content["category"]].append((row, definition))
     sections = [
-        (category, CATEGORY_LABELS[category], sorted(grouped[category], key=lambda item: item[1].title))
-        for category in CATEGORIES
-        if grouped.get(category)
+        (category.key, category.label, sorted(grouped[category.key], key=lambda item: item[1].title))
+        for category in ordered_categories()
+        if grouped.get(category.key)
     ]
     return render_template("tenancy/catalogue.html", sections=sections, query=query)

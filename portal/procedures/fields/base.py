@@ -17,16 +17,9 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from portal.i18n import localized
+from portal.procedures.localized_text import LOCALIZED_TEXT  # noqa: F401  (the field types' text schema)
 
 REGISTRY: dict[str, type["FieldType"]] = {}
-
-#: JSON schema of a definition text: plain string or ``{ja: ..., en: ...}``.
-LOCALIZED_TEXT = {
-    "oneOf": [
-        {"type": "string"},
-        {"type": "object", "additionalProperties": {"type": "string"}},
-    ]
-}
 
 
 def register(cls: type["FieldType"]) -> type["FieldType"]:

@@ -16,6 +16,9 @@ class ProcedureKind:
     #: whether this kind computes fees itself (definitions may then say ``fee: {rule: kind}``)
     computes_fees: ClassVar[bool] = False
 
+    #: the kind's own top-level definition settings (JSON-schema properties), allowed only in its definitions
+    content_properties: ClassVar[dict] = {}
+
     def check(self, content: dict) -> str | None:
         """A kind-specific rule the definition breaks, as a message; None when it is fine."""
         return None

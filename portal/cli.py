@@ -33,14 +33,15 @@ def db_revision(message):
 @forms_cli.command("check")
 @click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
 def forms_check(directory):
-    """Validate every definition; exit 1 naming the file and path of the first problem."""
+    """Validate every definition; exit 1 naming the file and path of every problem."""
     directory = directory or Path(current_app.config["FORMS_DIR"])
     failed = False
     for path in sorted(directory.glob("*.yaml")):
         try:
             load_file(path)
         except DefinitionError as exc:
-            click.echo(f"error: {exc}", err=True)
+            for problem in exc.problems:
+                click.echo(f"error: {problem.describe(exc.source)}", err=True)
             failed = True
         else:
             click.echo(f"ok: {path.name}")

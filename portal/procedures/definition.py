@@ -136,7 +136,7 @@ class Problem:
         return f"{source}: {self.message}" if self.location is None else f"{source}: {self.path}: {self.message}"
 
 
-def parse_path(path: str) -> tuple[str | int, ...]:
+def _parse_path(path: str) -> tuple[str | int, ...]:
     return tuple(int(index) if index else key for key, index in PATH_PART.findall(path))
 
 
@@ -194,7 +194,8 @@ def _problems(content: Any):
 
     kind = KINDS.get(content["kind"]) if isinstance(content.get("kind"), str) else None
     foreign = _other_kinds_settings(content, kind, KINDS)
-    checked = {key: value for key, value in content.items() if (key,) not in {p.location for p in foreign}}
+    foreign_keys = {problem.location[0] for problem in foreign}
+    checked = {key: value for key, value in content.items() if key not in foreign_keys}
     found = sorted(foreign + _schema_problems(_schema_for(kind), checked), key=lambda p: list(p.location))
     if found:
         yield from found
@@ -206,7 +207,7 @@ def _problems(content: Any):
             if message:
                 # a kind's rule names the key it is about first, as the loader's own messages do
                 where, _, what = message.partition(": ")
-                yield Problem(parse_path(where), what) if what else Problem(None, message)
+                yield Problem(_parse_path(where), what) if what else Problem(None, message)
 
     seen: dict[str, str] = {}
     step_ids: set[str] = set()

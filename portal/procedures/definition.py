@@ -161,12 +161,16 @@ def _schema_problems(schema: dict, instance: Any, prefix: tuple = ()) -> list[Pr
     return [Problem(prefix + tuple(error.absolute_path), error.message) for error in errors]
 
 
+def _check_kind_settings(kinds: dict) -> None:
+    for kind in kinds.values():
+        clash = sorted(kind.content_properties.keys() & SCHEMA["properties"].keys())
+        if clash:
+            raise ValueError(f"kind {kind.name!r} redefines {', '.join(map(repr, clash))}: a kind only adds settings")
+
+
 def _schema_for(kind) -> dict:
     """The definition schema for one kind: the common settings, the registered categories, the kind's own."""
     own = kind.content_properties if kind is not None else {}
-    clash = sorted(own.keys() & SCHEMA["properties"].keys())
-    if clash:
-        raise ValueError(f"kind {kind.name!r} redefines {', '.join(map(repr, clash))}: a kind only adds settings")
     categories = {"enum": [category.key for category in ordered_categories()]}
     return {**SCHEMA, "properties": {**SCHEMA["properties"], "category": categories, **own}}
 
@@ -192,6 +196,7 @@ def _problems(content: Any):
         return
     from portal.procedures.kinds import KINDS
 
+    _check_kind_settings(KINDS)
     kind = KINDS.get(content["kind"]) if isinstance(content.get("kind"), str) else None
     foreign = _other_kinds_settings(content, kind, KINDS)
     foreign_keys = {problem.location[0] for problem in foreign}

@@ -109,5 +109,6 @@ def test_a_key_nobody_declares_is_refused_as_before(parcel_kind):
 
 def test_a_kind_may_not_redefine_a_common_setting(parcel_kind):
     parcel_kind.content_properties = {"audience": {"const": "anyone"}}
-    with pytest.raises(ValueError, match="kind 'test_parcel' redefines 'audience'"):
-        validate(sample(kind="test_parcel"), "sample.yaml")
+    for content in (sample(kind="test_parcel"), sample()):
+        with pytest.raises(ValueError, match="kind 'test_parcel' redefines 'audience'"):
+            validate(content, "sample.yaml")

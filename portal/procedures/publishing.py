@@ -18,7 +18,7 @@ from portal.procedures.models import FormDefinition
 from portal.tenancy.models import Municipality
 
 #: callback(session, definition) for each new version, in the publishing transaction after the row is flushed
-#: (e.g. to drop cached pages that list procedures); nothing is committed yet
+#: (e.g. to drop cached pages that list procedures); nothing is committed yet, and the caller may still roll back
 PUBLISHED_CALLBACKS: list[Callable[[Session, FormDefinition], None]] = []
 
 

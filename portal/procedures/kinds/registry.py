@@ -1,0 +1,58 @@
+"""The one registry of procedure kinds. Feature packages declare theirs as entry points of the group
+``portal.kinds`` in pyproject.toml; they are loaded on first use, so every entry — the web app, the CLI, the
+retention sweep, a test that only validates a definition — sees all kinds without this package importing any
+feature package."""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from importlib.metadata import entry_points
+
+from portal.procedures.kinds.base import ProcedureKind
+
+ENTRY_POINT_GROUP = "portal.kinds"
+
+
+class KindRegistry(Mapping[str, ProcedureKind]):
+    def __init__(self, group: str = ENTRY_POINT_GROUP):
+        self._group = group
+        self._kinds: dict[str, ProcedureKind] = {}
+        self._loaded = False
+
+    def register(self, cls: type[ProcedureKind]) -> type[ProcedureKind]:
+        if cls.name in self._kinds:
+            raise ValueError(f"procedure kind {cls.name!r} registered twice")
+        self._kinds[cls.name] = cls()
+        return cls
+
+    def unregister(self, name: str) -> None:
+        """Take a kind out again (a test's own kind, once the test is done)."""
+        del self._kinds[name]
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        found = entry_points(group=self._group)
+        if not found:
+            raise RuntimeError(f"no procedure kinds in entry point group {self._group!r}: "
+                               "the package's metadata is missing or stale (run `make install`)")
+        for entry in found:
+            cls = entry.load()
+            if cls.name != entry.name:
+                raise ValueError(f"entry point {entry.name!r} of {self._group!r} names kind {cls.name!r}")
+            self.register(cls)
+
+    def __getitem__(self, name: str) -> ProcedureKind:
+        self._load()
+        return self._kinds[name]
+
+    def __iter__(self) -> Iterator[str]:
+        self._load()
+        return iter(self._kinds)
+
+    def __len__(self) -> int:
+        self._load()
+        return len(self._kinds)
+
+
+KINDS = KindRegistry()

@@ -31,6 +31,14 @@ def test_a_kind_registered_twice_is_refused():
         registry.register(OneKind)
 
 
+def test_a_kind_registered_before_first_use_still_meets_the_entry_points():
+    class Impostor(ProcedureKind):
+        name = "generic"
+
+    with pytest.raises(ValueError, match="'generic' registered twice"):
+        KindRegistry().register(Impostor)
+
+
 def test_a_kind_with_the_name_of_an_installed_one_is_refused():
     class Impostor(ProcedureKind):
         name = "booking"

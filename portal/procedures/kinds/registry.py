@@ -4,6 +4,7 @@ retention sweep, a test that only validates a definition — sees all kinds with
 feature package."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
 from importlib.metadata import entry_points
 
@@ -17,12 +18,19 @@ class KindRegistry(Mapping[str, ProcedureKind]):
         self._group = group
         self._kinds: dict[str, ProcedureKind] = {}
         self._loaded = False
+        self._lock = threading.Lock()
 
     def register(self, cls: type[ProcedureKind]) -> type[ProcedureKind]:
+        """Add a kind that is not an entry point (a test's own); the entry points are loaded first, so a name
+        they declare is refused too."""
+        self._load()
+        self._add(cls)
+        return cls
+
+    def _add(self, cls: type[ProcedureKind]) -> None:
         if cls.name in self._kinds:
             raise ValueError(f"procedure kind {cls.name!r} registered twice")
         self._kinds[cls.name] = cls()
-        return cls
 
     def unregister(self, name: str) -> None:
         """Take a kind out again (a test's own kind, once the test is done)."""
@@ -31,16 +39,21 @@ class KindRegistry(Mapping[str, ProcedureKind]):
     def _load(self) -> None:
         if self._loaded:
             return
-        self._loaded = True
-        found = entry_points(group=self._group)
-        if not found:
-            raise RuntimeError(f"no procedure kinds in entry point group {self._group!r}: "
-                               "the package's metadata is missing or stale (run `make install`)")
-        for entry in found:
-            cls = entry.load()
-            if cls.name != entry.name:
-                raise ValueError(f"entry point {entry.name!r} of {self._group!r} names kind {cls.name!r}")
-            self.register(cls)
+        # The first requests of a threaded server may arrive together: one loads, the others wait for all kinds.
+        with self._lock:
+            if self._loaded:
+                return
+            found = entry_points(group=self._group)
+            if not found:
+                raise RuntimeError(f"no procedure kinds in entry point group {self._group!r}: "
+                                   "the package's metadata is missing or stale (run `make install`)")
+            classes = [(entry.name, entry.load()) for entry in found]
+            for entry_name, cls in classes:
+                if cls.name != entry_name:
+                    raise ValueError(f"entry point {entry_name!r} of {self._group!r} names kind {cls.name!r}")
+            for _entry_name, cls in classes:
+                self._add(cls)
+            self._loaded = True
 
     def __getitem__(self, name: str) -> ProcedureKind:
         self._load()

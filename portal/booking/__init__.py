@@ -65,6 +65,7 @@ def _add_page_parts(app: Flask) -> None:
     from portal.booking import service
 
     page_parts.add_nav_entry(app, "booking.facilities", _l("施設予約"))
-    page_parts.add_mypage_section(app, "booking/kind/_mypage_upcoming.html", lambda session, municipality, resident, now: {
-        "bookings": service.upcoming(session, municipality.id, resident, now)})
+    page_parts.add_mypage_section(
+        app, "booking/kind/_mypage_upcoming.html",
+        lambda session, municipality, resident, now: {"bookings": service.upcoming(session, municipality.id, resident, now)})
     page_parts.add_mypage_link(app, "booking.my_bookings", _l("施設の予約と抽選"))

@@ -7,14 +7,14 @@ from sqlalchemy import select
 
 from portal import db
 from portal.clock import now
-from portal.page_parts import parts
 from portal.identity import resident_required
+from portal.page_parts import parts
 from portal.payments import withdrawal
 from portal.payments.gateway import gateway
 from portal.procedures import correction, journey
 from portal.procedures.catalogue import definition_of
-from portal.procedures.kinds import KINDS
 from portal.procedures.filenames import safe_filename
+from portal.procedures.kinds import KINDS
 from portal.procedures.models import Draft, Submission, UploadedFile
 from portal.procedures.workflow import can_withdraw
 from portal.tenancy.scope import of_municipality, tenant_blueprint

@@ -72,4 +72,5 @@ def of_submission(dbs, submission, amount: int | None = None) -> list[FeeLine]:
 
 
 def of_draft(dbs, draft, answers: dict, amount: int) -> list[FeeLine]:
-    return fee_lines(draft.definition.content, answers, amount, KINDS[draft.definition.kind].fee_items(dbs, draft=draft))
+    items = KINDS[draft.definition.kind].fee_items(dbs, draft=draft)
+    return fee_lines(draft.definition.content, answers, amount, items)

@@ -71,7 +71,8 @@ def seam_app(database_url, mail_sink, tmp_path, db):
         forms = tmp_path / "forms"
         forms.mkdir()
         for key, kind in (("seam-walk", "seam-test"), ("seam-elsewhere", "seam-elsewhere-test")):
-            (forms / f"{key}.yaml").write_text(yaml.safe_dump(_definition(key, kind), allow_unicode=True), encoding="utf-8")
+            text = yaml.safe_dump(_definition(key, kind), allow_unicode=True)
+            (forms / f"{key}.yaml").write_text(text, encoding="utf-8")
         sync_directory(db, forms)
         db.commit()
         app = create_app(app_config(database_url, tmp_path, SMTP_PORT=mail_sink.port))

@@ -34,7 +34,6 @@ class BookingKind(ProcedureKind):
     # facility bookings at the counter start from the slots (施設予約 → 窓口予約), not from an empty form
     offered_at_counter = False
     partials = {
-        "step_back": "booking/kind/_step_back.html",
         "step_notice": "booking/kind/_step_notice.html",
         "step_terms": "booking/kind/_step_terms.html",
         "check": "booking/kind/_check.html",

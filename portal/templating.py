@@ -10,7 +10,9 @@ from flask_babel import lazy_gettext as _l
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
+from portal import page_parts
 from portal.i18n import current_lang, localized, localized_count
+from portal.procedures.kinds import templating as kind_templating
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -137,6 +139,8 @@ def init_app(app: Flask) -> None:
         year_month=year_month,
         status_label=lambda status: str(STATUS_LABELS.get(status, status)),
     )
+    kind_templating.init_app(app)
+    page_parts.init_app(app)
 
     @app.context_processor
     def _context():

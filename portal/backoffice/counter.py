@@ -28,6 +28,7 @@ from portal.notifications import mail
 from portal.procedures import journey
 from portal.procedures.catalogue import definition_of, latest_version
 from portal.procedures.definition import Definition
+from portal.procedures.kinds import KINDS
 from portal.procedures.models import Draft, FormDefinition
 from portal.staff.auth import staff_required
 
@@ -102,8 +103,8 @@ def counter():
     return render_template(
         "backoffice/counter.html",
         nav="counter",
-        # facility bookings at the counter start from the slots (施設予約 → 窓口予約), not from an empty form
-        procedures=[(row, d) for row, d in common.procedures_in_scope(include_unpublished=True) if row.kind != "booking"],
+        procedures=[(row, d) for row, d in common.procedures_in_scope(include_unpublished=True)
+                    if KINDS[row.kind].offered_at_counter],
         drafts=[(d, counter_definition(d.definition), journey.next_step(counter_definition(d.definition), d)) for d in drafts],
     )
 
@@ -112,7 +113,7 @@ def counter():
 @staff_required()
 def counter_start(key: str):
     row = latest_version(db.session(), g.municipality, key, include_unpublished=True)
-    if row is None or not common.may_process(g.staff, key) or row.kind == "booking":
+    if row is None or not common.may_process(g.staff, key) or not KINDS[row.kind].offered_at_counter:
         abort(404)
     draft = journey.start_draft(db.session(), g.municipality, row, journey.Applicant())
     draft.staff_user_id = g.staff.id

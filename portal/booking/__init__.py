@@ -16,7 +16,8 @@ On top of it, with the database:
     models          — facilities, units, closures, registered groups, reservations and their slots, lottery rounds
     inventory       — taking and releasing slots; no double booking is the database's to enforce
     availability    — the grid residents see
-    service         — book, hold, pay (with ``portal.procedures.kinds.booking``), cancel, hold expiry
+    kind            — the ``booking`` procedure kind: the procedure's hooks into the slots held
+    service         — book, hold, pay (with ``kind``), cancel, hold expiry
     lottery_service — apply, commit the seed, draw, confirm or decline a win
     groups          — registered groups (団体登録) and their members
     reminders       — the day-before reminder email
@@ -52,3 +53,19 @@ def init_app(app: Flask) -> None:
     from portal.retention.sweepers import register_sweeper
 
     register_sweeper("lottery_applications", purge_lottery_applications)
+    _add_page_parts(app)
+
+
+def _add_page_parts(app: Flask) -> None:
+    """The booking's entries on the generic pages: the header's 施設予約, and on my page the coming bookings
+    and the link to 施設の予約と抽選."""
+    from flask_babel import lazy_gettext as _l
+
+    from portal import page_parts
+    from portal.booking import service
+
+    page_parts.add_nav_entry(app, "booking.facilities", _l("施設予約"))
+    page_parts.add_mypage_section(
+        app, "booking/kind/_mypage_upcoming.html",
+        lambda session, municipality, resident, now: {"bookings": service.upcoming(session, municipality.id, resident, now)})
+    page_parts.add_mypage_link(app, "booking.my_bookings", _l("施設の予約と抽選"))

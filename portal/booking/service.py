@@ -4,7 +4,7 @@
 A booking is a ``Reservation`` (the slots, held or confirmed) plus a ``Draft`` → ``Submission`` of the
 facility's booking procedure (the answers and the fee, paid through the ordinary payment flow). The slots are
 held from the moment they are chosen until ``hold_expires_at``; paying confirms them (see
-``portal.procedures.kinds.booking``).
+``portal.booking.kind``).
 """
 from __future__ import annotations
 

@@ -134,18 +134,6 @@ def outcome_label(outcome: str) -> str:
             "group_cap": _("落選（団体の当選数の上限）")}.get(outcome, outcome)
 
 
-def reservation_for(draft=None, submission=None):
-    """The reservation behind a booking procedure's draft or submission (None for other procedures)."""
-    from portal import db
-    from portal.booking import service
-
-    if submission is not None and submission.definition.kind == "booking":
-        return service.for_submission(db.session(), submission)
-    if draft is not None and draft.definition.kind == "booking":
-        return service.for_draft(db.session(), draft)
-    return None
-
-
 def hold_state(reservation) -> str:
     """live | lapsed | taken | cancelled (``service.hold_state``), for the draft's pages."""
     from portal import db
@@ -157,7 +145,7 @@ def hold_state(reservation) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
-        reservation_for=reservation_for, hold_state=hold_state,
+        hold_state=hold_state,
         booking_terms=lambda reservation: booking_terms(reservation, clock_now()),
         weekday=weekday, weekdays=weekdays, bands_of=bands_of, month_weeks=month_weeks,
         month_mark=lambda mark: MONTH_MARKS.get(mark, ""), month_marks=MONTH_MARKS,

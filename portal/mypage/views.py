@@ -6,14 +6,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import db
-from portal.booking import service as booking_service
 from portal.clock import now
 from portal.identity import resident_required
+from portal.page_parts import parts
 from portal.payments import withdrawal
 from portal.payments.gateway import gateway
 from portal.procedures import correction, journey
 from portal.procedures.catalogue import definition_of
 from portal.procedures.filenames import safe_filename
+from portal.procedures.kinds import KINDS
 from portal.procedures.models import Draft, Submission, UploadedFile
 from portal.procedures.workflow import can_withdraw
 from portal.tenancy.scope import of_municipality, tenant_blueprint
@@ -43,9 +44,16 @@ def index():
         "mypage/index.html",
         drafts=[(d, definition_of(d.definition), journey.next_step(definition_of(d.definition), d)) for d in drafts],
         submissions=[(s, definition_of(s.definition)) for s in submissions],
-        bookings=booking_service.upcoming(db.session(), g.municipality.id, g.resident, now()),
+        sections=_sections(),
         now=now(),
     )
+
+
+def _sections() -> list[tuple[str, dict]]:
+    """The sections feature packages add to the top of my page (``portal.page_parts``), with their variables."""
+    at = now()
+    found = [(s.template, s.context(db.session(), g.municipality, g.resident, at)) for s in parts().mypage_sections]
+    return [(template, context) for template, context in found if context is not None]
 
 
 @bp.get("/drafts/<token>/delete")
@@ -77,8 +85,7 @@ def submission(reference: str):
         submission=submission,
         definition=definition,
         sections=sections,
-        # a booking is cancelled from its reservation page, where the cancellation terms and refund are shown
-        can_withdraw=can_withdraw(submission) and submission.definition.kind != "booking",
+        can_withdraw=can_withdraw(submission) and KINDS[submission.definition.kind].withdrawable,
         history=history,
         correction_request=next((e for e in reversed(history) if e.to_status == "correction_requested"), None)
         if submission.status == "correction_requested" else None,
@@ -90,8 +97,8 @@ def submission(reference: str):
 def withdraw_confirm(reference: str):
     """Withdrawing touches the fee: say what happens to it before anything is done."""
     submission = _own_submission_or_404(reference)
-    if submission.definition.kind == "booking":
-        return redirect(url_for("booking.my_bookings"))
+    if not KINDS[submission.definition.kind].withdrawable:
+        return _to_kind_home(submission)
     if not can_withdraw(submission):
         flash(_("この申請は取り下げできません。取り下げ済みか、担当課が処理を始めています。"), "error")
         return redirect(url_for(".submission", reference=reference))
@@ -100,12 +107,18 @@ def withdraw_confirm(reference: str):
                            plan=withdrawal.plan(db.session(), submission))
 
 
+def _to_kind_home(submission: Submission):
+    """What my page does not withdraw is withdrawn (cancelled) on the kind's own page."""
+    home = KINDS[submission.definition.kind].resident_home()
+    return redirect(home[0] if home else url_for(".submission", reference=submission.reference))
+
+
 @bp.post("/submissions/<reference>/withdraw")
 @resident_required
 def withdraw_submission(reference: str):
     submission = _own_submission_or_404(reference)
-    if submission.definition.kind == "booking":
-        return redirect(url_for("booking.my_bookings"))
+    if not KINDS[submission.definition.kind].withdrawable:
+        return _to_kind_home(submission)
     done = withdrawal.withdraw(db.session(), gateway, submission, g.municipality)
     if done is None:  # a second click, or staff started on it at the same moment: their change stands
         flash(_("この申請は取り下げできません。取り下げ済みか、担当課が処理を始めています。"), "error")

@@ -1,10 +1,11 @@
-"""What a fee is made of — 300円 × 2通 = 600円, or each booked slot's usage fee — for every page that shows a fee
+"""What a fee is made of — 300円 × 2通 = 600円, or the lines the procedure's kind gives — for every page that shows a fee
 total, the receipt and the provider's line items, so they all agree. Texts are in the current language."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from portal.i18n import localized, localized_count
+from portal.procedures.kinds import KINDS
 
 
 @dataclass(frozen=True)
@@ -21,15 +22,16 @@ class FeeLine:
         return self.unit_amount * self.quantity
 
 
-def fee_lines(content: dict, answers: dict, amount: int, reservation=None) -> list[FeeLine]:
-    """The lines adding up to ``amount``; one line of the whole amount when the parts cannot be told for sure
-    (an amount changed by staff, or answers that no longer give it)."""
+def fee_lines(content: dict, answers: dict, amount: int, items: list[tuple[str, int]] | None = None) -> list[FeeLine]:
+    """The lines adding up to ``amount`` — the kind's own ``items`` (what for, yen) when it has them; one line of
+    the whole amount when the parts cannot be told for sure (an amount changed by staff, or answers that no
+    longer give it)."""
     title = localized(content.get("title"))
     whole = [FeeLine(title, amount, 1)]
     if amount <= 0:
         return []
-    if reservation is not None:
-        lines = [FeeLine(_slot_name(reservation, row), row.fee, 1) for row in reservation.slots if row.active]
+    if items is not None:
+        lines = [FeeLine(name, item_amount, 1) for name, item_amount in items]
     else:
         lines = _per_unit(content, answers, title)
     return lines if lines and sum(line.amount for line in lines) == amount else whole
@@ -48,14 +50,6 @@ def _per_unit(content: dict, answers: dict, title: str) -> list[FeeLine]:
     return [FeeLine(title, int(rule["unit_amount"]), quantity, localized_count(rule.get("unit"), quantity))]
 
 
-def _slot_name(reservation, row) -> str:
-    from portal.booking.templating import slot_row_label
-    from portal.i18n import current_lang
-
-    lang = current_lang()
-    return f"{reservation.facility.display_name(lang)} {row.unit.display_name(lang)} {slot_row_label(row)}"
-
-
 def breakdown_text(lines: list[FeeLine], total: int) -> str:
     """「300円 × 2通 = 600円」, 「600円 + 800円 = 1,400円」, or just the total when it is one amount."""
     from portal.i18n import current_lang
@@ -72,19 +66,11 @@ def breakdown_text(lines: list[FeeLine], total: int) -> str:
 
 def of_submission(dbs, submission, amount: int | None = None) -> list[FeeLine]:
     """The lines of a submission's fee (or of ``amount`` of it, e.g. what one payment asks for)."""
-    reservation = _reservation(dbs, submission.definition.kind, submission=submission)
+    items = KINDS[submission.definition.kind].fee_items(dbs, submission=submission)
     return fee_lines(submission.definition.content, submission.answers or {},
-                     submission.fee_amount if amount is None else amount, reservation)
+                     submission.fee_amount if amount is None else amount, items)
 
 
 def of_draft(dbs, draft, answers: dict, amount: int) -> list[FeeLine]:
-    return fee_lines(draft.definition.content, answers, amount,
-                     _reservation(dbs, draft.definition.kind, draft=draft))
-
-
-def _reservation(dbs, kind: str, submission=None, draft=None):
-    if kind != "booking":
-        return None
-    from portal.booking import service
-
-    return service.for_submission(dbs, submission) if submission is not None else service.for_draft(dbs, draft)
+    items = KINDS[draft.definition.kind].fee_items(dbs, draft=draft)
+    return fee_lines(draft.definition.content, answers, amount, items)

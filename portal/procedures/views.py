@@ -52,8 +52,8 @@ def _draft_or_404(token: str) -> Draft:
 @bp.get("/procedures/<key>")
 def start_page(key: str):
     row = _definition_row_or_404(key)
-    if row.kind == "booking":  # a booking starts from the slots chosen, not from an empty form
-        return redirect(url_for("booking.facilities"))
+    if elsewhere := KINDS[row.kind].start_url(row):
+        return redirect(elsewhere)
     return _render_start(row)
 
 
@@ -75,8 +75,8 @@ def _render_start(row, refusal: str | None = None, status: int = 200):
 @bp.post("/procedures/<key>/start")
 def start(key: str):
     row = _definition_row_or_404(key)
-    if row.kind == "booking":
-        return redirect(url_for("booking.facilities"), 303)
+    if elsewhere := KINDS[row.kind].start_url(row):
+        return redirect(elsewhere, 303)
     definition = definition_of(row)
     blocked = journey.may_use(definition, g.resident, g.municipality)
     if blocked == "sign_in":
@@ -100,7 +100,7 @@ def start_after_sign_in(key: str):
     """Where sign-in returns a resident who pressed 「ログインして申請をはじめる」. A GET, so it must be safe to
     follow twice (or from a link): it reuses an untouched draft of this procedure before making one."""
     row = _definition_row_or_404(key)
-    if row.kind == "booking" or g.resident is None:
+    if KINDS[row.kind].start_url(row) or g.resident is None:
         return redirect(url_for(".start_page", key=key))
     if journey.may_use(definition_of(row), g.resident, g.municipality):
         return redirect(url_for(".start_page", key=key))
@@ -222,6 +222,7 @@ def _render_check(draft: Draft, refusal: str | None = None, status: int = 200):
         sections=sections,
         fee=fee,
         fee_text=breakdown.breakdown_text(breakdown.of_draft(db.session(), draft, answers, fee), fee),
+        held_back=KINDS[draft.definition.kind].submit_held_back(db.session(), draft),
         refusal=refusal,
     ), status
 

@@ -2,15 +2,16 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-KINDS: dict[str, "ProcedureKind"] = {}
 
-
-def register(cls):
-    KINDS[cls.name] = cls()
-    return cls
+def N_(message: str) -> str:
+    """Marks a Japanese message for extraction; the pages translate it where they show it."""
+    return message
 
 
 class ProcedureKind:
+    """What a kind adds to the generic engine. Every hook has the generic behaviour as its default; a kind
+    overrides only what it changes (docs/extending.md lists them all)."""
+
     name: ClassVar[str]
 
     #: whether this kind computes fees itself (definitions may then say ``fee: {rule: kind}``)
@@ -18,6 +19,19 @@ class ProcedureKind:
 
     #: the kind's own top-level definition settings (JSON-schema properties), allowed only in its definitions
     content_properties: ClassVar[dict] = {}
+
+    #: the word for the fee, as a Japanese msgid: the pages translate it, the (Japanese) receipt prints it
+    fee_label: ClassVar[str] = N_("手数料")
+
+    #: whether a resident withdraws it from my page (otherwise from the kind's own page, ``resident_home``)
+    withdrawable: ClassVar[bool] = True
+
+    #: whether staff may start it from an empty form at the counter (窓口申請)
+    offered_at_counter: ClassVar[bool] = True
+
+    #: partial templates the kind adds to the generic pages, by place (docs/extending.md lists the places);
+    #: each is included with ``kind_context``, what ``page_context`` returns for the page's draft or submission
+    partials: ClassVar[dict[str, str]] = {}
 
     def check(self, content: dict) -> str | None:
         """A kind-specific rule the definition breaks, as a message; None when it is fine."""
@@ -51,6 +65,30 @@ class ProcedureKind:
     def computed_fee(self, content: dict, answers: dict) -> int:
         """For ``fee: {rule: kind}``: the kind's own computation (e.g. facility slots × hourly rate)."""
         raise NotImplementedError(f"kind {self.name} does not compute fees")
+
+    # --- hooks of the resident's and staff's pages ---
+
+    def start_url(self, row) -> str | None:
+        """Where a resident starts this procedure instead of its start page (an empty form), or None."""
+        return None
+
+    def resident_home(self) -> tuple[str, str] | None:
+        """The URL and link text of the kind's own page of the resident's things, or None: the first question's
+        back link goes there, and so does a resident who tries to withdraw what is not ``withdrawable``."""
+        return None
+
+    def page_context(self, session, draft=None, submission=None) -> dict:
+        """What the kind's partials need about this draft or submission (a booking: its reservation);
+        empty when there is nothing to show."""
+        return {}
+
+    def submit_held_back(self, session, draft) -> str | None:
+        """Why the check page must not offer the submit button yet (shown instead of it), or None."""
+        return None
+
+    def fee_items(self, session, draft=None, submission=None) -> list[tuple[str, int]] | None:
+        """The fee's own lines as (what for, yen) — a booking's slots — or None for the definition's fee rule."""
+        return None
 
     # --- hooks of a kind that owns inventory (a booking's slots); the defaults are the generic behaviour ---
 

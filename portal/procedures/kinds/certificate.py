@@ -1,7 +1,6 @@
-from portal.procedures.kinds.base import ProcedureKind, register
+from portal.procedures.kinds.base import ProcedureKind
 
 
-@register
 class CertificateKind(ProcedureKind):
     """Certificates (住民票の写し, 印鑑登録証明書, …): always carry a fee rule; issued by post."""
 

@@ -1,7 +1,6 @@
-from portal.procedures.kinds.base import ProcedureKind, register
+from portal.procedures.kinds.base import ProcedureKind
 
 
-@register
 class GenericKind(ProcedureKind):
     """Applications, notifications and surveys: the engine's behaviour as it is."""
 

@@ -2,13 +2,15 @@
 of slots that is already held; the fee is the slots' fee, and paying it confirms the reservation.
 
 A booking procedure is never started from the catalogue: a resident reaches it by choosing slots
-(``portal.booking``), which makes the reservation and its draft together.
+(``portal.booking``), which makes the reservation and its draft together. Declared as the entry point
+``booking`` of the group ``portal.kinds`` (pyproject.toml); docs/extending.md walks through it.
 """
 from __future__ import annotations
 
+from flask import url_for
 from flask_babel import gettext as _
 
-from portal.procedures.kinds.base import KindRefused, ProcedureKind, register
+from portal.procedures.kinds.base import N_, KindRefused, ProcedureKind
 
 
 def _now():
@@ -17,10 +19,35 @@ def _now():
     return now()
 
 
-@register
+def _reservation(session, draft, submission):
+    from portal.booking import service
+
+    return service.for_submission(session, submission) if submission is not None else service.for_draft(session, draft)
+
+
 class BookingKind(ProcedureKind):
     name = "booking"
     computes_fees = True
+    fee_label = N_("使用料")
+    # a booking is cancelled from its reservation page, where the cancellation terms and refund are shown
+    withdrawable = False
+    # facility bookings at the counter start from the slots (施設予約 → 窓口予約), not from an empty form
+    offered_at_counter = False
+    partials = {
+        "step_notice": "booking/kind/_step_notice.html",
+        "step_terms": "booking/kind/_step_terms.html",
+        "check": "booking/kind/_check.html",
+        "confirmation_notice": "booking/kind/_late_warning.html",
+        "confirmation": "booking/kind/_summary.html",
+        "mypage_draft": "booking/kind/_draft_note.html",
+        "mypage_delete_draft": "booking/kind/_delete_draft.html",
+        "mypage_submission": "booking/kind/_summary.html",
+        "payment_return": "booking/kind/_payment_return.html",
+        "staff_detail": "booking/kind/_slots.html",
+        "email_subject": "email/booking_kind/_subject.txt",
+        "email_details": "email/booking_kind/_details.txt",
+        "email_fee_note": "email/booking_kind/_fee_note.txt",
+    }
 
     def check(self, content: dict) -> str | None:
         rule = (content.get("fee") or {}).get("rule")
@@ -32,6 +59,37 @@ class BookingKind(ProcedureKind):
 
     def computed_fee(self, content: dict, answers: dict) -> int:
         raise KindRefused("a booking's fee comes from its reservation, not from answers")
+
+    def start_url(self, row) -> str | None:
+        """A booking starts from the slots chosen, not from an empty form."""
+        return url_for("booking.facilities")
+
+    def resident_home(self) -> tuple[str, str] | None:
+        return url_for("booking.my_bookings"), _("施設の予約と抽選")
+
+    def page_context(self, session, draft=None, submission=None) -> dict:
+        reservation = _reservation(session, draft, submission)
+        return {"reservation": reservation} if reservation is not None else {}
+
+    def submit_held_back(self, session, draft) -> str | None:
+        from portal.booking import service
+
+        reservation = service.for_draft(session, draft)
+        if reservation is None or service.hold_state(session, reservation, _now()) == "live":
+            return None
+        return _("仮予約の保持時間が過ぎたため、このままでは申し込めません。上の案内から枠を確保してください。")
+
+    def fee_items(self, session, draft=None, submission=None) -> list[tuple[str, int]] | None:
+        """Each booked slot's usage fee."""
+        from portal.booking.templating import slot_row_label
+        from portal.i18n import current_lang
+
+        reservation = _reservation(session, draft, submission)
+        if reservation is None:
+            return None
+        lang = current_lang()
+        return [(f"{reservation.facility.display_name(lang)} {row.unit.display_name(lang)} {slot_row_label(row)}",
+                 row.fee) for row in reservation.slots if row.active]
 
     def draft_fee(self, session, draft, answers: dict) -> int:
         from portal.booking import service

@@ -2,7 +2,7 @@
 import pytest
 
 from portal.procedures.definition import DefinitionError, Problem, validate
-from portal.procedures.kinds import KINDS, ProcedureKind, register
+from portal.procedures.kinds import KINDS, ProcedureKind
 
 
 def sample(**overrides) -> dict:
@@ -85,9 +85,9 @@ class ParcelKind(ProcedureKind):
 
 @pytest.fixture
 def parcel_kind():
-    register(ParcelKind)
+    KINDS.register(ParcelKind)
     yield KINDS[ParcelKind.name]
-    del KINDS[ParcelKind.name]
+    KINDS.unregister(ParcelKind.name)
 
 
 def test_a_kind_declares_its_own_definition_settings(parcel_kind):

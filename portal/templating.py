@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask, g, request
 from flask_babel import get_locale, get_translations
@@ -10,9 +9,8 @@ from flask_babel import lazy_gettext as _l
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
+from portal.clock import TOKYO
 from portal.i18n import current_lang, localized, localized_count
-
-TOKYO = ZoneInfo("Asia/Tokyo")
 
 STATUS_LABELS = {
     "draft": _l("下書き"),

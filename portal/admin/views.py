@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from portal import db
 from portal.audit.models import AuditEvent
 from portal.backoffice import common
+from portal.clock import TOKYO
 from portal.params import date_arg, int_arg
 from portal.procedures.catalogue import definition_of, latest_versions
 from portal.procedures.models import FormDefinition, Submission
@@ -23,7 +24,6 @@ from portal.procedures.publication import ProcedureSetting, set_published
 from portal.retention import policy_for
 from portal.staff import auth
 from portal.staff.models import ROLES, StaffProcedure, StaffUser
-from portal.templating import TOKYO
 from portal.tenancy.scope import tenant_blueprint
 
 bp = tenant_blueprint("admin", __name__, url_prefix="/backoffice/admin", template_folder="templates")

@@ -18,6 +18,7 @@ from portal import db
 from portal.backoffice import common
 from portal.backoffice import queue as bq
 from portal.backoffice.models import SubmissionNote
+from portal.clock import TOKYO
 from portal.params import int_arg, parse_int
 from portal.notifications import status as status_mail
 from portal.procedures import correction, journey, workflow
@@ -27,7 +28,7 @@ from portal.procedures.history import SubmissionEvent
 from portal.procedures.models import FormDefinition, Submission, UploadedFile
 from portal.staff.auth import staff_required
 from portal.staff.models import StaffProcedure, StaffUser
-from portal.templating import STATUS_LABELS, TOKYO
+from portal.templating import STATUS_LABELS
 from portal.tenancy.scope import tenant_blueprint
 
 bp = tenant_blueprint("backoffice", __name__, url_prefix="/backoffice", template_folder="templates")

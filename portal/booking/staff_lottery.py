@@ -17,8 +17,8 @@ from portal.booking.lottery_service import Month
 from portal.booking.models import Facility, LotteryApplication, LotteryRound
 from portal.booking.staff_service import key_label
 from portal.booking.templating import outcome_label
+from portal.clock import TOKYO
 from portal.identity.models import Resident
-from portal.templating import TOKYO
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from portal import db
+from portal.clock import TOKYO
 from portal.backoffice import common
 from portal.params import date_arg, int_arg, parse_int
 from portal.payments import accounting, reconcile, service
@@ -68,7 +69,7 @@ def index():
     return render_template("payments/staff/index.html", nav="payments", payments=payments, statuses=STATUSES,
                            f={"status": status, "method": method, "needs_refund": flagged, "q": q,
                               "from": since.isoformat() if since else "", "to": until.isoformat() if until else ""},
-                           flagged_count=flagged_count, yesterday=(datetime.now(accounting.JST).date()
+                           flagged_count=flagged_count, yesterday=(datetime.now(TOKYO).date()
                                                                    - timedelta(days=1)).isoformat())
 
 

@@ -2,13 +2,12 @@
 of one day (JST), as CSV in UTF-8 with a BOM (Excel opens it right) and CRLF line ends."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal import excel_csv
 from portal.clock import TOKYO
 from portal.payments.models import Payment, Refund
 from portal.tenancy.models import Municipality
@@ -54,11 +53,7 @@ def daily_rows(dbs: Session, municipality: Municipality, day: date) -> list[list
 
 
 def daily_csv(dbs: Session, municipality: Municipality, day: date) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(HEADER)
-    writer.writerows(daily_rows(dbs, municipality, day))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return excel_csv.encoded(HEADER, daily_rows(dbs, municipality, day))
 
 
 def filename(municipality: Municipality, day: date) -> str:

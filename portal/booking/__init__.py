@@ -48,7 +48,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     app.cli.add_command(booking_cli)
     templating.init_app(app)
-    from portal.booking.retention import purge_lottery_applications
+    from portal.booking import jobs  # noqa: F401  (registers booking's periodic tasks)
+    from portal.booking.retention import anonymise_reservations, purge_lottery_applications
+    from portal.retention.purgers import register_purger
     from portal.retention.sweepers import register_sweeper
 
     register_sweeper("lottery_applications", purge_lottery_applications)
+    register_purger("reservations", submission=anonymise_reservations)

@@ -7,7 +7,9 @@ The web layer, models and the ``event`` procedure kind build on it.
 
 
 def init_app(app) -> None:
-    """Until the pages come, the package only brings its email templates."""
+    """Until the pages come, the package only brings its email templates and its periodic tasks."""
     from flask import Blueprint
+
+    from portal.events import jobs  # noqa: F401  (registers the waiting list's and the reminders' tasks)
 
     app.register_blueprint(Blueprint("events", __name__, template_folder="templates"))

@@ -10,7 +10,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from portal import db
     from portal.i18n import current_lang
-    from portal.payments import breakdown, labels
+    from portal.payments import breakdown, jobs, labels  # noqa: F401  (jobs: registers the periodic reconciliation)
     from portal.payments.cli import payments_cli
     from portal.payments.service import fee_state
     from portal.payments.staff_views import bp as staff_bp

@@ -44,10 +44,14 @@ def _init_apps() -> tuple[Callable[[Flask], None], ...]:
       (``identity``'s hook) included;
     - ``security`` before ``static_files``: WhiteNoise wraps ProxyFix, so static files are served before the proxy
       headers are read, and both wrap the app;
-    - the areas with blueprints in this order: a template name is looked up in the blueprints' order of
-      registration, and the back office's pages stand under /<municipality>/backoffice/, beside the municipal
-      catch-alls (/<municipality>/<procedure>/…) of ``tenancy`` and ``procedures``;
-    - ``tasks`` after every area that declares tasks: its consumer schedules what they registered.
+    - the blueprints keep the order they were always registered in. Werkzeug tries a static path part before a
+      variable one whatever the order (/<municipality>/mypage/ before the catch-all /<municipality>/<key>/), but
+      between two rules as specific as each other, and for one template name in two blueprints' folders, the
+      first registered wins: none today, and a new area added at the end cannot take an existing page over;
+    - ``identity`` before ``staff``: the rate limits count a request as the resident's before the staff member's.
+
+    The registries areas add to (the staff menu, retention's purgers and sweepers, periodic tasks) are read only
+    when a request or a task runs, so for them an area's place in the list does not matter.
     """
     from portal import (admin, backoffice, booking, cli, clock, db, errors, events, identity, mypage, notifications,
                         ops, payments, procedures, ratelimit, retention, security, staff, static_files, tasks,

@@ -3,14 +3,18 @@ sign-in is ``portal.staff``'s, administration and the audit log ``portal.admin``
 from __future__ import annotations
 
 from flask import Flask, g
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
     import portal.models  # noqa: F401  (every table, and the search-key listeners)
     from portal.backoffice.common import ROLE_LABELS
     from portal.backoffice.views import bp
+    from portal.staff import menu
 
     app.register_blueprint(bp)
+    menu.add_entry(app, 10, "queue", _l("申請一覧"), "backoffice.queue")
+    menu.add_entry(app, 20, "counter", _l("窓口受付"), "backoffice.counter")
 
     @app.context_processor
     def _staff_context():

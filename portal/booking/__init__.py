@@ -55,3 +55,10 @@ def init_app(app: Flask) -> None:
 
     register_sweeper("lottery_applications", purge_lottery_applications)
     register_purger("reservations", submission=anonymise_reservations)
+    from flask_babel import lazy_gettext as _l
+
+    from portal.staff import menu
+
+    menu.add_entry(app, 40, "booking", _l("施設予約"), "booking_staff.facilities")
+    menu.add_entry(app, 50, "groups", _l("登録団体"), "booking_groups.index")
+    menu.add_entry(app, 80, "facilities", _l("施設"), "booking_admin.facilities", role="admin")

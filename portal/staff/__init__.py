@@ -6,8 +6,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from portal import ratelimit
-    from portal.staff.auth import current_staff
     from portal.staff import menu
+    from portal.staff.auth import current_staff
     from portal.staff.cli import staff_cli
     from portal.staff.views import bp
 

@@ -1,4 +1,5 @@
-"""`flask` commands: db upgrade, forms check/sync, demo load, notifications send, drafts purge-anonymous, retention run."""
+"""`flask` commands: db upgrade, forms check/sync, demo load, notifications send, drafts purge-anonymous (each
+area adds its own groups: staff, payments, booking, retention, tasks)."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -107,7 +108,5 @@ def drafts_purge_anonymous(older_than_hours):
 
 
 def init_app(app: Flask) -> None:
-    from portal.retention.cli import retention_cli
-
-    for group in (db_cli, forms_cli, demo_cli, notifications_cli, drafts_cli, retention_cli):
+    for group in (db_cli, forms_cli, demo_cli, notifications_cli, drafts_cli):
         app.cli.add_command(group)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask, g, request
 from flask_babel import get_locale, get_translations
@@ -11,10 +10,9 @@ from jinja2 import pass_eval_context
 from markupsafe import Markup
 
 from portal import page_parts
+from portal.clock import TOKYO
 from portal.i18n import current_lang, localized, localized_count
 from portal.procedures.kinds import templating as kind_templating
-
-TOKYO = ZoneInfo("Asia/Tokyo")
 
 STATUS_LABELS = {
     "draft": _l("下書き"),

@@ -2,19 +2,18 @@
 process, and the audit log. Admins only. URLs: /<municipality>/backoffice/admin/…"""
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from datetime import date, datetime, time, timedelta
 
-from flask import Response, abort, flash, g, redirect, render_template, request, stream_with_context, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from portal import db
+from portal import db, excel_csv
 from portal.audit.models import AuditEvent
 from portal.backoffice import common
+from portal.clock import TOKYO
 from portal.params import date_arg, int_arg
 from portal.procedures.catalogue import definition_of, latest_versions
 from portal.procedures.models import FormDefinition, Submission
@@ -23,7 +22,6 @@ from portal.procedures.publication import ProcedureSetting, set_published
 from portal.retention import policy_for
 from portal.staff import auth
 from portal.staff.models import ROLES, StaffProcedure, StaffUser
-from portal.templating import TOKYO
 from portal.tenancy.scope import tenant_blueprint
 
 bp = tenant_blueprint("admin", __name__, url_prefix="/backoffice/admin", template_folder="templates")
@@ -316,28 +314,17 @@ def audit_export():
     common.audit("audit.export", "audit", "", filters={k: (v.isoformat() if isinstance(v, date) else v) for k, v in f.items() if v})
     dbs.commit()
 
-    def generate():
+    def rows():
         try:
-            yield from rows()
+            for e in dbs.scalars(q.execution_options(yield_per=1000)):
+                yield [common.csv_cell(v) for v in (
+                    e.id, e.created_at.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M:%S"), e.actor_name, e.actor_kind,
+                    e.action, e.object_type, e.object_id, json.dumps(e.detail, ensure_ascii=False, sort_keys=True),
+                    e.ip)]
         finally:
             dbs.close()  # end the read transaction now, not whenever the server gets round to closing
 
-    def rows():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        buffer.write("\ufeff")
-        writer.writerow(["ID", "日時", "職員・操作者", "種別", "操作", "対象", "対象ID", "詳細", "IPアドレス"])
-        for e in dbs.scalars(q.execution_options(yield_per=1000)):
-            writer.writerow([common.csv_cell(v) for v in (
-                e.id, e.created_at.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M:%S"), e.actor_name, e.actor_kind,
-                e.action, e.object_type, e.object_id, json.dumps(e.detail, ensure_ascii=False, sort_keys=True), e.ip)])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        yield buffer.getvalue()
-
     stamp = datetime.now(TOKYO).strftime("%Y%m%d-%H%M")
-    return Response(stream_with_context(generate()), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="audit-{g.municipality.slug}-{stamp}.csv"',
-        "Cache-Control": "no-store",
-    })
+    header = ["ID", "日時", "職員・操作者", "種別", "操作", "対象", "対象ID", "詳細", "IPアドレス"]
+    return excel_csv.download(f"audit-{g.municipality.slug}-{stamp}.csv", excel_csv.chunks(header, rows()),
+                              {"Cache-Control": "no-store"})

@@ -1,22 +1,20 @@
-"""The municipal back office (issue 3): staff sign-in, the queue, working a submission, counter mode,
-administration and the audit log. ``init_app`` registers the blueprints of all four packages."""
+"""The municipal back office (issue 3): the queue, working a submission, counter mode, CSV export. Staff
+sign-in is ``portal.staff``'s, administration and the audit log ``portal.admin``'s."""
 from __future__ import annotations
 
 from flask import Flask, g
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
     import portal.models  # noqa: F401  (every table, and the search-key listeners)
-    from portal.admin.views import bp as admin_bp
     from portal.backoffice.common import ROLE_LABELS
-    from portal.backoffice.views import bp as backoffice_bp
-    from portal.staff.cli import staff_cli
-    from portal.staff.views import bp as staff_bp
+    from portal.backoffice.views import bp
+    from portal.staff import menu
 
-    app.register_blueprint(staff_bp)
-    app.register_blueprint(backoffice_bp)
-    app.register_blueprint(admin_bp)
-    app.cli.add_command(staff_cli)
+    app.register_blueprint(bp)
+    menu.add_entry(app, 10, "queue", _l("申請一覧"), "backoffice.queue")
+    menu.add_entry(app, 20, "counter", _l("窓口受付"), "backoffice.counter")
 
     @app.context_processor
     def _staff_context():

@@ -14,13 +14,13 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, defer
 
 from portal.backoffice.indexing import fold
+from portal.clock import TOKYO
 from portal.db import Base
 from portal.params import parse_date, parse_int
 from portal.procedures.models import FormDefinition, Submission
 from portal.procedures.reference import normalise as normalise_reference
 from portal.procedures.workflow import OPEN
 from portal.staff.models import StaffUser
-from portal.templating import TOKYO
 
 PAGE_SIZE = 50
 

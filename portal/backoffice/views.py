@@ -5,19 +5,18 @@ submissions are visible only within the staff member's procedures (admins: all o
 """
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
-from flask import Response, abort, current_app, flash, g, redirect, render_template, request, send_file, stream_with_context, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import db
+from portal import db, excel_csv
 from portal.backoffice import common
 from portal.backoffice import queue as bq
 from portal.backoffice.models import SubmissionNote
+from portal.clock import TOKYO
 from portal.params import int_arg, parse_int
 from portal.notifications import status as status_mail
 from portal.procedures import correction, journey, workflow
@@ -27,7 +26,7 @@ from portal.procedures.history import SubmissionEvent
 from portal.procedures.models import FormDefinition, Submission, UploadedFile
 from portal.staff.auth import staff_required
 from portal.staff.models import StaffProcedure, StaffUser
-from portal.templating import STATUS_LABELS, TOKYO
+from portal.templating import STATUS_LABELS
 from portal.tenancy.scope import tenant_blueprint
 
 bp = tenant_blueprint("backoffice", __name__, url_prefix="/backoffice", template_folder="templates")
@@ -140,18 +139,13 @@ def export():
             titles[definition_id] = (definition_of(row).title, row.version)
         return titles[definition_id]
 
-    def generate():
+    def rows():
         try:
-            yield from rows()
+            yield from export_rows()
         finally:
             dbs.close()  # end the read transaction now, not whenever the server gets round to closing
 
-    def rows():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        buffer.write("\ufeff")
-        writer.writerow(["受付番号", "手続き", "版", "状況", "受付日時", "更新日時", "申請者", "フリガナ", "担当者",
-                         "受付方法", "手数料"] + [c[0] for c in columns])
+    def export_rows():
         for submission in dbs.scalars(q.execution_options(yield_per=500)):
             title, version = title_of(submission.definition_id)
             row = [
@@ -169,19 +163,13 @@ def export():
                         value = submission.answers.get(field_id)
                         exported[field_id] = field.export(value) if value is not None else {}
                     row.append(exported[field_id].get(suffix, ""))
-            writer.writerow([common.csv_cell(v) for v in row])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        yield buffer.getvalue()
+            yield [common.csv_cell(v) for v in row]
 
     stamp = datetime.now(TOKYO).strftime("%Y%m%d-%H%M")
     filename = f"submissions-{g.municipality.slug}-{f.procedure or 'all'}-{stamp}.csv"
-    return Response(
-        stream_with_context(generate()),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
-    )
+    header = ["受付番号", "手続き", "版", "状況", "受付日時", "更新日時", "申請者", "フリガナ", "担当者", "受付方法",
+              "手数料"] + [c[0] for c in columns]
+    return excel_csv.download(filename, excel_csv.chunks(header, rows()), {"Cache-Control": "no-store"})
 
 
 # --- one submission -------------------------------------------------------------------------------------

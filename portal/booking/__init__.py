@@ -49,10 +49,19 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     app.cli.add_command(booking_cli)
     templating.init_app(app)
-    from portal.booking.retention import purge_lottery_applications
+    from flask_babel import lazy_gettext as _l
+
+    from portal.booking import jobs  # noqa: F401  (registers booking's periodic tasks)
+    from portal.booking.retention import anonymise_reservations, purge_lottery_applications
+    from portal.retention.purgers import register_purger
     from portal.retention.sweepers import register_sweeper
+    from portal.staff import menu
 
     register_sweeper("lottery_applications", purge_lottery_applications)
+    register_purger("reservations", submission=anonymise_reservations)
+    menu.add_entry(app, 40, "booking", _l("施設予約"), "booking_staff.facilities")
+    menu.add_entry(app, 50, "groups", _l("登録団体"), "booking_groups.index")
+    menu.add_entry(app, 80, "facilities", _l("施設"), "booking_admin.facilities", role="admin")
     _add_page_parts(app)
 
 

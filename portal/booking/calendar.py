@@ -9,11 +9,11 @@ import calendar as _stdlib_calendar
 from datetime import date, datetime, time, timezone
 from enum import StrEnum
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import jpholiday
 
-TOKYO = ZoneInfo("Asia/Tokyo")
+from portal.clock import TOKYO
+
 UTC = timezone.utc
 
 MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(7)

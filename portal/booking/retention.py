@@ -1,14 +1,16 @@
 """Lottery applications hold who applied (the resident, their sub, the result email): they are deleted
 ``retention_submissions_years`` after the round was drawn. The round's published record keeps the draw
-verifiable: it holds the pseudonymous inputs and the trace, never a person."""
+verifiable: it holds the pseudonymous inputs and the trace, never a person.
+
+An anonymised submission's reservation keeps its slots (the facility's use statistics), not who booked them."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from portal.audit.service import SYSTEM, record
-from portal.booking.models import LotteryApplication, LotteryRound
+from portal.booking.models import LotteryApplication, LotteryRound, Reservation
 from portal.retention.policy import years_before
 from portal.retention.purge import Purged, Report
 from portal.tenancy.models import Municipality
@@ -34,3 +36,9 @@ def purge_lottery_applications(session, report: Report, municipality: Municipali
            municipality_id=municipality.id,
            detail={"rule": rule, "count": count, "rounds": list(rounds), "drawn_before": cutoff.isoformat(),
                    "at": now.isoformat()})
+
+
+def anonymise_reservations(session, submission) -> None:
+    session.execute(update(Reservation).where(Reservation.submission_id == submission.id)
+                    .values(resident_id=None, person_sub=None, contact_name="", contact_phone="", note="",
+                            group_name="", group_id=None).execution_options(synchronize_session=False))

@@ -2,14 +2,14 @@
 pseudonym the public record shows, and the applications with their results as CSV (UTF-8 with BOM, CRLF)."""
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from portal import excel_csv
 from portal.backoffice.common import csv_cell
 from portal.booking import config
 from portal.booking.labels import APPLICATION_STATUS_LABELS, RESERVATION_STATUS_LABELS
@@ -17,8 +17,8 @@ from portal.booking.lottery_service import Month
 from portal.booking.models import Facility, LotteryApplication, LotteryRound
 from portal.booking.staff_service import key_label
 from portal.booking.templating import outcome_label
+from portal.clock import TOKYO
 from portal.identity.models import Resident
-from portal.templating import TOKYO
 
 
 @dataclass(frozen=True)
@@ -85,24 +85,23 @@ def preference_columns(facility: Facility, rows: list[ApplicationRow]) -> int:
     return max([lottery.policy.max_preferences if lottery else 1] + [len(r.application.preferences) for r in rows])
 
 
-def applications_csv(facility: Facility, rows: list[ApplicationRow]) -> str:
-    """Excel opens UTF-8 only with a BOM; the csv module ends rows with CRLF."""
+def applications_csv(facility: Facility, rows: list[ApplicationRow]) -> Iterator[str]:
     max_preferences = preference_columns(facility, rows)
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow(["申込番号", "仮名ID", "氏名", "市内・市外", "団体名", "メールアドレス"]
-                    + [f"第{i}希望" for i in range(1, max_preferences + 1)]
-                    + ["状況", "結果", "当選した枠", "当選した希望順位", "予約の状況", "申込日時"])
+    header = (["申込番号", "仮名ID", "氏名", "市内・市外", "団体名", "メールアドレス"]
+              + [f"第{i}希望" for i in range(1, max_preferences + 1)]
+              + ["状況", "結果", "当選した枠", "当選した希望順位", "予約の状況", "申込日時"])
+    return excel_csv.chunks(header, _application_cells(facility, rows, max_preferences))
+
+
+def _application_cells(facility: Facility, rows: list[ApplicationRow], max_preferences: int) -> Iterator[list[str]]:
     for row in rows:
         a = row.application
         preferences = [key_label(facility, k) for k in a.preferences]
         preferences += [""] * (max_preferences - len(preferences))
-        writer.writerow([csv_cell(v) for v in [
+        yield [csv_cell(v) for v in [
             a.id, row.pseudonym, row.name, "市内" if a.is_resident else "市外", a.group_name, a.contact_email,
             *preferences,
             str(APPLICATION_STATUS_LABELS.get(a.status, a.status)), outcome_text(a.outcome),
             key_label(facility, a.won_slot_key) if a.won_slot_key else "", a.won_rank or "",
             str(RESERVATION_STATUS_LABELS.get(row.reservation_status, row.reservation_status)),
-            a.created_at.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")]])
-    return buffer.getvalue()
+            a.created_at.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")]]

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from portal import db
+from portal import db, excel_csv
 from portal.backoffice import common
 from portal.booking import availability, config, inventory, service, staff_lottery, staff_service
 from portal.booking.calendar import local_date
@@ -313,6 +313,5 @@ def lottery_csv(slug: str, month: str):
     common.audit("booking.lottery_export", "lottery_round", round_.id, facility=facility.slug, month=str(target),
                  rows=len(rows))
     db.session().commit()
-    return Response(staff_lottery.applications_csv(facility, rows), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="lottery-{facility.slug}-{target}.csv"',
-        "Cache-Control": "no-store"})
+    return excel_csv.download(f"lottery-{facility.slug}-{target}.csv", staff_lottery.applications_csv(facility, rows),
+                              {"Cache-Control": "no-store"})

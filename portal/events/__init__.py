@@ -12,7 +12,9 @@ register_category("event", _l("イベント"), 50)
 
 
 def init_app(app) -> None:
-    """Until the pages come, the package only brings its email templates."""
+    """Until the pages come, the package only brings its email templates and its periodic tasks."""
     from flask import Blueprint
+
+    from portal.events import jobs  # noqa: F401  (registers the waiting list's and the reminders' tasks)
 
     app.register_blueprint(Blueprint("events", __name__, template_folder="templates"))

@@ -23,6 +23,9 @@ SESSION_KEYS = ("resident_id", "resident_v", "resident_since", "resident_seen")
 
 
 def init_app(app: Flask) -> None:
+    from portal import ratelimit
+    from portal.identity.views import bp
+
     oauth = OAuth(app)
     oauth.register(
         name="mynumber",
@@ -35,6 +38,9 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _load_resident():
         current_resident()
+
+    app.register_blueprint(bp)
+    ratelimit.add_requester(app, "resident", current_resident)
 
 
 def provider():

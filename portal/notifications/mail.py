@@ -1,23 +1,20 @@
 """Emails are queued in the outbox inside the business transaction; once that transaction commits, a task
-on the queue sends each one (portal.tasks), retried with backoff. The row's claim keeps any email from going
-out twice, whoever sends it: the task, its retry, the periodic sweep, or `flask notifications send`."""
+on the queue sends each one (portal.notifications.jobs), retried with backoff. The row's claim keeps any email
+from going out twice, whoever sends it: the task, its retry, the periodic sweep, or `flask notifications send`."""
 from __future__ import annotations
 
-import logging
 import smtplib
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from flask import current_app, render_template
+from flask import Flask, current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import and_, event, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
 from portal.notifications.models import OutboxEmail
-
-log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
 #: a claim this old belongs to a sender that died mid-send (an SMTP send times out after 10 s)
@@ -46,22 +43,10 @@ def queue(session: Session, recipient: str | None, template: str, lang: str, mun
     return email
 
 
-@event.listens_for(Session, "after_commit")
-def _send_after_commit(session: Session) -> None:
-    queued = session.info.pop(_QUEUED, None)
-    if not queued:
-        return
-    from portal import tasks
-
-    for email_id, app in queued.items():
-        # The app the email was written in: a task run at once (tests) runs there, with its clock and settings.
-        with app.app_context():
-            try:
-                tasks.send_email(email_id)
-            except Exception:  # the queue is down: the rows are committed, and the periodic sweep sends them
-                log.warning("could not queue the sending of emails %s; the outbox sweep will send them",
-                            list(queued), exc_info=True)
-                return  # not one wait for an unreachable queue per email
+def committed(session: Session) -> dict[int, Flask]:
+    """The emails queued in the transaction the session has just committed, each with the app it was written in;
+    asked once, by the hook that queues their sending."""
+    return session.info.pop(_QUEUED, None) or {}
 
 
 @event.listens_for(Session, "after_transaction_end")

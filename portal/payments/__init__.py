@@ -5,21 +5,24 @@ the provider behind ``gateway``, the operations in ``service``, reconciliation, 
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
     from portal import db
     from portal.i18n import current_lang
-    from portal.payments import breakdown, labels
+    from portal.payments import breakdown, jobs, labels  # noqa: F401  (jobs: registers the periodic reconciliation)
     from portal.payments.cli import payments_cli
     from portal.payments.service import fee_state
     from portal.payments.staff_views import bp as staff_bp
     from portal.payments.views import bp, webhooks
+    from portal.staff import menu
 
     app.register_blueprint(bp)
     app.register_blueprint(webhooks)
     app.register_blueprint(staff_bp)
     app.cli.add_command(payments_cli)
+    menu.add_entry(app, 30, "payments", _l("お支払い"), "payments_staff.index")
     app.jinja_env.globals.update(
         fee_state=lambda submission: fee_state(db.session(), submission),
         # 「300円 × 2通 = 600円」 wherever a fee total is shown

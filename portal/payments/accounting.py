@@ -2,18 +2,16 @@
 of one day (JST), as CSV in UTF-8 with a BOM (Excel opens it right) and CRLF line ends."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal import excel_csv
+from portal.clock import TOKYO
 from portal.payments.models import Payment, Refund
 from portal.tenancy.models import Municipality
 
-JST = ZoneInfo("Asia/Tokyo")
 HEADER = ["計上日", "区分", "自治体コード", "受付番号", "手続き", "金額", "決済手段", "日時", "決済番号",
           "返金番号", "返金元", "備考"]
 METHODS = {"card": "クレジットカード", "konbini": "コンビニ", "paypay": "PayPay"}
@@ -23,7 +21,7 @@ COUNTED_REFUNDS = ("pending", "requires_action", "succeeded")
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     """[00:00, 24:00) JST of ``day``, as aware datetimes (compared in UTC by the database)."""
-    start = datetime.combine(day, time(0, 0), JST)
+    start = datetime.combine(day, time(0, 0), TOKYO)
     return start, start + timedelta(days=1)
 
 
@@ -55,11 +53,7 @@ def daily_rows(dbs: Session, municipality: Municipality, day: date) -> list[list
 
 
 def daily_csv(dbs: Session, municipality: Municipality, day: date) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(HEADER)
-    writer.writerows(daily_rows(dbs, municipality, day))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return excel_csv.encoded(HEADER, daily_rows(dbs, municipality, day))
 
 
 def filename(municipality: Municipality, day: date) -> str:
@@ -67,7 +61,7 @@ def filename(municipality: Municipality, day: date) -> str:
 
 
 def _jst(value: datetime) -> str:
-    return value.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S")
+    return value.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _title(payment: Payment) -> str:

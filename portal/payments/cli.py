@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from portal import db
+from portal.clock import TOKYO
 from portal.payments import accounting, reconcile
 from portal.payments.gateway import gateway
 from portal.tenancy.models import Municipality
@@ -46,7 +47,7 @@ def reconcile_command(slug):
 def daily_report(day, slug, output):
     """The day's payments and refunds of one municipality for the 財務会計 system (UTF-8 with BOM)."""
     try:
-        when = date.fromisoformat(day) if day else (datetime.now(accounting.JST).date() - timedelta(days=1))
+        when = date.fromisoformat(day) if day else (datetime.now(TOKYO).date() - timedelta(days=1))
     except ValueError:
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--date") from None
     municipality = _municipality(slug)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from portal import db
+from portal import db, excel_csv
+from portal.clock import TOKYO
 from portal.backoffice import common
 from portal.params import date_arg, int_arg, parse_int
 from portal.payments import accounting, reconcile, service
@@ -68,7 +69,7 @@ def index():
     return render_template("payments/staff/index.html", nav="payments", payments=payments, statuses=STATUSES,
                            f={"status": status, "method": method, "needs_refund": flagged, "q": q,
                               "from": since.isoformat() if since else "", "to": until.isoformat() if until else ""},
-                           flagged_count=flagged_count, yesterday=(datetime.now(accounting.JST).date()
+                           flagged_count=flagged_count, yesterday=(datetime.now(TOKYO).date()
                                                                    - timedelta(days=1)).isoformat())
 
 
@@ -243,11 +244,10 @@ def daily_csv():
     if day is None:
         abort(400)
     dbs = db.session()
-    data = accounting.daily_csv(dbs, g.municipality, day)
+    rows = accounting.daily_rows(dbs, g.municipality, day)
     common.audit("payment.daily_report", "municipality", g.municipality.slug, date=day.isoformat())
     dbs.commit()
-    return Response(data, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{accounting.filename(g.municipality, day)}"'})
+    return excel_csv.download(accounting.filename(g.municipality, day), excel_csv.chunks(accounting.HEADER, rows))
 
 
 # --- settings (admins) ---------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ client per /64, the block one subscriber is given): residents behind one carrier
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 
 from flask import Flask, current_app, request
 from limits import parse_many
@@ -28,6 +29,13 @@ def init_app(app: Flask) -> None:
     """Before ``limiter.init_app``: both read the same store."""
     app.config["RATELIMIT_STORAGE_URI"] = storage_uri(app.config)
     app.extensions["counters"] = Counters(app.config["RATELIMIT_STORAGE_URI"])
+    app.extensions["ratelimit_requesters"] = []
+
+
+def add_requester(app: Flask, prefix: str, current: Callable[[], object | None]) -> None:
+    """A kind of signed-in person (``current`` returns this request's, or None) whose requests are counted as
+    theirs, "<prefix>:<id>"; asked in the order added."""
+    app.extensions["ratelimit_requesters"].append((prefix, current))
 
 
 def client_address() -> str:
@@ -44,16 +52,11 @@ def client_address() -> str:
 
 
 def request_key() -> str:
-    """Flask-Limiter's key: the signed-in resident or staff member, else the client address."""
-    from portal.identity import current_resident
-    from portal.staff.auth import current_staff
-
-    resident = current_resident()
-    if resident is not None:
-        return f"resident:{resident.id}"
-    staff = current_staff()
-    if staff is not None:
-        return f"staff:{staff.id}"
+    """Flask-Limiter's key: the signed-in person (a resident, a staff member), else the client address."""
+    for prefix, current in current_app.extensions["ratelimit_requesters"]:
+        person = current()
+        if person is not None:
+            return f"{prefix}:{person.id}"
     return f"ip:{client_address()}"
 
 

@@ -13,10 +13,22 @@
 
 The periods come from the procedure's definition (``retention: {drafts_days: 30, submissions_years: 5}``) and
 otherwise from the municipality's defaults (``municipality.retention_*``). ``run_retention`` does one pass over
-every municipality; ``flask retention run [--dry-run]`` calls it, and so can a periodic task::
+every municipality; ``flask retention run [--dry-run]`` calls it, and so does the nightly task (``jobs``)::
 
     from portal.retention import run_retention
     run_retention(db.session())
+
+What a feature keeps outside the procedure engine it purges itself: it registers a sweeper (``sweepers``, rows
+of its own per municipality) or a purger (``purgers``, rows tied to one draft or submission).
 """
+from flask import Flask
+
 from portal.retention.policy import Policy, policy_for  # noqa: F401
 from portal.retention.purge import Report, run_retention  # noqa: F401
+
+
+def init_app(app: Flask) -> None:
+    from portal.retention import jobs  # noqa: F401  (registers the nightly pass)
+    from portal.retention.cli import retention_cli
+
+    app.cli.add_command(retention_cli)

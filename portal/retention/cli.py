@@ -17,7 +17,7 @@ retention_cli = AppGroup("retention", help="Retention of personal data (個人�
 def retention_run(dry_run: bool, as_of: str | None):
     """Delete stale drafts and anonymise long-closed submissions, each with an audit tombstone."""
     from portal import clock, db
-    from portal.retention import run_retention
+    from portal.retention.purge import run_retention
 
     now = clock.now()
     if as_of:

@@ -11,16 +11,15 @@ from sqlalchemy.orm import Session
 
 from portal.audit.service import SYSTEM, record
 from portal.backoffice.models import SubmissionNote
-from portal.booking.models import Reservation
 from portal.db import utcnow
 from portal.notifications.models import OutboxEmail
 from portal.payments.models import Payment, PaymentTransition, Refund, SubmissionFee
 from portal.procedures.history import SubmissionEvent
 from portal.procedures.journey import file_path
-from portal.procedures.kinds import KINDS
 from portal.procedures.models import Draft, FormDefinition, Submission, UploadedFile
 from portal.procedures.workflow import FINAL
 from portal.retention.policy import Policy, policy_for, years_before
+from portal.retention.purgers import purge_draft, purge_submission
 from portal.retention.sweepers import SWEEPERS
 from portal.tenancy.models import Municipality
 
@@ -120,7 +119,7 @@ def _drafts(session, report, municipality, key, definition_ids, policy: Policy, 
     for draft in stale:
         report.items.append(Purged(municipality.slug, key, "draft", draft.id, f"draft {draft.id}", rule,
                                    draft.updated_at, sum(1 for f in files if f.draft_id == draft.id)))
-        KINDS[draft.definition.kind].on_discard(session, draft)
+        purge_draft(session, draft)
     paths = [file_path(upload_dir, upload) for upload in files]
     session.execute(delete(UploadedFile).where(UploadedFile.id.in_([f.id for f in files])))
     for draft in stale:
@@ -214,7 +213,4 @@ def _anonymise(session: Session, submission: Submission, files: list[UploadedFil
                     .values(reason="", error="").execution_options(synchronize_session=False))
     session.execute(update(SubmissionFee).where(SubmissionFee.submission_id == sid)
                     .values(reason="").execution_options(synchronize_session=False))
-    # A booking's reservation keeps its slots (the facility's use statistics), not who booked them.
-    session.execute(update(Reservation).where(Reservation.submission_id == sid)
-                    .values(resident_id=None, person_sub=None, contact_name="", contact_phone="", note="",
-                            group_name="", group_id=None).execution_options(synchronize_session=False))
+    purge_submission(session, submission)

@@ -33,6 +33,7 @@ from portal.audit.service import Actor
 from portal.clock import session_time
 from portal.db import utcnow
 from portal.ratelimit import client_address, counters
+from portal.staff.demo_credentials import DEMO_PASSWORD
 from portal.staff.models import StaffUser
 from portal.tenancy.models import Municipality
 
@@ -59,8 +60,6 @@ def hash_password(password: str) -> str:
 
 def password_problem(password: str, username: str = "", current_hash: str | None = None) -> str | None:
     """Why a new password is not acceptable, or None."""
-    from portal.staff.demo import DEMO_PASSWORD
-
     if len(password) < MIN_PASSWORD_LENGTH:
         return _("パスワードは%(n)s文字以上にしてください。", n=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:

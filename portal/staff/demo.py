@@ -10,11 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.staff import auth
+from portal.staff.demo_credentials import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from portal.staff.models import StaffProcedure, StaffUser
 from portal.tenancy.models import Municipality
-
-DEMO_PASSWORD = "demo-pass-1234"
-DEMO_TOTP_SECRET = "KAKANAIDEMOADMINONLYFORDEVELOPMT"
 
 DEMO_STAFF = {
     "ichinomiya": [

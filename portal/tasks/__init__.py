@@ -1,15 +1,16 @@
-"""Background work on a task queue: the outbox's emails right after the commit that wrote them, and the
-periodic jobs (payment reconciliation, booking holds, the lottery, reminders, the outbox sweep, the purge of
-anonymous drafts, retention, the events' waiting list). Run consumers with ``flask tasks consume``; see the README's "Background work"."""
+"""Background work on a task queue (huey). ``queue`` is all a feature needs: ``task`` for work queued by code
+(the outbox's emails, portal.notifications.jobs) and ``periodic`` for work on a schedule, which each feature
+declares in its own ``jobs`` module (payment reconciliation, booking holds, the lottery, reminders, the outbox
+sweep, the purge of anonymous drafts, retention, the events' waiting list) and its ``init_app`` imports. Run
+consumers with ``flask tasks consume``; see the README's "Background work"."""
 from flask import Flask
 
 from portal.ops.health import add_check
 from portal.ops.metrics import add_gauge
 
-from portal.tasks.jobs import send_email
 from portal.tasks.queue import huey, queue_depth, queue_ready
 
-__all__ = ["huey", "init_app", "queue_depth", "queue_ready", "send_email"]
+__all__ = ["huey", "init_app", "queue_depth", "queue_ready"]
 
 
 def init_app(app: Flask) -> None:

@@ -18,6 +18,10 @@ from redis import ConnectionPool, RedisError
 # Results are never read: a task's effect is in the database.
 huey = Huey("portal", results=False, utc=True, storage_class=MemoryStorage)
 _consumer_app: dict[str, Flask] = {}
+#: A queued message names its task "<module>.<name>". Every task gets the module the portal's tasks were all
+#: defined in before each feature kept its own, so messages queued by an older release still find their task, and
+#: moving a feature's code never orphans what is already queued.
+TASK_MODULE = "portal.tasks.jobs"
 
 
 def configure(app: Flask) -> None:
@@ -49,6 +53,7 @@ def _in_app_context(fn):
     def run(*args, **kwargs):
         with _app().app_context():
             return fn(*args, **kwargs)
+    run.__module__ = TASK_MODULE
     return run
 
 
@@ -60,8 +65,10 @@ def task(**options):
 
 
 def periodic(schedule, **options):
-    """``huey.periodic_task``: every consumer's scheduler queues it, so N consumers run it N times per period;
-    each periodic task is safe to run twice at once (the database claims decide who does the work)."""
+    """``huey.periodic_task``, the registry of periodic tasks: a feature declares its own in its ``jobs`` module,
+    which its ``init_app`` imports, and every consumer's scheduler queues what is registered. So N consumers run
+    each N times per period; each is safe to run twice at once (the database claims decide who does the work).
+    The task's name is the function's: keep it when moving one, a queued message names its task by it."""
     def decorate(fn):
         return huey.periodic_task(schedule, name=fn.__name__, **options)(_in_app_context(fn))
     return decorate

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from portal.audit.models import AuditEvent
 from portal.payments import reconcile
-from portal.payments.accounting import JST
+from portal.clock import TOKYO as JST
 from portal.payments.gateway import gateway
 from portal.payments.models import Refund
 from portal.payments.service import settle_otherwise

@@ -17,12 +17,13 @@ from huey.storage import RedisStorage
 from sqlalchemy import select
 
 from portal import tasks
+from portal.booking import jobs as booking_jobs
 from portal.booking import lottery_service
 from portal.booking.calendar import jst
 from portal.booking.models import LotteryRound, Reservation, ReservationSlot
 from portal.db import utcnow
+from portal.notifications import jobs as outbox_jobs
 from portal.notifications.models import OutboxEmail
-from portal.tasks import jobs
 from tests.conftest import ROOT
 from tests.integration.backoffice import make_submission
 from tests.integration.booking_factory import make_facility
@@ -74,8 +75,8 @@ def test_two_consumers_do_each_job_once(app, db, make_resident, mail_sink, redis
            "UPLOAD_DIR": str(tmp_path / "uploads")}
     # Every job several times over, as N consumers' schedulers (and a retry) would queue them.
     for _ in range(4):
-        for job in (jobs.lottery_steps.s(), jobs.booking_reminders.s(), jobs.send_email.s(email_id),
-                    jobs.outbox_sweep.s()):
+        for job in (booking_jobs.lottery_steps.s(), booking_jobs.booking_reminders.s(),
+                    outbox_jobs.send_email.s(email_id), outbox_jobs.outbox_sweep.s()):
             queue.enqueue(tasks.huey.serialize_task(job), job.priority)
     consumers = [consumer(env) for _ in range(2)]
     try:

@@ -14,9 +14,9 @@ from sqlalchemy import select, update
 from portal import db as portal_db
 from portal import tasks
 from portal.db import utcnow
-from portal.notifications import mail
+from portal.notifications import jobs, mail
 from portal.notifications.models import OutboxEmail
-from portal.tasks import jobs, queue
+from portal.tasks import queue
 from portal.tenancy.models import Municipality
 from tests.conftest import ROOT, app_config
 

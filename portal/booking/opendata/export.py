@@ -1,15 +1,15 @@
 """A municipality's published facilities as dataset rows, and their CSV / JSON encodings."""
 from __future__ import annotations
 
-import csv
-import io
 import json
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal import excel_csv
 from portal.booking.models import Facility
 from portal.booking.opendata.computed import RowContext
 from portal.booking.opendata.mapping import Mapping, load_mapping
@@ -40,16 +40,12 @@ def facility_rows(dbs: Session, municipality: Municipality, mapping: Mapping, pu
             for number, facility in enumerate(published_facilities(dbs, municipality), 1)]
 
 
-def to_csv(mapping: Mapping, rows: list[dict[str, str]]) -> bytes:
+def to_csv(mapping: Mapping, rows: list[dict[str, str]]) -> Iterator[str]:
     """UTF-8 with a BOM and CRLF line ends, as Japanese open-data guidelines ask (Excel opens it as is).
 
     Values are written unchanged: this file is read by programs, so the back office's spreadsheet
     formula guard (a leading apostrophe) would corrupt it."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(mapping.header)
-    writer.writerows([row[name] for name in mapping.header] for row in rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    return excel_csv.chunks(mapping.header, ([row[name] for name in mapping.header] for row in rows))
 
 
 def to_json(rows: list[dict[str, str]]) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, g, request
 
-from portal import db
+from portal import db, excel_csv
 from portal.booking.opendata import export
 from portal.tenancy.scope import tenant_blueprint
 
@@ -25,8 +25,7 @@ def _rows():
 def facilities_csv():
     mapping, rows = _rows()
     filename = f"{g.municipality.code}_{mapping.file_name}.csv"
-    return Response(export.to_csv(mapping, rows), mimetype="text/csv",
-                    headers={**_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'})
+    return excel_csv.download(filename, export.to_csv(mapping, rows), _HEADERS)
 
 
 @bp.get("/facilities.json")

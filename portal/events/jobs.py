@@ -1,0 +1,22 @@
+"""The events' periodic tasks: the waiting list's offers and the day-before reminders."""
+from __future__ import annotations
+
+from huey import crontab
+
+from portal import db
+from portal.clock import now
+from portal.events import registration, reminders
+from portal.tasks.queue import periodic
+
+
+@periodic(crontab(minute="*"))
+def waiting_list_offers() -> None:
+    """Offers not taken in time lapse and their seats go to the next person waiting."""
+    session = db.session()
+    registration.lapse_offers(session, now=now())
+    session.commit()
+
+
+@periodic(crontab(minute="*"))
+def event_reminders() -> None:
+    reminders.send_due(db.session(), now())

@@ -9,7 +9,8 @@ def init_app(app: Flask) -> None:
     import portal.models  # noqa: F401  (every table, and the search-key listeners)
     from portal.admin.views import bp as admin_bp
     from portal.backoffice.common import ROLE_LABELS
-    from portal.backoffice.views import bp as backoffice_bp
+    from portal.backoffice import counter, views  # noqa: F401  (their routes are on the blueprint)
+    from portal.backoffice.blueprint import bp as backoffice_bp
     from portal.staff.cli import staff_cli
     from portal.staff.views import bp as staff_bp
 

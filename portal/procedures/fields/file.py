@@ -71,6 +71,7 @@ class FileField(FieldType):
 
     type_name = "file"
     template = "fields/file.html"
+    stores_upload = True
     KEEP = "keep"
     spec_properties = {
         "accept": {"type": "array", "minItems": 1, "uniqueItems": True,

@@ -17,7 +17,6 @@ from werkzeug.datastructures import MultiDict
 from portal import db
 from portal.identity.models import Resident
 from portal.procedures import prefill
-from portal.procedures.definition import Definition
 from portal.procedures.fields import FieldType
 from portal.procedures.uploads import UploadPlace
 
@@ -96,7 +95,7 @@ class StepForm:
                     s.raw = s.field.raw_from_value(kept)
             else:
                 s.raw = s.field.parse(form).raw
-            if s.field.id == target:
+            if s.field.id == target and s.field.has_action:  # the name comes from the browser
                 s.raw, s.errors = s.field.perform_action(form)
         return states
 
@@ -153,9 +152,10 @@ def error_summary(states: list[FieldState]) -> list[dict]:
     return [{"href": f"#f-{s.field.input_names()[0]}", "message": m} for s in states for m in s.errors]
 
 
-def answer_sections(definition: Definition, answers: dict) -> list[tuple]:
-    """``[(step, [(field, answer)])]`` of what is shown for these answers: the check page, the resident's and
-    staff's view of a submission, the printed summary."""
+def answer_sections(definition, answers: dict) -> list[tuple]:
+    """``[(step, [(field, answer)])]`` of what a ``Definition`` shows for these answers: the check page, the
+    resident's and staff's view of a submission, the printed summary. (Untyped: importing ``Definition`` would
+    pull this module into the procedures' import cycle.)"""
     return [
         (step, [(f, answers.get(f.id)) for f in step.visible_fields(answers)])
         for step in definition.visible_steps(answers)

@@ -79,7 +79,8 @@ class UploadPlace:
 
 def answer_of(upload: UploadedFile) -> dict:
     """The answer a file field stores for an upload."""
-    return {"token": upload.token, "filename": upload.filename, "size": upload.size, "content_type": upload.content_type}
+    return {"token": upload.token, "filename": upload.filename, "size": upload.size,
+            "content_type": upload.content_type}
 
 
 def file_path(upload_dir: str, upload: UploadedFile) -> Path:

@@ -2,7 +2,7 @@
 identity was verified and how the resident wants to hear from us, submit, and print a one-page summary
 for the resident to check and sign.
 
-The steps reuse the journey services (``field_states``, ``save_step``, ``submit``) with no resident: nothing
+The steps are the journey's (``journey.step_form``, ``save_step``, ``submit``) with no resident: nothing
 is prefilled from a card here, staff type what the resident shows. Drafts carry ``staff_user_id`` and
 belong to the staff member who started them; the resident-side views never show them.
 
@@ -23,13 +23,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from portal import db
 from portal.backoffice import common
-from portal.backoffice.views import bp
+from portal.backoffice.blueprint import bp
 from portal.notifications import mail
 from portal.procedures import journey
 from portal.procedures.catalogue import definition_of, latest_version
 from portal.procedures.definition import Definition
 from portal.procedures.kinds import KINDS
 from portal.procedures.models import Draft, FormDefinition
+from portal.procedures.step_controller import answer_page, answer_sections, error_summary
 from portal.staff.auth import staff_required
 
 MAX_NOTE = 200
@@ -128,45 +129,30 @@ def counter_step(token: str, step_id: str):
     if draft.submitted_at is not None:
         return _to_summary(draft)
     definition = counter_definition(draft.definition)
-    current = definition.step(step_id)
-    visible = definition.visible_steps(draft.answers)
-    if current is None or current not in visible:
+    current, earlier = journey.locate_step(definition, draft, step_id)
+    if current is None:
         abort(404)
-    following = journey.next_step(definition, draft)
-    if following is not None and visible.index(current) > visible.index(following):
-        return redirect(url_for(".counter_step", token=token, step_id=following.id))
+    if earlier is not None:
+        return redirect(url_for(".counter_step", token=token, step_id=earlier.id))
     returning = request.args.get("return") == "check"
-    if request.method == "GET":
-        return _render_step(draft, definition, current, journey.field_states(definition, draft, current, None), returning)
-    if request.form.get("field_action"):
-        return _render_step(draft, definition, current, _after_field_action(definition, draft, current), returning)
-    states = journey.save_step(db.session(), draft, current, request.form, request.files, None,
-                               current_app.config["UPLOAD_DIR"], current_app.config["UPLOAD_MAX_BYTES"])
-    db.session().commit()
-    if any(s.errors for s in states):
-        return _render_step(draft, definition, current, states, returning), 422
-    following = journey.next_step(definition, draft)
-    if following is None:
-        return redirect(url_for(".counter_check", token=token))
-    return redirect(url_for(".counter_step", token=token, step_id=following.id))
+    form = journey.step_form(db.session(), draft, current, None, current_app.config)
 
+    def render(states):
+        return _render_step(draft, definition, current, states, returning)
 
-def _after_field_action(definition, draft, current):
-    """The postal-code lookup without JavaScript: redisplay with the address filled in, save nothing."""
-    target = request.form["field_action"]
-    states = []
-    for s in journey.field_states(definition, draft, current, None):
-        if s.field.spec["type"] != "file":
-            s.raw = s.field.parse(request.form, None, None).raw
-        if s.field.id == target:
-            s.raw, s.errors = s.field.perform_action(request.form)
-        states.append(s)
-    return states
+    def accept(reading):
+        journey.save_step(draft, current, reading.answers)
+        db.session().commit()
+        following = journey.next_step(definition, draft)
+        if following is None:
+            return redirect(url_for(".counter_check", token=token))
+        return redirect(url_for(".counter_step", token=token, step_id=following.id))
+
+    return answer_page(form, render, accept)
 
 
 def _render_step(draft, definition, current, states, returning):
     position, total = journey.step_position(definition, draft, current)
-    errors = [{"href": f"#f-{s.field.input_names()[0]}", "message": m} for s in states for m in s.errors]
     return render_template(
         "backoffice/counter_step.html",
         nav="counter",
@@ -174,7 +160,7 @@ def _render_step(draft, definition, current, states, returning):
         definition=definition,
         step=current,
         states=states,
-        errors=errors,
+        errors=error_summary(states),
         position=position,
         total=total,
         back=journey.previous_step(definition, draft, current),
@@ -182,13 +168,6 @@ def _render_step(draft, definition, current, states, returning):
         asks_email=any(s.field.spec["type"] == "email" for s in states),
         asks_consent=any(s.field.spec["type"] == "consent" for s in states),
     )
-
-
-def _sections(definition, answers):
-    return [
-        (step, [(f, answers.get(f.id)) for f in step.visible_fields(answers)])
-        for step in definition.visible_steps(answers)
-    ]
 
 
 @bp.get("/counter/drafts/<token>/check")
@@ -214,7 +193,7 @@ def _render_check(draft, errors=None, kept=None, status=200):
         nav="counter",
         draft=draft,
         definition=definition,
-        sections=_sections(definition, answers),
+        sections=answer_sections(definition, answers),
         fee=journey.draft_fee(db.session(), draft, answers),
         verification_labels=common.VERIFICATION_LABELS,
         contact_methods=contact_methods(definition),

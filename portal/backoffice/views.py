@@ -15,21 +15,21 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal import db, excel_csv
 from portal.backoffice import common
 from portal.backoffice import queue as bq
+from portal.backoffice.blueprint import bp
 from portal.backoffice.models import SubmissionNote
 from portal.clock import TOKYO
 from portal.params import int_arg, parse_int
 from portal.notifications import status as status_mail
-from portal.procedures import correction, journey, workflow
+from portal.procedures import correction, workflow
 from portal.procedures.catalogue import definition_of
 from portal.procedures.filenames import safe_filename
 from portal.procedures.history import SubmissionEvent
 from portal.procedures.models import FormDefinition, Submission, UploadedFile
+from portal.procedures.step_controller import answer_sections
+from portal.procedures.uploads import file_path
 from portal.staff.auth import staff_required
 from portal.staff.models import StaffProcedure, StaffUser
 from portal.templating import STATUS_LABELS
-from portal.tenancy.scope import tenant_blueprint
-
-bp = tenant_blueprint("backoffice", __name__, url_prefix="/backoffice", template_folder="templates")
 
 MAX_NOTE = 4000
 MAX_MESSAGE = 2000
@@ -178,10 +178,7 @@ def _render_detail(submission: Submission, status: int = 200, kept: dict | None 
     dbs = db.session()
     definition = definition_of(submission.definition)
     answers = submission.answers
-    sections = [
-        (step, [(f, answers.get(f.id)) for f in step.visible_fields(answers)])
-        for step in definition.visible_steps(answers)
-    ]
+    sections = answer_sections(definition, answers)
     events = dbs.scalars(
         select(SubmissionEvent).where(SubmissionEvent.submission_id == submission.id).order_by(SubmissionEvent.id)
     ).all()
@@ -356,7 +353,7 @@ def download(reference: str, token: str):
                  field=upload.field_id, sha256=upload.sha256)
     dbs.commit()
     return send_file(
-        journey.file_path(current_app.config["UPLOAD_DIR"], upload),
+        file_path(current_app.config["UPLOAD_DIR"], upload),
         mimetype=upload.content_type,
         as_attachment=True,
         download_name=safe_filename(upload.filename),  # names stored before uploads were cleaned too
@@ -372,10 +369,7 @@ def print_summary(reference: str):
     db.session().commit()
     definition = definition_of(submission.definition)
     answers = submission.answers
-    sections = [
-        (step, [(f, answers.get(f.id)) for f in step.visible_fields(answers)])
-        for step in definition.visible_steps(answers)
-    ]
+    sections = answer_sections(definition, answers)
     return render_template(
         "backoffice/print.html",
         nav="queue",
@@ -388,5 +382,3 @@ def print_summary(reference: str):
         contact_labels=common.CONTACT_LABELS,
     )
 
-
-from portal.backoffice import counter  # noqa: E402,F401  (registers the counter-mode routes on bp)

@@ -8,6 +8,8 @@ from sqlalchemy import select
 from portal import db
 from portal.clock import now
 from portal.identity import resident_required
+from portal.mypage.blueprint import bp
+from portal.mypage.ownership import own_submission_or_404
 from portal.page_parts import parts
 from portal.payments import withdrawal
 from portal.payments.gateway import gateway
@@ -16,19 +18,10 @@ from portal.procedures.catalogue import definition_of
 from portal.procedures.filenames import safe_filename
 from portal.procedures.kinds import KINDS
 from portal.procedures.models import Draft, Submission, UploadedFile
+from portal.procedures.step_controller import answer_sections
+from portal.procedures.uploads import file_path
 from portal.procedures.workflow import can_withdraw
-from portal.tenancy.scope import of_municipality, tenant_blueprint
-
-bp = tenant_blueprint("mypage", __name__, url_prefix="/mypage", template_folder="templates")
-
-
-def _own_submission_or_404(reference: str) -> Submission:
-    submission = db.session().scalar(
-        of_municipality(Submission).where(Submission.reference == reference, Submission.resident_id == g.resident.id)
-    )
-    if submission is None:
-        abort(404)
-    return submission
+from portal.tenancy.scope import of_municipality
 
 
 @bp.get("/")
@@ -72,13 +65,9 @@ def delete_draft_confirm(token: str):
 @bp.get("/submissions/<reference>")
 @resident_required
 def submission(reference: str):
-    submission = _own_submission_or_404(reference)
+    submission = own_submission_or_404(reference)
     definition = definition_of(submission.definition)
-    answers = submission.answers
-    sections = [
-        (step, [(f, answers.get(f.id)) for f in step.visible_fields(answers)])
-        for step in definition.visible_steps(answers)
-    ]
+    sections = answer_sections(definition, submission.answers)
     history = correction.history(db.session(), submission)
     return render_template(
         "mypage/submission.html",
@@ -96,7 +85,7 @@ def submission(reference: str):
 @resident_required
 def withdraw_confirm(reference: str):
     """Withdrawing touches the fee: say what happens to it before anything is done."""
-    submission = _own_submission_or_404(reference)
+    submission = own_submission_or_404(reference)
     if not KINDS[submission.definition.kind].withdrawable:
         return _to_kind_home(submission)
     if not can_withdraw(submission):
@@ -116,7 +105,7 @@ def _to_kind_home(submission: Submission):
 @bp.post("/submissions/<reference>/withdraw")
 @resident_required
 def withdraw_submission(reference: str):
-    submission = _own_submission_or_404(reference)
+    submission = own_submission_or_404(reference)
     if not KINDS[submission.definition.kind].withdrawable:
         return _to_kind_home(submission)
     done = withdrawal.withdraw(db.session(), gateway, submission, g.municipality)
@@ -130,18 +119,16 @@ def withdraw_submission(reference: str):
 @bp.get("/submissions/<reference>/files/<token>")
 @resident_required
 def download(reference: str, token: str):
-    submission = _own_submission_or_404(reference)
+    submission = own_submission_or_404(reference)
     upload = db.session().scalar(
         select(UploadedFile).where(UploadedFile.token == token, UploadedFile.submission_id == submission.id)
     )
     if upload is None:
         abort(404)
     return send_file(
-        journey.file_path(current_app.config["UPLOAD_DIR"], upload),
+        file_path(current_app.config["UPLOAD_DIR"], upload),
         mimetype=upload.content_type,
         as_attachment=True,
         download_name=safe_filename(upload.filename),  # names stored before uploads were cleaned too
     )
 
-
-from portal.mypage import correction as _correction_views  # noqa: E402,F401  (registers /correction)

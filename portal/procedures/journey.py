@@ -6,27 +6,23 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Iterable
-
-import filetype
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from werkzeug.datastructures import FileStorage, MultiDict
 
 from portal.db import utcnow
 from portal.identity.models import Resident
 from portal.procedures import prefill
 from portal.procedures.catalogue import definition_of
 from portal.procedures.definition import Definition, Step
-from portal.procedures.fields import FieldType, UploadContext
-from portal.procedures.filenames import safe_filename
 from portal.procedures.kinds import KINDS
 from portal.procedures.models import Draft, FormDefinition, Submission, UploadedFile
 from portal.procedures.reference import new_reference
+from portal.procedures.step_controller import StepForm
+from portal.procedures.uploads import UploadPlace
 from portal.tenancy.models import Municipality
 
 
@@ -98,88 +94,39 @@ def start_draft(session: Session, municipality: Municipality, row: FormDefinitio
     return draft
 
 
-@dataclass
-class FieldState:
-    field: FieldType
-    raw: dict
-    errors: list[str] = field(default_factory=list)
-    prefill: prefill.Prefilled | None = None
+def step_form(session: Session, draft: Draft, step: Step, resident: Resident | None, config: Mapping) -> StepForm:
+    """A step of a draft as a page: its visible fields, started from the draft's answers and the card of
+    ``resident`` (None at the counter: staff type what the resident shows), uploads kept with the draft."""
+    return StepForm(step.visible_fields(draft.answers), draft.answers, resident,
+                    UploadPlace.of_draft(session, draft, config))
 
 
-def field_states(definition: Definition, draft: Draft, step: Step, resident: Resident | None) -> list[FieldState]:
-    """What each visible field of a step shows: the saved answer, else the prefilled value."""
-    states = []
-    for f in step.visible_fields(draft.answers):
-        filled = prefill.prefill_for(f.spec, resident)
-        if filled and filled.locked:
-            value = filled.value
-        elif f.id in draft.answers:
-            value = draft.answers[f.id]
-        else:
-            value = filled.value if filled else None
-        states.append(FieldState(field=f, raw=f.raw_from_value(value), prefill=filled))
-    return states
+def locate_step(definition: Definition, draft: Draft, step_id: str) -> tuple[Step | None, Step | None]:
+    """The step ``step_id`` names if the draft shows it (else None), and the earlier unanswered step to
+    send the visitor to instead: a step can't be reached past one (e.g. by editing the URL)."""
+    current = definition.step(step_id)
+    visible = definition.visible_steps(draft.answers)
+    if current is None or current not in visible:
+        return None, None
+    following = next_step(definition, draft)
+    if following is not None and visible.index(current) > visible.index(following):
+        return current, following
+    return current, None
 
 
-def save_step(
-    session: Session,
-    draft: Draft,
-    step: Step,
-    form: MultiDict,
-    files: MultiDict,
-    resident: Resident | None,
-    upload_dir: str,
-    max_bytes: int,
-) -> list[FieldState]:
-    """Parse and validate one step. On success the answers are saved; either way the states are returned
-    so a failed page shows every answer exactly as typed."""
+def save_step(draft: Draft, step: Step, answers: dict) -> None:
+    """Keep the answers of a step that passed validation (``StepForm.read``): they replace the step's
+    earlier ones, and the draft moves on to its next unanswered step."""
     definition = definition_of(draft.definition)
-    files_ctx = UploadContext(store=_file_store(session, draft, upload_dir), max_bytes=max_bytes)
-    states: list[FieldState] = []
-    new_answers: dict = {}
-    for f in step.visible_fields(draft.answers):
-        filled = prefill.prefill_for(f.spec, resident)
-        if filled and filled.locked:
-            # The card's value stands: what the browser posts for a locked field is ignored.
-            new_answers[f.id] = filled.value
-            states.append(FieldState(field=f, raw=f.raw_from_value(filled.value), prefill=filled))
-            continue
-        parsed = f.parse(form, files, files_ctx)
-        value = parsed.value
-        errors = list(parsed.errors)
-        if isinstance(value, dict) and value.get("keep"):
-            value = _kept_file(session, draft, f.id, value.get("token"))
-            if value is None and f.required:
-                errors.append(f.required_message())
-        states.append(FieldState(field=f, raw=parsed.raw, errors=errors, prefill=filled))
-        if value is not None:
-            new_answers[f.id] = value
-    require_details([s.field for s in states], states, new_answers)
-    if any(s.errors for s in states):
-        return states
-    answers = {k: v for k, v in draft.answers.items() if k not in {f.id for f in step.fields}}
-    answers.update(new_answers)
-    draft.answers = definition.prune(answers)
+    kept = {k: v for k, v in draft.answers.items() if k not in {f.id for f in step.fields}}
+    kept.update(answers)
+    draft.answers = definition.prune(kept)
     completed = [s for s in draft.completed_steps if s != step.id] + [step.id]
     visible_ids = [s.id for s in definition.visible_steps(draft.answers)]
     draft.completed_steps = [s for s in visible_ids if s in completed]
     following = next_step(definition, draft)
     draft.current_step = following.id if following else "check"
     draft.updated_at = utcnow()
-    return states
-
-
-def require_details(fields: Iterable[FieldType], states: list[FieldState], answers: dict) -> None:
-    """An option that asks for its detail (「その他」 → 具体的に) makes that field required: the message goes
-    on the detail field when it is one of ``states`` (the fields on the page)."""
-    by_id = {s.field.id: s for s in states}
-    for f in fields:
-        if answers.get(f.id) is None:
-            continue
-        for option_label, detail_id in f.required_details(answers[f.id]):
-            target = by_id.get(detail_id)
-            if target is not None and answers.get(detail_id) is None and not target.errors:
-                target.errors.append(target.field.detail_required_message(option_label))
 
 
 def next_step(definition: Definition, draft: Draft) -> Step | None:
@@ -282,48 +229,3 @@ def submit(session: Session, draft: Draft, applicant: Applicant, channel: str = 
 
 def submission_for_draft(session: Session, draft: Draft) -> Submission | None:
     return session.scalar(select(Submission).where(Submission.draft_id == draft.id))
-
-
-def _file_store(session: Session, draft: Draft, upload_dir: str):
-    def store(upload: FileStorage, field_id: str) -> dict:
-        data = upload.stream.read()
-        digest = hashlib.sha256(data).hexdigest()
-        storage_key = secrets.token_hex(16)
-        directory = Path(upload_dir) / storage_key[:2]
-        directory.mkdir(parents=True, exist_ok=True)
-        (directory / storage_key).write_bytes(data)
-        kind = filetype.guess(data)
-        record = UploadedFile(
-            token=secrets.token_urlsafe(24),
-            municipality_id=draft.municipality_id,
-            draft_id=draft.id,
-            field_id=field_id,
-            filename=safe_filename(upload.filename),
-            content_type=kind.mime if kind else "application/octet-stream",
-            size=len(data),
-            sha256=digest,
-            storage_key=storage_key,
-        )
-        session.add(record)
-        session.flush()
-        return {"token": record.token, "filename": record.filename, "size": record.size, "content_type": record.content_type}
-
-    return store
-
-
-def _kept_file(session: Session, draft: Draft, field_id: str, token: str | None) -> dict | None:
-    """A file chosen earlier stays attached only if it really belongs to this draft and field."""
-    if not token:
-        return None
-    upload = session.scalar(
-        select(UploadedFile).where(
-            UploadedFile.token == token, UploadedFile.draft_id == draft.id, UploadedFile.field_id == field_id
-        )
-    )
-    if upload is None:
-        return None
-    return {"token": upload.token, "filename": upload.filename, "size": upload.size, "content_type": upload.content_type}
-
-
-def file_path(upload_dir: str, upload: UploadedFile) -> Path:
-    return Path(upload_dir) / upload.storage_key[:2] / upload.storage_key

@@ -18,6 +18,7 @@ from portal.procedures import anonymous, journey, postal
 from portal.procedures.catalogue import definition_of, latest_version
 from portal.procedures.kinds import KINDS, KindRefused
 from portal.procedures.models import Draft, Submission
+from portal.procedures.step_controller import answer_page, answer_sections, error_summary
 from portal.ratelimit import client_address
 from portal.tenancy.scope import tenant_blueprint
 
@@ -117,78 +118,41 @@ def step(token: str, step_id: str):
     if draft.submitted_at is not None:
         return _to_confirmation(draft)
     definition = definition_of(draft.definition)
-    current = definition.step(step_id)
-    if current is None or current not in definition.visible_steps(draft.answers):
+    current, earlier = journey.locate_step(definition, draft, step_id)
+    if current is None:
         abort(404)
-    # A step can't be reached past an unanswered earlier one (e.g. by editing the URL).
-    following = journey.next_step(definition, draft)
-    visible = definition.visible_steps(draft.answers)
-    if following is not None and visible.index(current) > visible.index(following):
-        return redirect(url_for(".step", token=token, step_id=following.id))
+    if earlier is not None:
+        return redirect(url_for(".step", token=token, step_id=earlier.id))
     returning = request.args.get("return") == "check"
+    form = journey.step_form(db.session(), draft, current, g.resident, current_app.config)
 
-    if request.method == "GET":
-        states = journey.field_states(definition, draft, current, g.resident)
+    def render(states):
         return _render_step(draft, definition, current, states, returning)
 
-    if request.form.get("field_action"):
-        states = _after_field_action(definition, draft, current)
-        return _render_step(draft, definition, current, states, returning)
+    def accept(reading):
+        journey.save_step(draft, current, reading.answers)
+        db.session().commit()
+        if request.form.get("intent") == "later":
+            flash(_("下書きを保存しました。マイページから続きを入力できます。"), "success")
+            return redirect(url_for("mypage.index") if g.resident else url_for(".start_page", key=draft.definition.key))
+        following = journey.next_step(definition, draft)
+        if following is None:
+            return redirect(url_for(".check", token=token))
+        return redirect(url_for(".step", token=token, step_id=following.id))
 
-    states = journey.save_step(
-        db.session(),
-        draft,
-        current,
-        request.form,
-        request.files,
-        g.resident,
-        current_app.config["UPLOAD_DIR"],
-        current_app.config["UPLOAD_MAX_BYTES"],
-    )
-    if any(s.errors for s in states):
-        db.session().commit()  # uploads that passed are kept with the draft even when another field failed
-        return _render_step(draft, definition, current, states, returning), 422
-    db.session().commit()
-    if request.form.get("intent") == "later":
-        flash(_("下書きを保存しました。マイページから続きを入力できます。"), "success")
-        return redirect(url_for("mypage.index") if g.resident else url_for(".start_page", key=draft.definition.key))
-    following = journey.next_step(definition, draft)
-    if following is None:
-        return redirect(url_for(".check", token=token))
-    return redirect(url_for(".step", token=token, step_id=following.id))
-
-
-def _after_field_action(definition, draft, current):
-    """An in-page action without JavaScript (the postal-code lookup): redisplay, save nothing."""
-    target = request.form["field_action"]
-    states = []
-    for s in journey.field_states(definition, draft, current, g.resident):
-        if s.prefill and s.prefill.locked:
-            states.append(s)
-            continue
-        parsed = s.field.parse(request.form, None, None) if s.field.spec["type"] != "file" else None
-        s.raw = parsed.raw if parsed else s.raw
-        if s.field.id == target:
-            s.raw, s.errors = s.field.perform_action(request.form)
-        states.append(s)
-    return states
+    return answer_page(form, render, accept)
 
 
 def _render_step(draft, definition, current, states, returning):
     position, total = journey.step_position(definition, draft, current)
     back = journey.previous_step(definition, draft, current)
-    errors = [
-        {"href": f"#f-{s.field.input_names()[0]}", "message": message}
-        for s in states
-        for message in s.errors
-    ]
     return render_template(
         "procedures/step.html",
         draft=draft,
         definition=definition,
         step=current,
         states=states,
-        errors=errors,
+        errors=error_summary(states),
         position=position,
         total=total,
         back=back,
@@ -210,10 +174,7 @@ def _render_check(draft: Draft, refusal: str | None = None, status: int = 200):
     if missing is not None:
         return redirect(url_for(".step", token=draft.token, step_id=missing.id))
     answers = definition.prune(draft.answers)
-    sections = [
-        (step, [(f, answers.get(f.id)) for f in step.visible_fields(answers)])
-        for step in definition.visible_steps(answers)
-    ]
+    sections = answer_sections(definition, answers)
     fee = journey.draft_fee(db.session(), draft, answers)
     return render_template(
         "procedures/check.html",

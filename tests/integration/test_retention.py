@@ -14,7 +14,7 @@ from portal.backoffice.models import SubmissionNote
 from portal.db import utcnow
 from portal.payments.models import Payment, PaymentTransition
 from portal.procedures.history import SubmissionEvent
-from portal.procedures.journey import file_path
+from portal.procedures.uploads import file_path
 from portal.procedures.models import Draft, FormDefinition, Submission, UploadedFile
 from portal.retention import policy_for, run_retention
 from tests.integration.backoffice import make_staff, make_submission, municipality  # noqa: F401

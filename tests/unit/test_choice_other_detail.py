@@ -4,7 +4,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from portal.procedures.definition import Definition, DefinitionError, validate
-from portal.procedures.journey import FieldState, require_details
+from portal.procedures.step_controller import FieldState, require_details
 
 PURPOSE = {"id": "purpose", "type": "choice", "label": "使いみち", "required": True,
            "options": [{"value": "work", "label": "勤務先への提出"},

@@ -57,6 +57,9 @@ class FieldType:
     spec_properties: ClassVar[dict] = {}
     #: template under ``portal/procedures/templates/fields/`` that renders the input
     template: ClassVar[str] = "fields/text.html"
+    #: parsing it stores an upload through ``UploadContext``; a file chosen before comes back as
+    #: ``{"token": …, KEEP: True}``, which the page's owner must check (``portal/procedures/uploads.py``)
+    stores_upload: ClassVar[bool] = False
 
     def __init__(self, spec: dict):
         self.spec = spec

@@ -64,13 +64,15 @@ class FileField(FieldType):
     type sniffed from the bytes (the store also sees it as ``file_storage.content_type``).
 
     **Keeping the existing file**: when no new file is chosen but ``<id>__existing`` holds a
-    token, ``parse`` returns ``Parsed(value={"token": token, "keep": True})``. The journey must
-    replace that with the full value it already stored for this field *if the token matches*
-    it (else treat the field as empty, re-checking ``required``). ``KEEP`` names the flag.
+    token, ``parse`` returns ``Parsed(value={"token": token, "keep": True})``. The page
+    (``StepForm``) replaces that with the file stored for this field by the draft or submission
+    *if the token is one of theirs* (``UploadPlace.kept``), else treats the field as empty,
+    re-checking ``required``. ``KEEP`` names the flag.
     """
 
     type_name = "file"
     template = "fields/file.html"
+    stores_upload = True
     KEEP = "keep"
     spec_properties = {
         "accept": {"type": "array", "minItems": 1, "uniqueItems": True,

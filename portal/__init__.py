@@ -23,7 +23,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _dev_secret_key(app)
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
 
-    from portal import cli, db, errors, ratelimit, security
+    from portal import cli, db, errors, i18n, ratelimit, security
     from portal.params import BoundedIntConverter, PlainStringConverter, PortalRequest
     from portal.extensions import babel, csrf, limiter
     from portal.i18n import select_locale
@@ -42,6 +42,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from portal import ops
 
     ops.init_app(app)
+    i18n.init_app(app)
     security.init_app(app)
 
     from portal.identity import init_app as init_identity

@@ -23,7 +23,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _dev_secret_key(app)
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
 
-    from portal import cli, db, errors, i18n, ratelimit, security
+    from portal import cli, db, errors, i18n, page_cache, ratelimit, security
     from portal.params import BoundedIntConverter, PlainStringConverter, PortalRequest
     from portal.extensions import babel, csrf, limiter
     from portal.i18n import select_locale
@@ -43,6 +43,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     ops.init_app(app)
     i18n.init_app(app)
+    page_cache.init_app(app)  # inside the proxy fix: kept pages are keyed by the client's host and scheme
     security.init_app(app)
 
     from portal.identity import init_app as init_identity

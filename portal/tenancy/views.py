@@ -6,7 +6,7 @@ from flask import Blueprint, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from portal import db
+from portal import db, page_cache
 from portal.procedures.catalogue import definitions_of, latest_versions, matches
 from portal.procedures.definition import CATEGORIES
 from portal.tenancy.models import Municipality
@@ -44,4 +44,5 @@ def catalogue():
         for category in CATEGORIES
         if grouped.get(category)
     ]
+    page_cache.share(page_cache.DEFINITION_SECONDS)
     return render_template("tenancy/catalogue.html", sections=sections, query=query)

@@ -121,6 +121,7 @@ class PageCache:
         self.file = Path(app.instance_path) / "page-cache-generation"
         Generation.files.add(self.file)
         self.entries: dict[tuple, Entry] = {}
+        self.generation: tuple = ()
 
     def __call__(self, environ, start_response):
         key = self._key(environ)
@@ -148,13 +149,19 @@ class PageCache:
         finally:
             if hasattr(body, "close"):
                 body.close()
-        if len(self.entries) >= MAX_ENTRIES:
+        if len(self.entries) >= MAX_ENTRIES or generation != self.generation:  # the others are stale
             self.entries.clear()
+            self.generation = generation
         route, municipality = environ[_ROUTE]
         self.entries[key] = Entry(time.monotonic() + seconds, generation, answered["status"],
                                   [(n, v) for n, v in answered["headers"] if n.lower() != "x-request-id"],
                                   content, route, municipality)
         return [content]
+
+    def live(self) -> dict[tuple, Entry]:
+        """The entries still to be given."""
+        generation, now = Generation.current(self.file), time.monotonic()
+        return {key: e for key, e in self.entries.items() if e.generation == generation and e.expires > now}
 
     def _key(self, environ) -> tuple | None:
         if environ["REQUEST_METHOD"] != "GET" or "HTTP_AUTHORIZATION" in environ:
@@ -209,5 +216,5 @@ def init_app(app: Flask) -> None:
             request.environ[_ROUTE] = (logs.route(), getattr(municipality, "slug", None))
         return response
 
-    app.wsgi_app = PageCache(app, app.wsgi_app)
+    app.wsgi_app = app.extensions["page_cache"] = PageCache(app, app.wsgi_app)
 

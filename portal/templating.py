@@ -11,6 +11,7 @@ from jinja2 import pass_eval_context
 from markupsafe import Markup
 
 from portal.i18n import current_lang, localized, localized_count
+from portal.procedures.field_html import field_html
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -136,6 +137,7 @@ def init_app(app: Flask) -> None:
         current_lang=current_lang,
         year_month=year_month,
         status_label=lambda status: str(STATUS_LABELS.get(status, status)),
+        field_html=field_html,
     )
 
     @app.context_processor

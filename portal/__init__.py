@@ -42,6 +42,8 @@ def _init_apps() -> tuple[Callable[[Flask], None], ...]:
     - ``ratelimit`` before ``limiter``: it chooses the store both read;
     - ``ops`` first among the request hooks: its request log and timing wrap everything after it, the resident
       (``identity``'s hook) included;
+    - ``page_cache`` after ``ops`` and inside the proxy fix (``security``): kept pages are logged and keyed by the
+      client's host and scheme;
     - ``security`` before ``static_files``: WhiteNoise wraps ProxyFix, so static files are served before the proxy
       headers are read, and both wrap the app;
     - the blueprints keep the order they were always registered in. Werkzeug tries a static path part before a
@@ -53,15 +55,16 @@ def _init_apps() -> tuple[Callable[[Flask], None], ...]:
     The registries areas add to (the staff menu, retention's purgers and sweepers, periodic tasks) are read only
     when a request or a task runs, so for them an area's place in the list does not matter.
     """
-    from portal import (admin, backoffice, booking, cli, clock, db, errors, events, identity, mypage, notifications,
-                        ops, payments, procedures, ratelimit, retention, security, staff, static_files, tasks,
-                        templating, tenancy)
+    from portal import (admin, backoffice, booking, cli, clock, db, errors, events, i18n, identity, mypage,
+                        notifications, ops, page_cache, payments, procedures, ratelimit, retention, security, staff,
+                        static_files, tasks, templating, tenancy)
     from portal.extensions import babel, csrf, limiter
     from portal.i18n import select_locale
 
     return (
         db.init_app, errors.init_app, csrf.init_app, lambda app: babel.init_app(app, locale_selector=select_locale),
-        ratelimit.init_app, limiter.init_app, ops.init_app, security.init_app, templating.init_app,
+        ratelimit.init_app, limiter.init_app, ops.init_app, i18n.init_app, page_cache.init_app, security.init_app,
+        templating.init_app,
         static_files.init_app,
         tenancy.init_app, identity.init_app, procedures.init_app, mypage.init_app, staff.init_app,
         backoffice.init_app, admin.init_app, payments.init_app, booking.init_app, clock.init_app, events.init_app,

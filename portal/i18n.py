@@ -1,7 +1,9 @@
 """Locale selection and helpers for definition texts given as ``{ja: ..., en: ...}``."""
 from __future__ import annotations
 
-from flask import request, session
+from urllib.parse import urlencode
+
+from flask import Flask, redirect, request, session
 from flask_babel import get_locale
 
 LOCALES = ("ja", "en")
@@ -12,6 +14,22 @@ def select_locale() -> str:
     if chosen in LOCALES:
         return chosen
     return "ja"
+
+
+def init_app(app: Flask) -> None:
+    """The header's language link is a GET (``?lang=en`` on the page itself): pages carry no form, so an
+    anonymous page needs neither a CSRF token nor a session, and is the same for every visitor. The choice is
+    kept in the session and the page is reloaded without the parameter, so that addresses stay clean."""
+
+    @app.before_request
+    def _switch_language():
+        if request.method != "GET" or "lang" not in request.args:
+            return None
+        lang = request.args["lang"]
+        if lang in LOCALES and session.get("lang") != lang:
+            session["lang"] = lang
+        rest = [(name, value) for name, value in request.args.items(multi=True) if name != "lang"]
+        return redirect(request.script_root + request.path + (f"?{urlencode(rest)}" if rest else ""))
 
 
 def current_lang() -> str:

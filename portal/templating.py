@@ -13,6 +13,7 @@ from portal import page_parts
 from portal.clock import TOKYO
 from portal.i18n import current_lang, localized, localized_count
 from portal.procedures.kinds import templating as kind_templating
+from portal.procedures.field_html import field_html
 
 STATUS_LABELS = {
     "draft": _l("下書き"),
@@ -136,6 +137,7 @@ def init_app(app: Flask) -> None:
         current_lang=current_lang,
         year_month=year_month,
         status_label=lambda status: str(STATUS_LABELS.get(status, status)),
+        field_html=field_html,
     )
     kind_templating.init_app(app)
     page_parts.init_app(app)

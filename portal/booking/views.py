@@ -10,7 +10,7 @@ from flask import Response, abort, current_app, flash, g, redirect, render_templ
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal import db
+from portal import db, page_cache
 from portal.booking import availability, config, groups, ics, lottery_draft, lottery_service, photos, service
 from portal.booking.calendar import add_months, days_in_month, local_date
 from portal.booking.labels import CATEGORY_LABELS
@@ -75,6 +75,7 @@ def facilities():
 @bp.get("/facilities/<slug>")
 def facility(slug: str):
     """The availability of one facility: ``view`` day (default, the phone's list), week or month."""
+    page_cache.share(page_cache.LIVE_SECONDS)
     return _render_facility(_facility_or_404(slug), request.args.get("view", "day"), date_arg("date"),
                             selected=request.args.getlist("slot"))
 

@@ -60,6 +60,11 @@ def request_id() -> str:
     return g.get("request_id", "")
 
 
+def is_token(value: str) -> bool:
+    """Whether a client's ``X-Request-ID`` may be kept as the request id."""
+    return _TOKEN.match(value) is not None
+
+
 def user_kind() -> str:
     if g.get("staff") is not None:
         return "staff"
@@ -80,7 +85,7 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _start():
         given = request.headers.get("X-Request-ID", "")
-        g.request_id = given if _TOKEN.match(given) else uuid.uuid4().hex
+        g.request_id = given if is_token(given) else uuid.uuid4().hex
         g.request_started = time.perf_counter()
 
     @app.after_request

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
-from portal import db
+from portal import db, page_cache
 from portal.i18n import current_lang
 from portal.notifications import addressee, mail
 from portal.payments import breakdown
@@ -59,6 +59,7 @@ def start_page(key: str):
 
 
 def _render_start(row, refusal: str | None = None, status: int = 200):
+    page_cache.share(page_cache.DEFINITION_SECONDS)  # kept only when it has no form token and no drafts listed
     definition = definition_of(row)
     blocked = journey.may_use(definition, g.resident, g.municipality)
     drafts = journey.open_drafts(db.session(), g.municipality, _applicant(), key=row.key)

@@ -5,7 +5,7 @@ from collections import defaultdict
 from flask import Blueprint, g, render_template, request
 from sqlalchemy import select
 
-from portal import db
+from portal import db, page_cache
 from portal.procedures.catalogue import definitions_of, latest_versions, matches
 from portal.procedures.categories import ordered as ordered_categories
 from portal.tenancy.models import Municipality
@@ -34,4 +34,5 @@ def catalogue():
         for category in ordered_categories()
         if grouped.get(category.key)
     ]
+    page_cache.share(page_cache.DEFINITION_SECONDS)
     return render_template("tenancy/catalogue.html", sections=sections, query=query)

@@ -73,7 +73,7 @@ def test_rules_dated_terms_and_the_late_fee_warning_before_agreeing_and_paying(b
     assert page.locator("#cancellation-terms").get_by_text("12月3日（木）からは取り消せません。").is_visible()
     assert page.locator("#fee-total").inner_text() == "600円 + 600円 = 1,200円"
 
-    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="English").click()
     page.wait_for_url("**/check")
     a11y.check(page, "check-en")
     assert page.locator("#usage-rules").get_by_text("Wear tennis shoes.").is_visible()

@@ -11,7 +11,7 @@ FORMS = Path(__file__).resolve().parents[2] / "forms"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def csrf_token(client, url: str = "/") -> str:
+def csrf_token(client, url: str = "/login") -> str:
     page = client.get(url)
     match = CSRF.search(page.get_data(as_text=True))
     assert match, f"no CSRF token on {url} ({page.status_code})"
@@ -19,9 +19,19 @@ def csrf_token(client, url: str = "/") -> str:
 
 
 def post(client, url: str, data: dict | None = None, page: str | None = None, **kwargs):
-    """POST as a browser would after loading ``page`` (default: the home page, which has the header forms)."""
-    payload = {"csrf_token": csrf_token(client, page or "/"), **(data or {})}
+    """POST as a browser would after loading ``page`` (default: the sign-in page, whose form every visitor gets;
+    the header's language switch is a link, so other pages carry a token only where they have a form)."""
+    payload = {"csrf_token": csrf_token(client, page or "/login"), **(data or {})}
     return client.post(url, data=payload, **kwargs)
+
+
+def switch_language(client, lang: str, page: str = "/ichinomiya/"):
+    """Follow the header's language link of ``page``, as a visitor would; returns the link's response."""
+    links = re.findall(r'<a class="lang-switch" href="([^"]+)"', client.get(page).get_data(as_text=True))
+    assert links, f"no language link on {page}"
+    target = links[0].replace("&amp;", "&")
+    assert target.endswith(f"lang={lang}"), f"{page} offers {target}, not {lang}"
+    return client.get(target)
 
 
 def location_path(response_or_url) -> str:

@@ -396,7 +396,7 @@ def test_who_may_see_and_do_what(pay, clock):
     pay.resident(resident)  # residents are not staff either
     for visitor in (anonymous, resident):
         for method, url in urls:
-            data = {"csrf_token": csrf_token(visitor, "/")} if method == "POST" else None
+            data = {"csrf_token": csrf_token(visitor)} if method == "POST" else None
             response = visitor.open(url, method=method, data=data)
             assert response.status_code == 302, (method, url)
             assert response.headers["Location"].split("?")[0].endswith("/ichinomiya/backoffice/login"), url

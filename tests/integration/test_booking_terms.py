@@ -11,7 +11,7 @@ from portal.booking.calendar import jst
 from tests.integration.booking_env import (  # noqa: F401
     BOOKING_ANSWERS, answer_booking, book_slots, clock, facility,
 )
-from tests.integration.helpers import answer, location_path, post
+from tests.integration.helpers import answer, location_path, post, switch_language
 from tests.integration.payments_env import pay, stripe_world  # noqa: F401
 
 # The test facility: free until 3 days before the day of use, then 50%, no cancelling on the day itself.
@@ -33,7 +33,7 @@ def _answer_up_to_rules(client, step_path: str) -> str:
 
 
 def _english(client) -> None:
-    post(client, "/lang", {"lang": "en", "next": "/ichinomiya/"}, page="/ichinomiya/")
+    switch_language(client, "en", "/ichinomiya/")
 
 
 def test_rules_and_dated_terms_before_agreeing_and_on_the_check_page(pay, clock):

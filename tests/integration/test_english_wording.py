@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 from tests.conftest import sign_in_as
-from tests.integration.helpers import JUMINHYO_SELF, answer, draft_token, post, start
+from tests.integration.helpers import JUMINHYO_SELF, answer, draft_token, post, start, switch_language
 
 
 def _english(client) -> None:
-    post(client, "/lang", {"lang": "en", "next": "/ichinomiya/"}, page="/ichinomiya/")
+    switch_language(client, "en", "/ichinomiya/")
 
 
 def _text(response) -> str:

@@ -150,7 +150,7 @@ def test_a_cookie_copied_before_logout_no_longer_signs_in(oidc_client, provider)
 
 def test_pressing_start_then_signing_in_lands_on_the_first_question(oidc_client, provider, db):
     _server, idp = provider
-    response = post(oidc_client, "/ichinomiya/procedures/juminhyo/start", page="/ichinomiya/procedures/juminhyo")
+    response = post(oidc_client, "/ichinomiya/procedures/juminhyo/start")
     login_page = location_path(response)
     assert login_page == "/login?next=/ichinomiya/procedures/juminhyo/start"
     page = oidc_client.get(login_page).get_data(as_text=True)

@@ -12,7 +12,7 @@ from portal.payments import service
 from portal.payments.gateway import gateway
 from portal.payments.models import Refund
 from portal.procedures.models import FormDefinition
-from tests.integration.helpers import csrf_token, post
+from tests.integration.helpers import csrf_token, post, switch_language
 from tests.integration.payments_env import pay, stripe_world  # noqa: F401
 
 BASE = "/ichinomiya/mypage/submissions"
@@ -200,7 +200,7 @@ def test_a_procedure_whose_rules_leave_the_refund_to_staff_is_flagged(pay, mail_
 
 def test_the_email_is_in_english_for_a_resident_who_applied_in_english(pay, mail_sink):
     pay.resident()
-    post(pay.client, "/lang", {"lang": "en", "next": "/ichinomiya/"}, page="/ichinomiya/")
+    switch_language(pay.client, "en", "/ichinomiya/")
     submission = pay.submit_juminhyo()
     assert submission.lang == "en"
     pay.outcome(pay.checkout(submission), "card_success")
@@ -208,7 +208,7 @@ def test_the_email_is_in_english_for_a_resident_who_applied_in_english(pay, mail
     html = confirm_page(pay, submission)
     assert "Withdraw this application?" in html and "¥900" in html
     # the resident switches to Japanese before withdrawing: the email still follows the application's language
-    post(pay.client, "/lang", {"lang": "ja", "next": "/ichinomiya/"}, page="/ichinomiya/")
+    switch_language(pay.client, "ja", "/ichinomiya/")
     withdraw(pay, submission)
     subject, body = withdrawal_email(mail_sink, submission)
     assert subject == f"[Ichinomiya City] Your application has been withdrawn (reference number {submission.reference})"

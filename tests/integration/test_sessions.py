@@ -116,5 +116,5 @@ def test_a_post_that_needs_sign_in_returns_to_the_page_it_came_from(client, db):
     response = client.post("/ichinomiya/mypage/bookings/1/cancel",
                            headers={"Referer": "http://localhost/ichinomiya/mypage/bookings/1"},
                            data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"',
-                                                         client.get("/").get_data(as_text=True)).group(1)})
+                                                         client.get("/login").get_data(as_text=True)).group(1)})
     assert location_path(response) == "/login?next=/ichinomiya/mypage/bookings/1"

@@ -12,11 +12,11 @@ from portal.procedures.models import Submission
 from tests.conftest import sign_in_as
 from tests.integration.backoffice import make_staff, page_lock_version, resident_submits_juminhyo, sign_in_staff  # noqa: F401
 from tests.integration.booking_factory import make_facility
-from tests.integration.helpers import post
+from tests.integration.helpers import post, switch_language
 
 
 def switch_to_english(client, page: str = "/ichinomiya/") -> None:
-    response = post(client, "/lang", {"lang": "en", "next": page}, page=page)
+    response = switch_language(client, "en", page)
     assert response.status_code == 302
 
 
@@ -74,7 +74,7 @@ def test_counts_take_the_english_plural(client, db):
 def test_the_language_can_be_switched_back(client, db):
     switch_to_english(client)
     assert "Find a procedure" in english_page(client, "/ichinomiya/")
-    post(client, "/lang", {"lang": "ja", "next": "/ichinomiya/"}, page="/ichinomiya/")
+    switch_language(client, "ja", "/ichinomiya/")
     page = client.get("/ichinomiya/").get_data(as_text=True)
     assert '<html lang="ja">' in page and "手続きを探す" in page and "Find a procedure" not in page
 

@@ -15,7 +15,7 @@ from portal.procedures.definition import DefinitionError
 from portal.procedures.models import Draft, Submission, UploadedFile
 from portal.procedures.sync import sync_directory
 from tests.conftest import ROOT, sign_in_as
-from tests.integration.helpers import answer, csrf_token, draft_token, post, start
+from tests.integration.helpers import answer, csrf_token, draft_token, post, start, switch_language
 from tests.integration.test_journey import complete_juminhyo
 
 DOG = {"registration_number": "一宮第1号", "dog_name": "ハチ", "death_date__year": "2026",
@@ -84,7 +84,7 @@ def test_old_submissions_keep_their_version_after_a_new_one_is_published(client,
 
 
 def test_language_switch_shows_english(client):
-    post(client, "/lang", {"lang": "en", "next": "/ichinomiya/procedures/juminhyo"}, page="/ichinomiya/")
+    switch_language(client, "en", "/ichinomiya/procedures/juminhyo")
     page = client.get("/ichinomiya/procedures/juminhyo").get_data(as_text=True)
     assert '<html lang="en">' in page and "Request for a copy of the residence record" in page
 
@@ -110,7 +110,7 @@ def test_an_upload_name_with_line_breaks_or_nul_is_cleaned_and_every_download_wo
     answer(client, "ichinomiya", token, "owner", {"phone": "0586112233", "email": "a@example.jp"})
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
     # A raw line break would end the part's header: the name comes RFC 2231-encoded, which Werkzeug decodes.
-    fields = {"csrf_token": csrf_token(client, "/"), **DOG}
+    fields = {"csrf_token": csrf_token(client), **DOG}
     body = b"".join(f'--b\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items())
     body += (b"--b\r\nContent-Disposition: form-data; name=\"tag_photo\"; "
              b"filename*=UTF-8''tag%0D%0AX-Injected%3A%201%00.png\r\nContent-Type: image/png\r\n\r\n" + png + b"\r\n--b--\r\n")

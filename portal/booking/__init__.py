@@ -32,14 +32,14 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from portal.booking import templating
-    from portal.booking.admin_views import bp as admin_bp
+    from portal.booking.presentation import formatting as templating
+    from portal.booking.web.admin.views import bp as admin_bp
     from portal.booking.cli import booking_cli
-    from portal.booking.group_staff_views import bp as groups_bp
+    from portal.booking.web.groups.staff import bp as groups_bp
     from portal.booking.opendata.views import bp as opendata_bp
-    from portal.booking.staff_views import bp as staff_bp
-    from portal.booking import group_views  # noqa: F401  (its routes are on the booking blueprint)
-    from portal.booking.views import bp
+    from portal.booking.web.staff.views import bp as staff_bp
+    from portal.booking.web.groups import resident as group_views  # noqa: F401  (routes on the booking blueprint)
+    from portal.booking.web.resident import bp
 
     app.register_blueprint(bp)
     app.register_blueprint(opendata_bp)
@@ -48,7 +48,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     app.cli.add_command(booking_cli)
     templating.init_app(app)
-    from portal.booking.retention import purge_lottery_applications
+    from portal.booking.services.retention import purge_lottery_applications
     from portal.retention.sweepers import register_sweeper
 
     register_sweeper("lottery_applications", purge_lottery_applications)

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import db
-from portal.booking import service as booking_service
+from portal.booking.services import booking as booking_service
 from portal.clock import now
 from portal.identity import resident_required
 from portal.payments import withdrawal

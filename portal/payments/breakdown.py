@@ -49,7 +49,7 @@ def _per_unit(content: dict, answers: dict, title: str) -> list[FeeLine]:
 
 
 def _slot_name(reservation, row) -> str:
-    from portal.booking.templating import slot_row_label
+    from portal.booking.presentation.formatting import slot_row_label
     from portal.i18n import current_lang
 
     lang = current_lang()
@@ -85,6 +85,6 @@ def of_draft(dbs, draft, answers: dict, amount: int) -> list[FeeLine]:
 def _reservation(dbs, kind: str, submission=None, draft=None):
     if kind != "booking":
         return None
-    from portal.booking import service
+    from portal.booking.services import booking as service
 
     return service.for_submission(dbs, submission) if submission is not None else service.for_draft(dbs, draft)

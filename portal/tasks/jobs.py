@@ -37,7 +37,7 @@ def outbox_sweep() -> None:
 
 @periodic(crontab(minute="*"))
 def release_holds() -> None:
-    from portal.booking import service
+    from portal.booking.services import booking as service
     from portal.payments.gateway import gateway
 
     service.expire_holds(db.session(), gateway(), now())
@@ -46,14 +46,14 @@ def release_holds() -> None:
 @periodic(crontab(minute="*"))
 def lottery_steps() -> None:
     """Lottery moments are on the minute: commit seeds, draw, finish the rounds that are due."""
-    from portal.booking import lottery_service
+    from portal.booking.services import lottery as lottery_service
 
     lottery_service.run_due(db.session(), now())
 
 
 @periodic(crontab(minute="*"))
 def booking_reminders() -> None:
-    from portal.booking import reminders
+    from portal.booking.services import reminders
 
     reminders.send_due(db.session(), now())
 

@@ -17,9 +17,9 @@ from huey.storage import RedisStorage
 from sqlalchemy import select
 
 from portal import tasks
-from portal.booking import lottery_service
-from portal.booking.calendar import jst
+from portal.booking.domain.calendar import jst
 from portal.booking.models import LotteryRound, Reservation, ReservationSlot
+from portal.booking.services import lottery as lottery_service
 from portal.db import utcnow
 from portal.notifications.models import OutboxEmail
 from portal.tasks import jobs

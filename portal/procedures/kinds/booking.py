@@ -34,13 +34,13 @@ class BookingKind(ProcedureKind):
         raise KindRefused("a booking's fee comes from its reservation, not from answers")
 
     def draft_fee(self, session, draft, answers: dict) -> int:
-        from portal.booking import service
+        from portal.booking.services import booking as service
 
         reservation = service.for_draft(session, draft)
         return reservation.fee_amount if reservation is not None else 0
 
     def before_submit(self, session, draft) -> None:
-        from portal.booking import service
+        from portal.booking.services import booking as service
 
         reservation = service.for_draft(session, draft)
         if reservation is None:
@@ -59,7 +59,7 @@ class BookingKind(ProcedureKind):
                                 "「同じ枠をもう一度確保する」を押してから申し込んでください。"), "hold_expired")
 
     def on_submit(self, session, draft, submission) -> None:
-        from portal.booking import service
+        from portal.booking.services import booking as service
 
         reservation = service.for_draft(session, draft)
         now = _now()
@@ -68,7 +68,7 @@ class BookingKind(ProcedureKind):
             service.confirm(reservation, now)
 
     def payable(self, session, submission) -> str | None:
-        from portal.booking import service
+        from portal.booking.services import booking as service
 
         reservation = service.for_submission(session, submission)
         if reservation is None:
@@ -80,7 +80,7 @@ class BookingKind(ProcedureKind):
         return None
 
     def payment_pending(self, session, submission, payment) -> None:
-        from portal.booking import service
+        from portal.booking.services import booking as service
 
         reservation = service.for_submission(session, submission)
         if reservation is not None and reservation.status == "held" and payment.voucher_expires_at is not None:
@@ -90,7 +90,8 @@ class BookingKind(ProcedureKind):
 
     def payment_email(self, session, submission, payment, waiting: bool) -> bool:
         """The booking's own email: what was booked, where and when, rather than a fee of a procedure."""
-        from portal.booking import mailing, service
+        from portal.booking.services import mailing
+        from portal.booking.services import booking as service
 
         reservation = service.for_submission(session, submission)
         if reservation is None:
@@ -100,7 +101,8 @@ class BookingKind(ProcedureKind):
 
     def on_discard(self, session, draft) -> None:
         """Deleting the booking's draft gives up the held slots at once, rather than when the hold runs out."""
-        from portal.booking import inventory, service
+        from portal.booking.services import inventory
+        from portal.booking.services import booking as service
 
         reservation = service.for_draft(session, draft)
         if reservation is not None and reservation.status == "held":
@@ -110,7 +112,8 @@ class BookingKind(ProcedureKind):
     def after_transition(self, session, submission, frm: str, to: str) -> None:
         """A rejected booking gives its slots back at once; the fee it paid is flagged for the refund that
         staff make under お支払い (a transition never talks to the payment provider)."""
-        from portal.booking import inventory, service
+        from portal.booking.services import inventory
+        from portal.booking.services import booking as service
         from portal.payments.service import fee_record
 
         if to != "rejected":
@@ -126,7 +129,7 @@ class BookingKind(ProcedureKind):
             payment.needs_refund, payment.needs_refund_reason = True, "submission_rejected"
 
     def accept_payment(self, session, submission, payment) -> str | None:
-        from portal.booking import service
+        from portal.booking.services import booking as service
 
         reservation = service.for_submission(session, submission)
         if reservation is None:

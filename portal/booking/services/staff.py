@@ -1,6 +1,6 @@
 """The back office of facility booking: the caretaker's day sheet, bookings made at the counter for people at
 the desk, blocks for city events, and closing a facility (every affected booking cancelled and refunded in
-full, each resident told by email). The lottery as staff see it is in :mod:`portal.booking.staff_lottery`.
+full, each resident told by email). The lottery as staff see it is in :mod:`portal.booking.web.staff.lottery`.
 
 Plain arguments in, rows out. Functions that change something take an ``audit`` callable (views pass
 ``portal.backoffice.common.audit``) and call it before they commit, so each audit entry commits with the
@@ -19,14 +19,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.booking import availability, config, date_range, inventory, service
-from portal.booking.calendar import TOKYO, jst, local_date
+from portal.booking.domain import config
+from portal.booking.domain.calendar import TOKYO, jst, local_date
+from portal.booking.services import availability, date_range, inventory
+from portal.booking.services import booking as service
 from portal.booking.models import (
     TAKING, BookingGroup, Facility, FacilityClosure, LotteryApplication, Reservation, ReservationSlot,
 )
-from portal.booking.rules import SlotStatus, Violation, check_booking
-from portal.booking.slots import Slot
-from portal.booking.templating import slot_row_label, weekday
+from portal.booking.domain.rules import SlotStatus, Violation, check_booking
+from portal.booking.domain.slots import Slot
+from portal.booking.presentation.formatting import slot_row_label, weekday
 from portal.identity.models import Resident
 from portal.notifications import mail
 from portal.payments.labels import FEE_STATE_LABELS

@@ -22,11 +22,11 @@ from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from datetime import date, time
 
-from portal.booking.calendar import DayType
-from portal.booking.lottery import LotteryPolicy, LotteryScope, LotterySchedule, Moment
-from portal.booking.pricing import CancellationPolicy, FeeSchedule, PriceTable
-from portal.booking.rules import BookingRules
-from portal.booking.slots import Closure, OpeningHours, Slot, SlotPattern, generate_slots, year_end_closures
+from portal.booking.domain.calendar import DayType
+from portal.booking.domain.lottery import LotteryPolicy, LotterySchedule, LotteryScope, Moment
+from portal.booking.domain.pricing import CancellationPolicy, FeeSchedule, PriceTable
+from portal.booking.domain.rules import BookingRules
+from portal.booking.domain.slots import Closure, OpeningHours, Slot, SlotPattern, generate_slots, year_end_closures
 
 
 class ConfigError(ValueError):

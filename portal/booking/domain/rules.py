@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from portal.booking.calendar import local_date, require_aware, to_local
-from portal.booking.slots import Slot
+from portal.booking.domain.calendar import local_date, require_aware, to_local
+from portal.booking.domain.slots import Slot
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ def slot_status(slot: Slot, now: datetime, lottery_phase: str | None = None, tak
                 rules: BookingRules | None = None) -> SlotStatus:
     """What the availability grid shows for one slot.
 
-    ``lottery_phase``: the :class:`~portal.booking.lottery.Phase` of the slot's lottery, or None when the slot
+    ``lottery_phase``: the :class:`~portal.booking.domain.lottery.Phase` of the slot's lottery, or None when the slot
     is not a lottery slot. ``taken``: held by a booking or a lottery win. With ``rules``, slots within the
     minimum notice read 受付終了 and slots beyond the booking horizon read 受付期間外.
     """

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from portal.booking.lottery_service import Month
 from portal.booking.models import Facility, LotteryPreferenceDraft
+from portal.booking.services.lottery import Month
 from portal.identity.models import Resident
 
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from portal.booking.calendar import DayType, add_months, days_in_month, jst, require_aware
-from portal.booking.draw import Application
-from portal.booking.rules import BookingRules, Violation, eligibility_violations
-from portal.booking.slots import Slot
+from portal.booking.domain.calendar import DayType, add_months, days_in_month, jst, require_aware
+from portal.booking.domain.draw import Application
+from portal.booking.domain.rules import BookingRules, Violation, eligibility_violations
+from portal.booking.domain.slots import Slot
 
 
 class Phase(StrEnum):

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
-from portal.booking.calendar import DayType, local_date, require_aware
-from portal.booking.slots import Slot
+from portal.booking.domain.calendar import DayType, local_date, require_aware
+from portal.booking.domain.slots import Slot
 
 
 def _yen(value: int, name: str) -> int:

@@ -11,12 +11,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.backoffice.common import csv_cell
-from portal.booking import config
-from portal.booking.labels import APPLICATION_STATUS_LABELS, RESERVATION_STATUS_LABELS
-from portal.booking.lottery_service import Month
+from portal.booking.domain import config
 from portal.booking.models import Facility, LotteryApplication, LotteryRound
-from portal.booking.staff_service import key_label
-from portal.booking.templating import outcome_label
+from portal.booking.presentation.formatting import outcome_label
+from portal.booking.presentation.labels import APPLICATION_STATUS_LABELS, RESERVATION_STATUS_LABELS
+from portal.booking.services.lottery import Month
+from portal.booking.services.staff import key_label
 from portal.identity.models import Resident
 from portal.templating import TOKYO
 

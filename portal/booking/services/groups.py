@@ -14,9 +14,9 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from portal.booking import service
+from portal.booking.domain.rules import Violation
 from portal.booking.models import TAKING, BookingGroup, BookingGroupMember, LotteryApplication, Reservation
-from portal.booking.rules import Violation
+from portal.booking.services import booking as service
 from portal.identity.models import Resident
 
 STATUSES = ("pending", "approved", "rejected", "suspended")

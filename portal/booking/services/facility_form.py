@@ -2,7 +2,7 @@
 
 Values are text (and lists of ticked boxes) exactly as typed, so a refused form comes back as it was sent.
 :func:`parse` builds the domain objects from them — their constructors are the validation — and writes
-the stored JSON with :mod:`portal.booking.config`'s ``dump_*`` writers; every problem comes back as a
+the stored JSON with :mod:`portal.booking.domain.config`'s ``dump_*`` writers; every problem comes back as a
 Japanese error whose ``href`` is the field's id in the template (``#f-<name>``), never as a 500.
 """
 from __future__ import annotations
@@ -15,14 +15,14 @@ from datetime import date, time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal.booking import config
-from portal.booking.calendar import DayType
-from portal.booking.config import LotteryConfig
-from portal.booking.labels import CATEGORY_LABELS
-from portal.booking.lottery import LotteryPolicy, LotteryScope, LotterySchedule, Moment
-from portal.booking.pricing import CancellationPolicy, FeeSchedule, PriceTable
-from portal.booking.rules import BookingRules
-from portal.booking.slots import OpeningHours, SlotPattern
+from portal.booking.domain import config
+from portal.booking.domain.calendar import DayType
+from portal.booking.domain.config import LotteryConfig
+from portal.booking.domain.lottery import LotteryPolicy, LotterySchedule, LotteryScope, Moment
+from portal.booking.domain.pricing import CancellationPolicy, FeeSchedule, PriceTable
+from portal.booking.domain.rules import BookingRules
+from portal.booking.domain.slots import OpeningHours, SlotPattern
+from portal.booking.presentation.labels import CATEGORY_LABELS
 from portal.params import parse_int
 
 # Whole names: 「月」 alone is also the msgid of "Month" (and 「日」 of "Day").

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from portal.booking.calendar import (
+from portal.booking.domain.calendar import (
     SUNDAY, TOKYO, YEAR_END_DAYS, DayType, day_type, is_national_holiday, is_year_end, jst,
 )
 

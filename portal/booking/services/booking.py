@@ -18,12 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.booking import availability, config, inventory, mailing
-from portal.booking.lottery import Phase
+from portal.booking.domain import config
+from portal.booking.domain.lottery import Phase
+from portal.booking.domain.pricing import CancellationTerms, cancellation_terms, slot_fee
+from portal.booking.domain.rules import Violation, check_booking
+from portal.booking.domain.slots import Slot
 from portal.booking.models import BookingGroup, Facility, LotteryApplication, Reservation, ReservationSlot
-from portal.booking.pricing import CancellationTerms, cancellation_terms, slot_fee
-from portal.booking.rules import Violation, check_booking
-from portal.booking.slots import Slot
+from portal.booking.services import availability, inventory, mailing
 from portal.identity.models import Resident
 from portal.payments import service as payments
 from portal.payments.models import ACTIVE, Payment

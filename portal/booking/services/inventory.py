@@ -18,10 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.booking import config
-from portal.booking.calendar import TOKYO, UTC, jst, local_date
+from portal.booking.domain import config
+from portal.booking.domain.calendar import TOKYO, UTC, jst, local_date
+from portal.booking.domain.slots import Slot
 from portal.booking.models import TAKING, BookingGroup, Facility, FacilityUnit, Reservation, ReservationSlot
-from portal.booking.slots import Slot
 from portal.identity.models import Resident
 
 

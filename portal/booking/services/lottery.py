@@ -19,14 +19,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.booking import availability, config, draw, inventory, mailing
-from portal.booking.calendar import add_months, days_in_month, local_date
-from portal.booking.lottery import LotteryCalendar, Phase, validate_application
+from portal.booking.domain import config, draw
+from portal.booking.domain.calendar import add_months, days_in_month, local_date
+from portal.booking.domain.lottery import LotteryCalendar, Phase, validate_application
+from portal.booking.domain.rules import Violation
+from portal.booking.domain.slots import Slot
 from portal.booking.models import BookingGroup, Facility, LotteryApplication, LotteryRound, Reservation
-from portal.booking.rules import Violation
-from portal.booking.service import BookingRefused, fees_for
-from portal.booking.slots import Slot
-from portal.booking.templating import slot_span
+from portal.booking.presentation.formatting import slot_span
+from portal.booking.services import availability, inventory, mailing
+from portal.booking.services.booking import BookingRefused, fees_for
 from portal.identity.models import Resident
 from portal.notifications import mail
 from portal.params import parse_month

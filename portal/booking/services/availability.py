@@ -8,12 +8,13 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from portal.booking import config, inventory
-from portal.booking.lottery import Phase
+from portal.booking.domain import config
+from portal.booking.domain.lottery import Phase
+from portal.booking.domain.pricing import slot_fee
+from portal.booking.domain.rules import SlotStatus, status_at
+from portal.booking.domain.slots import Slot
 from portal.booking.models import Facility
-from portal.booking.pricing import slot_fee
-from portal.booking.rules import SlotStatus, status_at
-from portal.booking.slots import Slot
+from portal.booking.services import inventory
 
 
 @dataclass(frozen=True)

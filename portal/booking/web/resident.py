@@ -11,12 +11,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import db
-from portal.booking import availability, config, groups, ics, lottery_draft, lottery_service, photos, service
-from portal.booking.calendar import add_months, days_in_month, local_date
-from portal.booking.labels import CATEGORY_LABELS
-from portal.booking.lottery import Phase
+from portal.booking.domain import config
+from portal.booking.domain.calendar import add_months, days_in_month, local_date
+from portal.booking.domain.lottery import Phase
 from portal.booking.models import Facility, LotteryApplication, LotteryRound, Reservation
-from portal.booking.templating import deadline, moment
+from portal.booking.presentation.formatting import deadline, moment
+from portal.booking.presentation.labels import CATEGORY_LABELS
+from portal.booking.services import availability, groups, ics, lottery_draft, photos
+from portal.booking.services import booking as service
+from portal.booking.services import lottery as lottery_service
 from portal.clock import now
 from portal.extensions import limiter
 from portal.i18n import current_lang
@@ -26,7 +29,7 @@ from portal.payments.gateway import gateway
 from portal.procedures.models import Draft, Submission
 from portal.tenancy.scope import tenant_blueprint
 
-bp = tenant_blueprint("booking", __name__, template_folder="templates")
+bp = tenant_blueprint("booking", __name__, template_folder="../templates")
 WEEK = 7
 DIGEST = re.compile(r"[0-9a-f]{64}")
 

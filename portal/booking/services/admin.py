@@ -16,7 +16,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.booking import admin_form, date_range
+from portal.booking.services import date_range
+from portal.booking.services import facility_form as admin_form
 from portal.booking.models import (
     Facility, FacilityClosure, FacilityUnit, LotteryApplication, LotteryRound, ReservationSlot,
 )

@@ -8,14 +8,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal import db
 from portal.backoffice import common
-from portal.booking import groups
-from portal.booking.labels import GROUP_STATUS_LABELS
 from portal.booking.models import BookingGroup
+from portal.booking.presentation.labels import GROUP_STATUS_LABELS
+from portal.booking.services import groups
 from portal.clock import now
 from portal.staff.auth import staff_required
 from portal.tenancy.scope import tenant_blueprint
 
-bp = tenant_blueprint("booking_groups", __name__, url_prefix="/backoffice/groups", template_folder="templates")
+bp = tenant_blueprint("booking_groups", __name__, url_prefix="/backoffice/groups", template_folder="../../templates")
 BOOKING_PROCEDURE = "facility-booking"
 
 

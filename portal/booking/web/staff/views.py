@@ -15,19 +15,24 @@ from flask_babel import gettext as _
 
 from portal import db
 from portal.backoffice import common
-from portal.booking import availability, config, inventory, service, staff_lottery, staff_service
-from portal.booking.calendar import local_date
-from portal.booking.labels import CATEGORY_LABELS, RESERVATION_KIND_LABELS
-from portal.booking.lottery_service import Month
+from portal.booking.domain import config
+from portal.booking.domain.calendar import local_date
+from portal.booking.domain.pricing import slot_fee
 from portal.booking.models import Facility, Reservation
-from portal.booking.pricing import slot_fee
+from portal.booking.presentation.labels import CATEGORY_LABELS, RESERVATION_KIND_LABELS
+from portal.booking.services import availability, inventory
+from portal.booking.services import booking as service
+from portal.booking.services import staff as staff_service
+from portal.booking.services.lottery import Month
+from portal.booking.web.staff import lottery as staff_lottery
 from portal.clock import now
 from portal.params import date_arg
 from portal.payments.gateway import gateway
 from portal.staff.auth import staff_required
 from portal.tenancy.scope import tenant_blueprint
 
-bp = tenant_blueprint("booking_staff", __name__, url_prefix="/backoffice/facilities", template_folder="templates")
+bp = tenant_blueprint("booking_staff", __name__, url_prefix="/backoffice/facilities",
+                      template_folder="../../templates")
 NAV = "booking"
 
 

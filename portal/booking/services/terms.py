@@ -7,9 +7,9 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 
-from portal.booking import config
-from portal.booking.calendar import local_date
-from portal.booking.pricing import cancellation_dates, cancellation_terms
+from portal.booking.domain import config
+from portal.booking.domain.calendar import local_date
+from portal.booking.domain.pricing import cancellation_dates, cancellation_terms
 from portal.i18n import current_lang
 
 
@@ -24,7 +24,7 @@ class BookingTerms:
 
 def day_label(day: date) -> str:
     """「12月1日（火）」 / "Tue 1 Dec"."""
-    from portal.booking.templating import weekday
+    from portal.booking.presentation.formatting import weekday
 
     if current_lang() == "en":
         return f"{weekday(day)} {day:%-d %b}"

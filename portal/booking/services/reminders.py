@@ -11,9 +11,9 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from portal.booking.calendar import jst, local_date, to_local
+from portal.booking.domain.calendar import jst, local_date, to_local
 from portal.booking.models import Reservation, ReservationSlot
-from portal.booking.staff_service import holder
+from portal.booking.services.staff import holder
 from portal.notifications import mail
 from portal.payments.service import public_url
 from portal.procedures.models import Submission

@@ -6,11 +6,11 @@ from datetime import date, datetime, timedelta
 from flask import Flask
 from flask_babel import gettext as _
 
-from portal.booking.calendar import TOKYO
-from portal.booking.labels import (
+from portal.booking.domain.calendar import TOKYO
+from portal.booking.presentation.labels import (
     APPLICATION_STATUS_LABELS, GROUP_STATUS_LABELS, RESERVATION_STATUS_LABELS, ROUND_STATUS_LABELS,
 )
-from portal.booking.terms import booking_terms
+from portal.booking.services.terms import booking_terms
 from portal.clock import now as clock_now
 from portal.i18n import current_lang
 
@@ -137,7 +137,7 @@ def outcome_label(outcome: str) -> str:
 def reservation_for(draft=None, submission=None):
     """The reservation behind a booking procedure's draft or submission (None for other procedures)."""
     from portal import db
-    from portal.booking import service
+    from portal.booking.services import booking as service
 
     if submission is not None and submission.definition.kind == "booking":
         return service.for_submission(db.session(), submission)
@@ -149,7 +149,7 @@ def reservation_for(draft=None, submission=None):
 def hold_state(reservation) -> str:
     """live | lapsed | taken | cancelled (``service.hold_state``), for the draft's pages."""
     from portal import db
-    from portal.booking import service
+    from portal.booking.services import booking as service
     from portal.clock import now
 
     return service.hold_state(db.session(), reservation, now())

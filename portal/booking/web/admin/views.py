@@ -8,14 +8,18 @@ from flask_babel import gettext as _
 
 from portal import clock, db
 from portal.backoffice import common
-from portal.booking import admin_form, admin_service, photos, staff_service
-from portal.booking.admin_service import Invalid
-from portal.booking.calendar import local_date
+from portal.booking.domain.calendar import local_date
+from portal.booking.services import photos
+from portal.booking.services import admin as admin_service
+from portal.booking.services import facility_form as admin_form
+from portal.booking.services import staff as staff_service
+from portal.booking.services.admin import Invalid
 from portal.procedures.catalogue import definition_of, latest_versions
 from portal.staff import auth
 from portal.tenancy.scope import tenant_blueprint
 
-bp = tenant_blueprint("booking_admin", __name__, url_prefix="/backoffice/admin/facilities", template_folder="templates")
+bp = tenant_blueprint("booking_admin", __name__, url_prefix="/backoffice/admin/facilities",
+                      template_folder="../../templates")
 admin_required = auth.staff_required(role="admin")
 
 

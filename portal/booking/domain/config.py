@@ -211,3 +211,38 @@ def slots_of(facility, start_date: date, end_date: date, units=None) -> list[Slo
     chosen = sorted(chosen, key=lambda u: order.get(u.slug, 0))
     return [Slot(unit.slug, band.starts_at, band.ends_at, band.local_date, band.day_type, band.closed_reason)
             for band in bands for unit in chosen]
+
+
+# --- parsed once ---------------------------------------------------------------------------------------------------
+
+class Settings:
+    """A facility's configuration as the domain objects, each part parsed when first read and kept in ``parsed``
+    — a dict its callers share for as long as they like (a request: ``services.settings``) — until the facility's
+    stored value is replaced (a saved form, a reloaded row), which is then parsed anew."""
+
+    def __init__(self, facility, parsed: dict | None = None):
+        self._facility = facility
+        self._parsed = {} if parsed is None else parsed
+
+    def _part(self, column: str, parse):
+        stored = getattr(self._facility, column)
+        kept = self._parsed.get(column)
+        if kept is None or kept[0] is not stored:
+            kept = self._parsed[column] = (stored, parse(stored))
+        return kept[1]
+
+    @property
+    def rules(self) -> BookingRules:
+        return self._part("rules", booking_rules)
+
+    @property
+    def prices(self) -> FeeSchedule:
+        return self._part("prices", fee_schedule)
+
+    @property
+    def cancellation(self) -> CancellationPolicy:
+        return self._part("cancellation", cancellation_policy)
+
+    @property
+    def lottery(self) -> LotteryConfig | None:
+        return self._part("lottery", lottery_config)

@@ -15,6 +15,7 @@ from portal.booking.domain.rules import SlotStatus, status_at
 from portal.booking.domain.slots import Slot
 from portal.booking.models import Facility
 from portal.booking.services import inventory
+from portal.booking.services.settings import settings_of
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class DaySummary:
 
 def lottery_phase(facility: Facility, slot: Slot, now: datetime) -> Phase | None:
     """The phase of the lottery the slot belongs to, or None when it is not a lottery slot."""
-    return _phase(config.lottery_config(facility.lottery), slot, now, {})
+    return _phase(settings_of(facility).lottery, slot, now, {})
 
 
 def _phase(lottery: config.LotteryConfig | None, slot: Slot, now: datetime, calendars: dict) -> Phase | None:
@@ -93,9 +94,9 @@ def is_resident_of(resident, facility: Facility) -> bool:
 
 def days(dbs: Session, facility: Facility, start: date, end: date, now: datetime, resident=None) -> list[Day]:
     """Every day from ``start`` to ``end`` (inclusive, Tokyo dates) with its cells in (time, unit) order."""
-    rules = config.booking_rules(facility.rules)
-    prices = config.fee_schedule(facility.prices)
-    lottery = config.lottery_config(facility.lottery)
+    rules = settings_of(facility).rules
+    prices = settings_of(facility).prices
+    lottery = settings_of(facility).lottery
     calendars: dict = {}
     taken = inventory.taken_by(dbs, facility, start, end, now)
     resident_prices = is_resident_of(resident, facility)
@@ -120,8 +121,8 @@ def day_summaries(dbs: Session, facility: Facility, start: date, end: date, now:
     units = [u.slug for u in facility.units if u.active]
     if not units:
         return []
-    rules = config.booking_rules(facility.rules)
-    lottery = config.lottery_config(facility.lottery)
+    rules = settings_of(facility).rules
+    lottery = settings_of(facility).lottery
     calendars: dict = {}
     taken = inventory.taken_by(dbs, facility, start, end, now)
     shown: dict[date, set[SlotStatus]] = {}

@@ -18,13 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.booking.domain import config
 from portal.booking.domain.lottery import Phase
 from portal.booking.domain.pricing import CancellationTerms, cancellation_terms, slot_fee
 from portal.booking.domain.rules import Violation, check_booking
 from portal.booking.domain.slots import Slot
 from portal.booking.models import BookingGroup, Facility, LotteryApplication, Reservation, ReservationSlot
 from portal.booking.services import availability, inventory, mailing
+from portal.booking.services.settings import settings_of
 from portal.identity.models import Resident
 from portal.payments import service as payments
 from portal.payments.models import ACTIVE, Payment
@@ -63,7 +63,7 @@ def lottery_violations(facility: Facility, slots: Sequence[Slot], now: datetime)
 
 
 def fees_for(facility: Facility, slots: Sequence[Slot], is_resident: bool) -> dict[str, int]:
-    prices = config.fee_schedule(facility.prices)
+    prices = settings_of(facility).prices
     return {s.key: slot_fee(prices, s, is_resident) for s in slots}
 
 
@@ -87,7 +87,7 @@ def book(dbs: Session, facility: Facility, resident: Resident, keys: Sequence[st
     except inventory.UnknownSlot:
         raise BookingRefused([Violation("unknown_slot", "選んだ枠が見つかりません。もう一度選んでください。",
                                         "The chosen slot does not exist. Please choose again.")]) from None
-    rules = config.booking_rules(facility.rules)
+    rules = settings_of(facility).rules
     is_resident = availability.is_resident_of(resident, facility)
     inventory.lock_person(dbs, resident.sub)
     violations = check_booking(rules, now, slots, inventory.person_slot_starts(dbs, resident.sub, facility, now),
@@ -183,7 +183,7 @@ def rehold(dbs: Session, reservation: Reservation, now: datetime) -> None:
         return
     if reservation.status not in ("held", "expired"):
         raise BookingRefused([Violation("cancelled", "この予約は取り消されています。", "This booking was cancelled.")])
-    rules = config.booking_rules(reservation.facility.rules)
+    rules = settings_of(reservation.facility).rules
     try:
         inventory.retake(dbs, reservation, now, hold_expires_at=now + timedelta(minutes=rules.hold_minutes))
     except inventory.SlotsTaken as exc:
@@ -204,7 +204,7 @@ def keep_for_payment(dbs: Session, reservation: Reservation, now: datetime, unti
             inventory.retake(dbs, reservation, now)
         except inventory.SlotsTaken as exc:
             raise _just_taken(exc.keys) from None
-    rules = config.booking_rules(reservation.facility.rules)
+    rules = settings_of(reservation.facility).rules
     wanted = max(until or now, now + timedelta(minutes=rules.hold_minutes))
     if reservation.hold_expires_at is None or reservation.hold_expires_at < wanted:
         reservation.hold_expires_at = wanted
@@ -257,7 +257,7 @@ def slot_quotes(reservation: Reservation, rows: Sequence[ReservationSlot], now: 
                 paid: int) -> list[SlotQuote]:
     """Each slot's late fee and refund if it were cancelled now (nothing to refund when nothing was paid
     online: a fee settled in cash or waived is the counter's business)."""
-    policy = config.cancellation_policy(reservation.facility.cancellation)
+    policy = settings_of(reservation.facility).cancellation
     found = []
     for row in rows:
         share = row.fee if paid else 0

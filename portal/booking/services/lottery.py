@@ -28,6 +28,7 @@ from portal.booking.models import BookingGroup, Facility, LotteryApplication, Lo
 from portal.booking.presentation.formatting import slot_span
 from portal.booking.services import availability, inventory, mailing
 from portal.booking.services.booking import BookingRefused, fees_for
+from portal.booking.services.settings import settings_of
 from portal.identity.models import Resident
 from portal.notifications import mail
 from portal.params import parse_month
@@ -50,13 +51,13 @@ class Month:
 
 
 def calendar(facility: Facility, month: Month) -> LotteryCalendar | None:
-    lottery = config.lottery_config(facility.lottery)
+    lottery = settings_of(facility).lottery
     return lottery.schedule.calendar_for(month.year, month.month) if lottery else None
 
 
 def lottery_slots(facility: Facility, month: Month) -> list[Slot]:
     """The open slots of the month that go to its lottery."""
-    lottery = config.lottery_config(facility.lottery)
+    lottery = settings_of(facility).lottery
     if lottery is None:
         return []
     start, end = date(month.year, month.month, 1), date(month.year, month.month, days_in_month(month.year, month.month))
@@ -65,7 +66,7 @@ def lottery_slots(facility: Facility, month: Month) -> list[Slot]:
 
 def months_taking_applications(facility: Facility, now: datetime) -> list[Month]:
     """Target months whose application window is open now (usually one)."""
-    lottery = config.lottery_config(facility.lottery)
+    lottery = settings_of(facility).lottery
     if lottery is None:
         return []
     today = local_date(now)
@@ -123,7 +124,7 @@ def apply(dbs: Session, facility: Facility, resident: Resident, month: Month, pr
     cal = calendar(facility, month)
     if cal is None:
         raise BookingRefused([Violation("no_lottery", "この施設は抽選を行っていません。", "This facility has no lottery.")])
-    lottery = config.lottery_config(facility.lottery)
+    lottery = settings_of(facility).lottery
     round_ = round_for(dbs, facility, month)
     inventory.lock_person(dbs, resident.sub)
     if group is not None:
@@ -133,7 +134,7 @@ def apply(dbs: Session, facility: Facility, resident: Resident, month: Month, pr
                               tuple(p for p in preferences if p))
     eligible = {s.key for s in lottery_slots(facility, month)}
     violations = validate_application(wanted, lottery.policy, cal, now, eligible, existing,
-                                      config.booking_rules(facility.rules),
+                                      settings_of(facility).rules,
                                       availability.is_resident_of(resident, facility))
     if round_.status != "open" and not any(v.code == "window_closed" for v in violations):
         violations.append(Violation("window_closed", "現在は抽選の申込期間外です。",
@@ -213,7 +214,7 @@ def run_draw(dbs: Session, round_id: int, now: datetime) -> bool:
     if round_.status != "committed" or cal is None or now < cal.draw_at:
         dbs.rollback()
         return False
-    lottery = config.lottery_config(facility.lottery)
+    lottery = settings_of(facility).lottery
     applications = live_applications(dbs, round_)
     inputs = [_as_draw_input(a) for a in applications]
     if draw.inputs_digest(inputs) != round_.inputs_digest:

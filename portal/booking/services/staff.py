@@ -23,6 +23,7 @@ from portal.booking.domain import config
 from portal.booking.domain.calendar import TOKYO, jst, local_date
 from portal.booking.services import availability, date_range, inventory
 from portal.booking.services import booking as service
+from portal.booking.services.settings import settings_of
 from portal.booking.models import (
     TAKING, BookingGroup, Facility, FacilityClosure, LotteryApplication, Reservation, ReservationSlot,
 )
@@ -242,7 +243,7 @@ def book_at_counter(dbs: Session, facility: Facility, keys: Sequence[str], now: 
     except inventory.UnknownSlot:
         raise service.BookingRefused(violations + [Violation(
             "unknown_slot", "選んだ枠が見つかりません。もう一度選んでください。", "Unknown slot.")]) from None
-    rules = config.booking_rules(facility.rules)
+    rules = settings_of(facility).rules
     uncapped = replace(rules, max_slots_per_person_per_month=max(len(slots), 1))
     violations += check_booking(uncapped, now, slots, [], is_resident, group is not None)
     violations += service.lottery_violations(facility, slots, now)

@@ -7,9 +7,9 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 
-from portal.booking.domain import config
 from portal.booking.domain.calendar import local_date
 from portal.booking.domain.pricing import cancellation_dates, cancellation_terms
+from portal.booking.services.settings import settings_of
 from portal.i18n import current_lang
 
 
@@ -37,7 +37,7 @@ def booking_terms(reservation, now: datetime) -> BookingTerms:
     rows = sorted((row for row in reservation.slots if row.active), key=lambda row: row.starts_at)
     if not rows:
         return BookingTerms(rules, [])
-    policy = config.cancellation_policy(facility.cancellation)
+    policy = settings_of(facility).cancellation
     late_fee = sum(policy.late_fee(row.fee) for row in rows)
     return BookingTerms(rules, _sentences(policy, rows, late_fee), _warning(policy, rows, now))
 

@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import db
-from portal.booking.domain import config
 from portal.booking.domain.calendar import add_months, days_in_month, local_date
 from portal.booking.domain.lottery import Phase
 from portal.booking.models import Facility, LotteryApplication, LotteryRound, Reservation
@@ -20,6 +19,7 @@ from portal.booking.presentation.labels import CATEGORY_LABELS
 from portal.booking.services import availability, groups, ics, lottery_draft, photos
 from portal.booking.services import booking as service
 from portal.booking.services import lottery as lottery_service
+from portal.booking.services.settings import settings_of
 from portal.clock import now
 from portal.extensions import limiter
 from portal.i18n import current_lang
@@ -102,12 +102,12 @@ def _render_facility(facility: Facility, view: str, day: date | None, selected=(
     else:
         view, first, last = "day", day, day
         nav = {"prev": day - timedelta(days=1), "next": day + timedelta(days=1)}
+    settings = settings_of(facility)
     return render_template(
         "booking/facility.html", facility=facility, view=view, day=day, nav=nav, today=today, leading=leading,
         days=(availability.day_summaries(dbs, facility, first, last, now()) if view == "month"  # one mark a day
               else availability.days(dbs, facility, first, last, now(), g.resident)),
-        rules=config.booking_rules(facility.rules), cancellation=config.cancellation_policy(facility.cancellation),
-        lottery=config.lottery_config(facility.lottery),
+        rules=settings.rules, cancellation=settings.cancellation, lottery=settings.lottery,
         lottery_months=lottery_service.months_taking_applications(facility, now()),
         week_strip=[today + timedelta(days=i) for i in range(WEEK)], category_labels=CATEGORY_LABELS,
         is_resident=availability.is_resident_of(g.resident, facility), selected=list(selected),
@@ -135,7 +135,7 @@ def book(slug: str):
         return _render_facility(facility, "day", day, [k for k in keys if k not in refused.taken], refused.violations,
                                 group_id, 409 if refused.taken else 422)
     flash(_("枠を仮予約しました。%(minutes)s分以内に申込とお支払いを済ませてください。",
-            minutes=config.booking_rules(facility.rules).hold_minutes), "success")
+            minutes=settings_of(facility).rules.hold_minutes), "success")
     return redirect(url_for("procedures.step", token=booked.draft.token, step_id=booked.draft.current_step), 303)
 
 
@@ -177,7 +177,7 @@ def _lottery_or_404(slug: str, month: str):
     cal = lottery_service.calendar(facility, target)
     if cal is None:
         abort(404)
-    return facility, target, cal, config.lottery_config(facility.lottery)
+    return facility, target, cal, settings_of(facility).lottery
 
 
 @bp.route("/facilities/<slug>/lottery/<month>", methods=["GET", "POST"])
@@ -217,7 +217,7 @@ def lottery_apply(slug: str, month: str):
                            policy=lottery.policy, errors=errors, chosen=chosen, email=email,
                            group_id=group_id, my_groups=groups.approved_of(dbs, g.municipality.id, g.resident),
                            phase=cal.phase(now()), mine=mine,
-                           rules=config.booking_rules(facility.rules)), 422 if errors else 200
+                           rules=settings_of(facility).rules), 422 if errors else 200
 
 
 @bp.route("/facilities/<slug>/lottery/<month>/choose/<int:rank>", methods=["GET", "POST"])
@@ -330,7 +330,7 @@ def _render_reservation(reservation: Reservation, errors=()):
                            quote=service.quote(reservation, now(), paid), paid=paid,
                            slot_quotes=service.slot_quotes(reservation, reservation.live_slots, now(), paid),
                            live=service.is_live(reservation, now()), now=now(), errors=list(errors),
-                           cancellation=config.cancellation_policy(reservation.facility.cancellation))
+                           cancellation=settings_of(reservation.facility).cancellation)
 
 
 @bp.post("/mypage/bookings/<int:reservation_id>/cancel")
@@ -389,7 +389,7 @@ def cancel_slots(reservation_id: int):
     paid = service.paid_remaining(dbs, reservation)
     return render_template("booking/cancel_slots.html", reservation=reservation, paid=paid,
                            terms=service.quote_partial(reservation, rows, now(), paid),
-                           cancellation=config.cancellation_policy(reservation.facility.cancellation))
+                           cancellation=settings_of(reservation.facility).cancellation)
 
 
 @bp.get("/mypage/bookings/<int:reservation_id>.ics")

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.backoffice.common import csv_cell
-from portal.booking.domain import config
 from portal.booking.models import Facility, LotteryApplication, LotteryRound
 from portal.booking.presentation.formatting import outcome_label
 from portal.booking.presentation.labels import APPLICATION_STATUS_LABELS, RESERVATION_STATUS_LABELS
 from portal.booking.services.lottery import Month
+from portal.booking.services.settings import settings_of
 from portal.booking.services.staff import key_label
 from portal.identity.models import Resident
 from portal.templating import TOKYO
@@ -81,7 +81,7 @@ def outcome_text(outcome: str) -> str:
 
 
 def preference_columns(facility: Facility, rows: list[ApplicationRow]) -> int:
-    lottery = config.lottery_config(facility.lottery)
+    lottery = settings_of(facility).lottery
     return max([lottery.policy.max_preferences if lottery else 1] + [len(r.application.preferences) for r in rows])
 
 

@@ -15,7 +15,6 @@ from flask_babel import gettext as _
 
 from portal import db
 from portal.backoffice import common
-from portal.booking.domain import config
 from portal.booking.domain.calendar import local_date
 from portal.booking.domain.pricing import slot_fee
 from portal.booking.models import Facility, Reservation
@@ -24,6 +23,7 @@ from portal.booking.services import availability, inventory
 from portal.booking.services import booking as service
 from portal.booking.services import staff as staff_service
 from portal.booking.services.lottery import Month
+from portal.booking.services.settings import settings_of
 from portal.booking.web.staff import lottery as staff_lottery
 from portal.clock import now
 from portal.params import date_arg
@@ -96,12 +96,12 @@ def day_sheet(slug: str):
 
 def _render_counter(facility: Facility, day: date, form: dict, errors=(), selected=(), status: int = 200):
     days = availability.days(db.session(), facility, day, day, now())
-    prices = config.fee_schedule(facility.prices)
+    prices = settings_of(facility).prices
     fees = {c.key: (slot_fee(prices, c.slot, True), slot_fee(prices, c.slot, False))
             for d in days for c in d.cells if not c.slot.is_closed}
     return _render("counter.html", facility, status, day=day, the_day=days[0] if days else None, fees=fees, form=form,
                    errors=list(errors), selected=list(selected),
-                   units={u.slug: u.name for u in facility.units}, rules=config.booking_rules(facility.rules),
+                   units={u.slug: u.name for u in facility.units}, rules=settings_of(facility).rules,
                    groups=staff_service.approved_groups(db.session(), g.municipality.id),
                    prev=day - timedelta(days=1), next=day + timedelta(days=1))
 

@@ -2,13 +2,12 @@
 休館 / 受付終了 / 受付期間外) and fee, from one query for the taken slots and the pure rules."""
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from portal.booking.domain import config
+from portal.booking.domain.availability import Cell, Day, DaySummary, phase_of, shown_as_for, summary_of
 from portal.booking.domain.lottery import Phase
 from portal.booking.domain.pricing import slot_fee
 from portal.booking.domain.rules import SlotStatus, status_at
@@ -18,69 +17,9 @@ from portal.booking.services import inventory
 from portal.booking.services.settings import settings_of
 
 
-@dataclass(frozen=True)
-class Cell:
-    slot: Slot
-    status: SlotStatus
-    fee: int | None
-    #: the viewer's own booking or lottery win holds it
-    mine: bool = False
-
-    @property
-    def key(self) -> str:
-        return self.slot.key
-
-
-@dataclass
-class Day:
-    day: date
-    cells: list[Cell] = field(default_factory=list)
-
-    @property
-    def counts(self) -> Counter:
-        return Counter(c.status for c in self.cells)
-
-    @property
-    def summary(self) -> SlotStatus:
-        return summary_of(self.counts)
-
-    def bands(self) -> list[tuple[str, list[Cell]]]:
-        """Cells grouped by time band ("09:00–11:00"), units in order within each."""
-        grouped: dict[str, list[Cell]] = {}
-        for cell in self.cells:
-            band = f"{cell.slot.local_starts_at:%H:%M}–{cell.slot.local_ends_at:%H:%M}"
-            grouped.setdefault(band, []).append(cell)
-        return list(grouped.items())
-
-
-def summary_of(statuses) -> SlotStatus:
-    """One mark for a calendar day: free beats lottery beats booked; closed only when all are."""
-    for status in (SlotStatus.FREE, SlotStatus.LOTTERY, SlotStatus.BOOKED, SlotStatus.NOT_OPEN, SlotStatus.CLOSED):
-        if status in statuses:
-            return status
-    return SlotStatus.PAST
-
-
-@dataclass(frozen=True)
-class DaySummary:
-    """A day of the month calendar: its date and the mark ``Day.summary`` would give it."""
-
-    day: date
-    summary: SlotStatus
-
-
 def lottery_phase(facility: Facility, slot: Slot, now: datetime) -> Phase | None:
     """The phase of the lottery the slot belongs to, or None when it is not a lottery slot."""
-    return _phase(settings_of(facility).lottery, slot, now, {})
-
-
-def _phase(lottery: config.LotteryConfig | None, slot: Slot, now: datetime, calendars: dict) -> Phase | None:
-    if lottery is None or not lottery.scope.covers(slot):
-        return None
-    month = (slot.local_date.year, slot.local_date.month)
-    if month not in calendars:  # one calendar per month, not per slot
-        calendars[month] = lottery.schedule.calendar_for(*month)
-    return calendars[month].phase(now)
+    return phase_of(settings_of(facility).lottery, slot, now, {})
 
 
 def is_resident_of(resident, facility: Facility) -> bool:
@@ -94,17 +33,16 @@ def is_resident_of(resident, facility: Facility) -> bool:
 
 def days(dbs: Session, facility: Facility, start: date, end: date, now: datetime, resident=None) -> list[Day]:
     """Every day from ``start`` to ``end`` (inclusive, Tokyo dates) with its cells in (time, unit) order."""
-    rules = settings_of(facility).rules
-    prices = settings_of(facility).prices
-    lottery = settings_of(facility).lottery
+    settings = settings_of(facility)
+    rules, prices, lottery = settings.rules, settings.prices, settings.lottery
     calendars: dict = {}
     taken = inventory.taken_by(dbs, facility, start, end, now)
     resident_prices = is_resident_of(resident, facility)
     sub = resident.sub if resident is not None else None
     by_day: dict[date, Day] = {}
-    status_of, shown_as = status_at(now, rules), _shown_as(facility)
+    status_of, shown_as = status_at(now, rules), shown_as_for(facility.closed)
     for slot in config.slots_of(facility, start, end):
-        phase = _phase(lottery, slot, now, calendars)
+        phase = phase_of(lottery, slot, now, calendars)
         key = slot.key
         is_taken = key in taken
         status = shown_as(status_of(slot, phase, is_taken))
@@ -121,14 +59,14 @@ def day_summaries(dbs: Session, facility: Facility, start: date, end: date, now:
     units = [u.slug for u in facility.units if u.active]
     if not units:
         return []
-    rules = settings_of(facility).rules
-    lottery = settings_of(facility).lottery
+    settings = settings_of(facility)
+    rules, lottery = settings.rules, settings.lottery
     calendars: dict = {}
     taken = inventory.taken_by(dbs, facility, start, end, now)
     shown: dict[date, set[SlotStatus]] = {}
-    status_of, shown_as = status_at(now, rules), _shown_as(facility)
+    status_of, shown_as = status_at(now, rules), shown_as_for(facility.closed)
     for band in config.bands_of(facility, start, end):
-        phase = _phase(lottery, band, now, calendars)
+        phase = phase_of(lottery, band, now, calendars)
         taken_units = sum(key in taken for key in band.keys_on(units)) if taken else 0
         statuses = shown.setdefault(band.local_date, set())
         if taken_units < len(units):
@@ -136,18 +74,3 @@ def day_summaries(dbs: Session, facility: Facility, start: date, end: date, now:
         if taken_units:
             statuses.add(shown_as(status_of(band, phase, True)))
     return [DaySummary(day, summary_of(statuses)) for day, statuses in sorted(shown.items())]
-
-
-def _shown_as(facility: Facility):
-    """A facility closed for booking (休止中) shows every slot closed, except those past or booked."""
-    if not facility.closed:
-        return _unchanged
-
-    def shown(status: SlotStatus) -> SlotStatus:
-        return status if status in (SlotStatus.PAST, SlotStatus.BOOKED) else SlotStatus.CLOSED
-
-    return shown
-
-
-def _unchanged(status: SlotStatus) -> SlotStatus:
-    return status

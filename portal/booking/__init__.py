@@ -32,7 +32,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from portal.booking.presentation import formatting as templating
+    from portal.booking.web import templating
     from portal.booking.web.admin.views import bp as admin_bp
     from portal.booking.cli import booking_cli
     from portal.booking.web.groups.staff import bp as groups_bp

@@ -1,17 +1,12 @@
-"""Template helpers for the booking pages (and the booking summary on the procedure pages)."""
+"""How booking's dates, slots and outcomes read, in the viewer's language: for the pages (as Jinja globals, see
+``web.templating``), the emails and the staff's CSV."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import Flask
 from flask_babel import gettext as _
 
 from portal.booking.domain.calendar import TOKYO
-from portal.booking.presentation.labels import (
-    APPLICATION_STATUS_LABELS, GROUP_STATUS_LABELS, RESERVATION_STATUS_LABELS, ROUND_STATUS_LABELS,
-)
-from portal.booking.services.terms import booking_terms
-from portal.clock import now as clock_now
 from portal.i18n import current_lang
 
 WEEKDAYS_JA = "月火水木金土日"
@@ -132,43 +127,3 @@ def reservation_status(reservation, now: datetime) -> str:
 def outcome_label(outcome: str) -> str:
     return {"won": _("当選"), "all_taken": _("落選（希望枠が埋まっていた）"), "person_cap": _("落選（当選数の上限）"),
             "group_cap": _("落選（団体の当選数の上限）")}.get(outcome, outcome)
-
-
-def reservation_for(draft=None, submission=None):
-    """The reservation behind a booking procedure's draft or submission (None for other procedures)."""
-    from portal import db
-    from portal.booking.services import booking as service
-
-    if submission is not None and submission.definition.kind == "booking":
-        return service.for_submission(db.session(), submission)
-    if draft is not None and draft.definition.kind == "booking":
-        return service.for_draft(db.session(), draft)
-    return None
-
-
-def hold_state(reservation) -> str:
-    """live | lapsed | taken | cancelled (``service.hold_state``), for the draft's pages."""
-    from portal import db
-    from portal.booking.services import booking as service
-    from portal.clock import now
-
-    return service.hold_state(db.session(), reservation, now())
-
-
-def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(
-        reservation_for=reservation_for, hold_state=hold_state,
-        booking_terms=lambda reservation: booking_terms(reservation, clock_now()),
-        weekday=weekday, weekdays=weekdays, bands_of=bands_of, month_weeks=month_weeks,
-        month_mark=lambda mark: MONTH_MARKS.get(mark, ""), month_marks=MONTH_MARKS,
-        slot_row_label=slot_row_label, moment=moment,
-        deadline=deadline, long_date=long_date, short_day=short_day, slot_key_label=slot_key_label,
-        month_day=month_day, booking_title=booking_title,
-        outcome_label=outcome_label,
-        round_status_label=lambda s: str(ROUND_STATUS_LABELS.get(s, s)),
-        application_status_label=lambda s: str(APPLICATION_STATUS_LABELS.get(s, s)),
-        group_status_label=lambda s: str(GROUP_STATUS_LABELS.get(s, s)),
-        reservation_status_label=lambda r, now: str(RESERVATION_STATUS_LABELS[reservation_status(r, now)]),
-        reservation_tag=lambda r, now: {"held": "waiting_payment", "confirmed": "completed"}.get(
-            reservation_status(r, now), "withdrawn"),
-    )

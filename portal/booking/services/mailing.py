@@ -24,7 +24,7 @@ def _booking_url(reservation: Reservation) -> str:
 
 def _queue(dbs: Session, reservation: Reservation, template: str, recipient: str | None = None,
            submission: Submission | None = None, **context) -> None:
-    from portal.booking.services.staff import holder
+    from portal.booking.services.holders import holder
 
     if submission is None and reservation.submission_id is not None:
         submission = dbs.get(Submission, reservation.submission_id)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from portal.booking.domain.calendar import jst, local_date, to_local
 from portal.booking.models import Reservation, ReservationSlot
-from portal.booking.services.staff import holder
+from portal.booking.services.holders import holder
 from portal.notifications import mail
 from portal.payments.service import public_url
 from portal.procedures.models import Submission

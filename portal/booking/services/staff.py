@@ -21,22 +21,18 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.booking.domain import config
 from portal.booking.domain.calendar import TOKYO, jst, local_date
-from portal.booking.services import availability, date_range, inventory
-from portal.booking.services import booking as service
-from portal.booking.services.settings import settings_of
-from portal.booking.models import (
-    TAKING, BookingGroup, Facility, FacilityClosure, LotteryApplication, Reservation, ReservationSlot,
-)
 from portal.booking.domain.rules import SlotStatus, Violation, check_booking
 from portal.booking.domain.slots import Slot
+from portal.booking.models import TAKING, BookingGroup, Facility, FacilityClosure, Reservation, ReservationSlot
 from portal.booking.presentation.formatting import slot_row_label, weekday
-from portal.identity.models import Resident
+from portal.booking.services import availability, date_range, inventory
+from portal.booking.services import booking as service
+from portal.booking.services.holders import Holder, holder
+from portal.booking.services.settings import settings_of
 from portal.notifications import mail
 from portal.payments.labels import FEE_STATE_LABELS
 from portal.payments.models import Payment
-from portal.payments.service import fee_state, public_url
-from portal.procedures.catalogue import definition_of
-from portal.procedures.models import Submission
+from portal.payments.service import public_url
 from portal.staff.models import StaffUser
 
 Audit = Callable[..., None]
@@ -97,65 +93,6 @@ def key_label(facility: Facility, key: str) -> str:
     unit = next((u.name for u in facility.units if u.slug == unit_slug), unit_slug)
     local = start.astimezone(TOKYO)
     return f"{unit} {local:%Y/%-m/%-d}（{weekday(local.date())}）{local:%H:%M}"
-
-
-# --- who holds a slot -------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Holder:
-    """A reservation as the day sheet and the closure summary show it."""
-
-    reservation: Reservation
-    name: str
-    group: str = ""
-    phone: str = ""
-    email: str = ""
-    users: str = ""
-    purpose: str = ""
-    #: a key of PAYMENT_LABELS
-    payment: str = "none"
-    #: a submission's reference, for the link to it
-    reference: str = ""
-
-
-def _answer(definition, answers: dict, field_id: str) -> str:
-    value = answers.get(field_id)
-    if value in (None, "", []):
-        return ""
-    found = definition.fields.get(field_id)
-    return found.summary(value) if found is not None else str(value)
-
-
-def holder(dbs: Session, reservation: Reservation) -> Holder:
-    if reservation.kind == "block":
-        return Holder(reservation, reservation.note)
-    if reservation.kind == "counter":
-        paid = "counter_cash" if reservation.status == "confirmed" else "counter_due"
-        return Holder(reservation, reservation.contact_name, reservation.group_name, phone=reservation.contact_phone,
-                      payment=paid if reservation.fee_amount else "none")
-    resident = dbs.get(Resident, reservation.resident_id) if reservation.resident_id else None
-    name = (resident.claims or {}).get("name", "") if resident else ""
-    email = _lottery_email(dbs, reservation)
-    submission = dbs.get(Submission, reservation.submission_id) if reservation.submission_id else None
-    if submission is None:
-        return Holder(reservation, name, reservation.group_name, email=email,
-                      payment="unsubmitted" if reservation.fee_amount else "none")
-    definition = definition_of(submission.definition)
-    answers = submission.answers or {}
-    purpose = " ".join(p for p in (_answer(definition, answers, "purpose"),
-                                   _answer(definition, answers, "purpose_detail")) if p)
-    return Holder(reservation, submission.applicant_name or name, reservation.group_name,
-                  phone=_answer(definition, answers, "phone"), email=submission.contact_email or email,
-                  users=_answer(definition, answers, "users"), purpose=purpose,
-                  payment=fee_state(dbs, submission).state, reference=submission.reference)
-
-
-def _lottery_email(dbs: Session, reservation: Reservation) -> str:
-    """A lottery win not yet confirmed has no submission: the application has the address for the result."""
-    if reservation.kind != "lottery":
-        return ""
-    return dbs.scalar(select(LotteryApplication.contact_email)
-                      .where(LotteryApplication.reservation_id == reservation.id)) or ""
 
 
 # --- the day sheet (日報) ---------------------------------------------------------------------------------------

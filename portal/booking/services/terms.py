@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from portal.booking.domain.calendar import local_date
 from portal.booking.domain.pricing import cancellation_dates, cancellation_terms
+from portal.booking.presentation.formatting import weekday
 from portal.booking.services.settings import settings_of
 from portal.i18n import current_lang
 
@@ -24,8 +25,6 @@ class BookingTerms:
 
 def day_label(day: date) -> str:
     """「12月1日（火）」 / "Tue 1 Dec"."""
-    from portal.booking.presentation.formatting import weekday
-
     if current_lang() == "en":
         return f"{weekday(day)} {day:%-d %b}"
     return f"{day.month}月{day.day}日（{weekday(day)}）"

@@ -22,6 +22,7 @@ from portal.booking.presentation.labels import CATEGORY_LABELS, RESERVATION_KIND
 from portal.booking.services import availability, inventory
 from portal.booking.services import booking as service
 from portal.booking.services import staff as staff_service
+from portal.booking.services.holders import holder
 from portal.booking.services.lottery import Month
 from portal.booking.services.settings import settings_of
 from portal.booking.web.staff import lottery as staff_lottery
@@ -255,7 +256,7 @@ def close(slug: str):
         return _render_closure(facility, form, invalid.errors, 422)
     if request.form.get("confirm") != "yes":
         found = staff_service.affected(dbs, facility, closing, now())
-        holders = [(staff_service.holder(dbs, r), staff_service.slot_labels(r)) for r in found]
+        holders = [(holder(dbs, r), staff_service.slot_labels(r)) for r in found]
         common.audit("booking.closure_preview", "facility", facility.slug, reservations=[r.id for r in found])
         dbs.commit()
         return _render("closure_confirm.html", facility, form=form, closing=closing, holders=holders,

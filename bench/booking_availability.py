@@ -4,7 +4,7 @@ A fresh SQLite database (the schema from the migrations), one facility with 10 u
 about a third of next month's slots booked; then the real page ``GET /<m>/facilities/<slug>?view=month``
 through the Flask test client — the whole request: routing, the taken-slots query, slot generation, rules,
 prices and the template — for a fixed number of requests in one process, and the service call alone
-(``portal.booking.availability.days``) to show where the time goes. Gunicorn runs one such process per worker.
+(``portal.booking.services.availability.days``) to show where the time goes. Gunicorn runs one such process per worker.
 
     python -m bench.booking_availability
 """
@@ -28,9 +28,9 @@ def _world(url: str):
     from sqlalchemy import select
 
     from portal import create_app, migrate
-    from portal.booking import config
+    from portal.booking.domain import config
     from portal.booking.models import Facility, FacilityUnit
-    from portal.booking.inventory import take
+    from portal.booking.services.inventory import take
     from portal.tenancy.demo import load_municipalities
     from portal.tenancy.models import Municipality
 
@@ -71,8 +71,8 @@ def _world(url: str):
 
 
 def run() -> dict:
-    from portal.booking import availability
     from portal.booking.models import Facility
+    from portal.booking.services import availability
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"

@@ -1,7 +1,7 @@
 """Benchmark: 100 people press 予約する for the same slot at the same instant, on PostgreSQL (issue 5).
 
 Each attempt is a thread with its own database connection, released together by a barrier, calling
-``portal.booking.inventory.take`` — the code the booking views run. The database (partial unique index and
+``portal.booking.services.inventory.take`` — the code the booking views run. The database (partial unique index and
 exclusion constraint) must let exactly one attempt per slot win; the others get ``SlotsTaken``. Repeated over
 several rounds, each on another slot. Reports the successes per round (the run fails unless every round has
 exactly one) and p50/p95 latency of one attempt, next to one uncontended attempt for scale. The crowd then
@@ -50,7 +50,7 @@ def _percentile(samples: list[float], fraction: float) -> float:
 def build(session: Session) -> tuple[int, bool]:
     """A facility of two courts in the bench municipality (created if missing); returns (facility id, whether
     the municipality was created by this run)."""
-    from portal.booking import config
+    from portal.booking.domain import config
     from portal.booking.models import Facility, FacilityUnit
     from portal.tenancy.models import Municipality
 
@@ -85,7 +85,7 @@ def remove(session: Session, facility_id: int, remove_municipality: bool) -> Non
 
 def timed_take(dbs: Session, facility, slot, note: str) -> tuple[str, float]:
     """One attempt at ``slot`` as the booking views make it: ("won" | "taken", milliseconds)."""
-    from portal.booking import inventory
+    from portal.booking.services import inventory
 
     now = datetime.now(timezone.utc)
     started = time.perf_counter()
@@ -193,7 +193,7 @@ def held_rows(session: Session, facility_id: int, slot) -> int:
 def run_on(url: str) -> dict:
     import portal.models  # noqa: F401  (every table's metadata)
     from portal import migrate
-    from portal.booking import config
+    from portal.booking.domain import config
     from portal.booking.models import Facility
     from portal.db import make_engine
 

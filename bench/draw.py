@@ -17,7 +17,7 @@ import time
 import tracemalloc
 from collections import Counter
 
-from portal.booking.draw import Application, draw
+from portal.booking.domain.draw import Application, draw
 
 N_APPLICATIONS = 100_000
 UNITS, DAYS, BANDS = 50, 25, ("09:00", "13:00", "18:00", "21:00")   # 50 × 25 × 4 = 5,000 slots

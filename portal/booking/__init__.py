@@ -1,29 +1,21 @@
 """Public-facility booking: availability, first-come holds, the monthly lottery (抽選), and the back office.
 
-The pure domain core — plain dataclasses and functions, no Flask and no SQLAlchemy, shared by views, jobs and
-benchmarks:
-
-    calendar  — 祝日, 年末年始, weekday vs 土日祝, JST ↔ UTC
-    slots     — opening hours, slot patterns, closures → concrete slots
-    pricing   — fee per slot and per booking, cancellation terms
-    rules     — booking rules (how far ahead, notice, monthly caps, …) and each slot's availability status
-    lottery   — the lottery calendar of a target month and validation of applications
-    draw      — the reproducible, auditable lottery draw
-    config    — a facility's stored JSON ↔ those objects (which validate it)
-
-On top of it, with the database:
-
-    models          — facilities, units, closures, registered groups, reservations and their slots, lottery rounds
-    inventory       — taking and releasing slots; no double booking is the database's to enforce
-    availability    — the grid residents see
-    kind            — the ``booking`` procedure kind: the procedure's hooks into the slots held
-    service         — book, hold, pay (with ``kind``), cancel, hold expiry
-    lottery_service — apply, commit the seed, draw, confirm or decline a win
-    groups          — registered groups (団体登録) and their members
-    reminders       — the day-before reminder email
-    views / cli     — residents' pages (group_views: their groups); the scheduler's ``flask booking tick`` / ``draw``
-    admin_*         — facility administration;  staff_*, group_staff_views — the back office
-    opendata        — 公共施設一覧 CSV/JSON with the column mapping as data
+    domain/       the pure core — plain dataclasses and functions, no Flask, no SQLAlchemy (a test checks):
+                  calendar (祝日, 年末年始, JST ↔ UTC), slots, pricing, rules (and each slot's status), lottery
+                  (its calendar, validating applications), draw (reproducible, auditable), availability (the grid's
+                  cells and day marks), config (a facility's stored JSON ↔ those objects; ``Settings`` parses it once)
+    services/     with the database: inventory (no double booking is the database's to enforce), availability,
+                  booking (book, hold, pay, cancel, hold expiry), lottery
+                  and lottery_draft, groups (団体登録), holders, mailing, reminders, retention, terms, photos, ics,
+                  staff (day sheet, counter, blocks, closures), admin and facility_form (facility administration),
+                  settings (a facility's parsed configuration, once per request)
+    presentation/ labels and the texts of dates and slots, shared by services (emails, CSV) and pages
+    web/          the pages by audience: resident (blueprint ``booking``), groups/ (residents' on ``booking``,
+                  staff's ``booking_groups``), staff/ (``booking_staff``), admin/ (``booking_admin``); templating
+                  (the Jinja globals)
+    kind          the ``booking`` procedure kind (an entry point of ``portal.kinds``): its hooks into the generic
+                  engine; jobs — its periodic tasks
+    models, cli, demo, opendata/ (公共施設一覧 CSV/JSON), templates/
 
 Times are aware datetimes in UTC, reasoned about in Asia/Tokyo; money is integer yen.
 """
@@ -33,14 +25,14 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from portal.booking import templating
-    from portal.booking.admin_views import bp as admin_bp
+    from portal.booking.web import templating
+    from portal.booking.web.admin.views import bp as admin_bp
     from portal.booking.cli import booking_cli
-    from portal.booking.group_staff_views import bp as groups_bp
+    from portal.booking.web.groups.staff import bp as groups_bp
     from portal.booking.opendata.views import bp as opendata_bp
-    from portal.booking.staff_views import bp as staff_bp
-    from portal.booking import group_views  # noqa: F401  (its routes are on the booking blueprint)
-    from portal.booking.views import bp
+    from portal.booking.web.staff.views import bp as staff_bp
+    from portal.booking.web.groups import resident as group_views  # noqa: F401  (routes on the booking blueprint)
+    from portal.booking.web.resident import bp
 
     app.register_blueprint(bp)
     app.register_blueprint(opendata_bp)
@@ -52,7 +44,7 @@ def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from portal.booking import jobs  # noqa: F401  (registers booking's periodic tasks)
-    from portal.booking.retention import anonymise_reservations, purge_lottery_applications
+    from portal.booking.services.retention import anonymise_reservations, purge_lottery_applications
     from portal.retention.purgers import register_purger
     from portal.retention.sweepers import register_sweeper
     from portal.staff import menu
@@ -71,7 +63,7 @@ def _add_page_parts(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from portal import page_parts
-    from portal.booking import service
+    from portal.booking.services import booking as service
 
     page_parts.add_nav_entry(app, "booking.facilities", _l("施設予約"))
     page_parts.add_mypage_section(

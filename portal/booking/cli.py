@@ -13,7 +13,7 @@ booking_cli = AppGroup("booking", help="Facility booking: holds, the monthly lot
 @booking_cli.command("draw")
 def draw_command():
     """Commit the seed of every round whose applications closed, and draw every round that is due."""
-    from portal.booking import lottery_service
+    from portal.booking.services import lottery as lottery_service
 
     done = lottery_service.run_due(db.session(), now())
     click.echo(f"seeds committed: {done['committed']}; rounds drawn: {done['drawn']}; finished: {done['finished']}")
@@ -23,7 +23,9 @@ def draw_command():
 def tick_command():
     """Once, by hand, what the task queue does every minute: release run-out holds, the lottery steps that are
     due, and the day-before reminders (their emails go out through the queue)."""
-    from portal.booking import lottery_service, reminders, service
+    from portal.booking.services import reminders
+    from portal.booking.services import booking as service
+    from portal.booking.services import lottery as lottery_service
     from portal.payments.gateway import gateway
 
     dbs = db.session()

@@ -10,7 +10,7 @@ import copy
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.booking import config
+from portal.booking.domain import config
 from portal.booking.models import Facility, FacilityUnit
 from portal.tenancy.models import Municipality
 

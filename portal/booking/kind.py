@@ -20,7 +20,7 @@ def _now():
 
 
 def _reservation(session, draft, submission):
-    from portal.booking import service
+    from portal.booking.services import booking as service
 
     return service.for_submission(session, submission) if submission is not None else service.for_draft(session, draft)
 
@@ -72,7 +72,7 @@ class BookingKind(ProcedureKind):
         return {"reservation": reservation} if reservation is not None else {}
 
     def submit_held_back(self, session, draft) -> str | None:
-        from portal.booking import service
+        from portal.booking.services import booking as service
 
         reservation = service.for_draft(session, draft)
         if reservation is None or service.hold_state(session, reservation, _now()) == "live":
@@ -81,7 +81,7 @@ class BookingKind(ProcedureKind):
 
     def fee_items(self, session, draft=None, submission=None) -> list[tuple[str, int]] | None:
         """Each booked slot's usage fee."""
-        from portal.booking.templating import slot_row_label
+        from portal.booking.presentation.formatting import slot_row_label
         from portal.i18n import current_lang
 
         reservation = _reservation(session, draft, submission)
@@ -92,13 +92,13 @@ class BookingKind(ProcedureKind):
                  row.fee) for row in reservation.slots if row.active]
 
     def draft_fee(self, session, draft, answers: dict) -> int:
-        from portal.booking import service
+        from portal.booking.services import booking as service
 
         reservation = service.for_draft(session, draft)
         return reservation.fee_amount if reservation is not None else 0
 
     def before_submit(self, session, draft) -> None:
-        from portal.booking import service
+        from portal.booking.services import booking as service
 
         reservation = service.for_draft(session, draft)
         if reservation is None:
@@ -117,7 +117,7 @@ class BookingKind(ProcedureKind):
                                 "「同じ枠をもう一度確保する」を押してから申し込んでください。"), "hold_expired")
 
     def on_submit(self, session, draft, submission) -> None:
-        from portal.booking import service
+        from portal.booking.services import booking as service
 
         reservation = service.for_draft(session, draft)
         now = _now()
@@ -126,7 +126,7 @@ class BookingKind(ProcedureKind):
             service.confirm(reservation, now)
 
     def payable(self, session, submission) -> str | None:
-        from portal.booking import service
+        from portal.booking.services import booking as service
 
         reservation = service.for_submission(session, submission)
         if reservation is None:
@@ -138,7 +138,7 @@ class BookingKind(ProcedureKind):
         return None
 
     def payment_pending(self, session, submission, payment) -> None:
-        from portal.booking import service
+        from portal.booking.services import booking as service
 
         reservation = service.for_submission(session, submission)
         if reservation is not None and reservation.status == "held" and payment.voucher_expires_at is not None:
@@ -148,7 +148,8 @@ class BookingKind(ProcedureKind):
 
     def payment_email(self, session, submission, payment, waiting: bool) -> bool:
         """The booking's own email: what was booked, where and when, rather than a fee of a procedure."""
-        from portal.booking import mailing, service
+        from portal.booking.services import mailing
+        from portal.booking.services import booking as service
 
         reservation = service.for_submission(session, submission)
         if reservation is None:
@@ -158,7 +159,8 @@ class BookingKind(ProcedureKind):
 
     def on_discard(self, session, draft) -> None:
         """Deleting the booking's draft gives up the held slots at once, rather than when the hold runs out."""
-        from portal.booking import inventory, service
+        from portal.booking.services import inventory
+        from portal.booking.services import booking as service
 
         reservation = service.for_draft(session, draft)
         if reservation is not None and reservation.status == "held":
@@ -168,7 +170,8 @@ class BookingKind(ProcedureKind):
     def after_transition(self, session, submission, frm: str, to: str) -> None:
         """A rejected booking gives its slots back at once; the fee it paid is flagged for the refund that
         staff make under お支払い (a transition never talks to the payment provider)."""
-        from portal.booking import inventory, service
+        from portal.booking.services import inventory
+        from portal.booking.services import booking as service
         from portal.payments.service import fee_record
 
         if to != "rejected":
@@ -184,7 +187,7 @@ class BookingKind(ProcedureKind):
             payment.needs_refund, payment.needs_refund_reason = True, "submission_rejected"
 
     def accept_payment(self, session, submission, payment) -> str | None:
-        from portal.booking import service
+        from portal.booking.services import booking as service
 
         reservation = service.for_submission(session, submission)
         if reservation is None:

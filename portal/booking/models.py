@@ -5,7 +5,7 @@ index on (unit, start) over active rows, on SQLite and PostgreSQL alike; on Post
 constraint also refuses overlapping time ranges on one unit (slot patterns may change over time).
 
 A facility's configuration (hours, slot pattern, prices, rules, cancellation terms, lottery) is stored as
-JSON and read through :mod:`portal.booking.config` into the pure domain objects, which validate it.
+JSON and read through :mod:`portal.booking.domain.config` into the pure domain objects, which validate it.
 """
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ class Facility(Base):
     usage_rules: Mapped[str] = mapped_column(Text, default="", server_default="")
     usage_rules_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     photo_url: Mapped[str] = mapped_column(String(500), default="")
-    #: see portal.booking.config for the shapes of these
+    #: see portal.booking.domain.config for the shapes of these
     opening_hours: Mapped[dict] = mapped_column(JSON)
     slot_pattern: Mapped[dict] = mapped_column(JSON)
     prices: Mapped[dict] = mapped_column(JSON)

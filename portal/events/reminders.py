@@ -11,7 +11,7 @@ from flask_babel import force_locale
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from portal.booking.calendar import jst, local_date, to_local
+from portal.booking.domain.calendar import jst, local_date, to_local
 from portal.booking.models import Facility
 from portal.events.models import Event, EventRegistration, EventSession, RegistrationSession
 from portal.notifications import mail

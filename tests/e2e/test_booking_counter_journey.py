@@ -9,7 +9,7 @@ from datetime import date, time
 import pytest
 
 from portal import db as portal_db
-from portal.booking.calendar import jst
+from portal.booking.domain.calendar import jst
 from tests.conftest import reset_database
 from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.test_backoffice_journey import create_staff, desk, staff_sign_in

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from portal import db as portal_db
-from portal.booking.calendar import jst
+from portal.booking.domain.calendar import jst
 from portal.booking.models import BookingGroup, LotteryRound
 from tests.e2e.steps import next_step, sign_in_with_card
 from tests.e2e.test_payment_journey import pay_live, world  # noqa: F401  (the portal + IdP + Stripe emulator)

@@ -10,7 +10,7 @@ from datetime import date, time, timedelta
 from sqlalchemy import select
 
 from portal import db as portal_db
-from portal.booking.calendar import jst
+from portal.booking.domain.calendar import jst
 from portal.booking.models import Reservation
 from portal.payments.models import Payment
 from tests.e2e.steps import next_step, sign_in_with_card

@@ -5,7 +5,7 @@ import re
 from datetime import date, time
 
 from portal import db as portal_db
-from portal.booking.calendar import jst
+from portal.booking.domain.calendar import jst
 from tests.e2e.conftest import PHONE
 from tests.e2e.steps import next_step, sign_in_with_card
 from tests.integration.booking_factory import make_facility

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.booking.calendar import jst
+from portal.booking.domain.calendar import jst
 from portal.booking.models import Reservation
 from portal.procedures.models import Submission
 from tests.conftest import sign_in_as

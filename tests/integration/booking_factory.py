@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.booking import config
+from portal.booking.domain import config
 from portal.booking.models import Facility, FacilityUnit
 from portal.tenancy.models import Municipality
 

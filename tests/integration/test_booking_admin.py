@@ -10,10 +10,13 @@ from sqlalchemy import func, select
 
 from portal import create_app
 from portal.audit.models import AuditEvent
-from portal.booking import admin_form, admin_service, config, inventory
-from portal.booking.calendar import local_date
 from portal.booking.demo import load_demo_facilities
+from portal.booking.domain import config
+from portal.booking.domain.calendar import local_date
 from portal.booking.models import Facility, FacilityClosure, FacilityUnit
+from portal.booking.services import inventory
+from portal.booking.services import admin as admin_service
+from portal.booking.services import facility_form as admin_form
 from portal.db import utcnow
 from tests.conftest import app_config
 from tests.integration.backoffice import make_staff, municipality, sign_in_staff  # noqa: F401

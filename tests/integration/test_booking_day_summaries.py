@@ -7,11 +7,12 @@ from datetime import date, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.booking import availability, config, inventory
-from portal.booking.calendar import jst
 from portal.booking.demo import load_demo_facilities
+from portal.booking.domain import config
+from portal.booking.domain.calendar import jst
+from portal.booking.domain.rules import SlotStatus
 from portal.booking.models import Facility, FacilityClosure
-from portal.booking.rules import SlotStatus
+from portal.booking.services import availability, inventory
 
 MONTH = date(2027, 5, 1)       # Golden Week: 祝日, 月曜休館 moved by the holiday rule
 LAST = date(2027, 5, 31)

@@ -6,11 +6,11 @@ from datetime import date, datetime, time
 
 from sqlalchemy import func, select
 
-from portal.booking import config
-from portal.booking.calendar import TOKYO, DayType, add_months, days_in_month
 from portal.booking.demo import load_demo_facilities
+from portal.booking.domain import config
+from portal.booking.domain.calendar import TOKYO, DayType, add_months, days_in_month
+from portal.booking.domain.pricing import slot_fee
 from portal.booking.models import Facility, FacilityUnit
-from portal.booking.pricing import slot_fee
 from portal.tenancy.models import Municipality
 
 

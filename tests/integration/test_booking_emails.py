@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from portal.booking.calendar import TOKYO, jst
+from portal.booking.domain.calendar import TOKYO, jst
 from tests.integration.booking_env import book_and_submit, clock, facility, reservation_of  # noqa: F401
 from tests.integration.helpers import csrf_token
 from tests.integration.payments_env import pay, stripe_world  # noqa: F401

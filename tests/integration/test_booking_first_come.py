@@ -6,9 +6,9 @@ from datetime import date, time
 
 from sqlalchemy import select
 
-from portal.booking import service
-from portal.booking.calendar import jst
+from portal.booking.domain.calendar import jst
 from portal.booking.models import Reservation
+from portal.booking.services import booking as service
 from portal.payments.gateway import gateway
 from tests.integration.booking_env import (  # noqa: F401
     book_and_submit, book_slots, clock, facility, reservation_of, second_resident,

@@ -9,7 +9,7 @@ from datetime import date, time
 import pytest
 from sqlalchemy import select
 
-from portal.booking.calendar import jst
+from portal.booking.domain.calendar import jst
 from portal.booking.models import BookingGroup, BookingGroupMember, LotteryApplication, Reservation
 from portal.tenancy.models import Municipality
 from tests.conftest import sign_in_as

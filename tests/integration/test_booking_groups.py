@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.audit.models import AuditEvent
-from portal.booking.calendar import jst
+from portal.booking.domain.calendar import jst
 from portal.booking.models import BookingGroup, Reservation
 from tests.conftest import sign_in_as
 from tests.integration.backoffice import make_staff, sign_in_staff  # noqa: F401

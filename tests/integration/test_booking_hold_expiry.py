@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from portal.booking import service
 from portal.booking.models import Reservation
+from portal.booking.services import booking as service
 from portal.payments.gateway import gateway
 from portal.procedures.models import Submission
 from tests.integration.booking_env import (  # noqa: F401

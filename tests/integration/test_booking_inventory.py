@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import NullPool
 
-from portal.booking import config, inventory
-from portal.booking.calendar import jst
+from portal.booking.domain import config
+from portal.booking.domain.calendar import jst
 from portal.booking.models import Reservation, ReservationSlot
+from portal.booking.services import inventory
 from portal.db import make_engine
 from tests.integration.booking_factory import make_facility
 

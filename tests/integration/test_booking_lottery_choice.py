@@ -10,7 +10,7 @@ from datetime import date, time
 import pytest
 from sqlalchemy import select
 
-from portal.booking.calendar import jst
+from portal.booking.domain.calendar import jst
 from portal.booking.models import LotteryApplication, LotteryPreferenceDraft
 from tests.conftest import sign_in_as
 from tests.integration.booking_factory import make_facility

@@ -7,9 +7,10 @@ from datetime import date, time
 
 from sqlalchemy import select
 
-from portal.booking import lottery_service, service
-from portal.booking.calendar import jst
+from portal.booking.domain.calendar import jst
 from portal.booking.models import LotteryApplication, LotteryRound
+from portal.booking.services import booking as service
+from portal.booking.services import lottery as lottery_service
 from portal.notifications import mail
 from portal.payments.gateway import gateway
 from tests.integration.booking_env import answer_booking, book_slots, clock, facility, second_resident  # noqa: F401

@@ -9,8 +9,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from portal.audit.models import AuditEvent
-from portal.booking import admin_form
 from portal.booking.models import Facility, FacilityPhoto
+from portal.booking.services import facility_form as admin_form
 from tests.integration.backoffice import make_staff, sign_in_staff  # noqa: F401
 from tests.integration.booking_factory import make_facility
 from tests.integration.helpers import post

@@ -6,9 +6,9 @@ from datetime import date, time
 
 from sqlalchemy import select
 
-from portal.booking import reminders
-from portal.booking.calendar import jst
+from portal.booking.domain.calendar import jst
 from portal.booking.models import Reservation
+from portal.booking.services import reminders
 from portal.notifications import mail
 from portal.notifications.models import OutboxEmail
 from tests.integration.booking_env import book_and_submit, clock, facility, reservation_of, second_resident  # noqa: F401

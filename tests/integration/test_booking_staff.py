@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from portal.audit.models import AuditEvent
-from portal.booking import lottery_service
-from portal.booking.calendar import jst
-from portal.booking.lottery_service import Month
+from portal.booking.domain.calendar import jst
 from portal.booking.models import BookingGroup, Facility, FacilityClosure, LotteryRound, Reservation
+from portal.booking.services import lottery as lottery_service
+from portal.booking.services.lottery import Month
 from portal.notifications.models import OutboxEmail
 from portal.staff.models import StaffProcedure
 from tests.integration.booking_env import book_and_submit, book_slots, clock, facility, second_resident  # noqa: F401

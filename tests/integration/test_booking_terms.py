@@ -7,7 +7,7 @@ import re
 import subprocess
 from datetime import date, time
 
-from portal.booking.calendar import jst
+from portal.booking.domain.calendar import jst
 from tests.integration.booking_env import (  # noqa: F401
     BOOKING_ANSWERS, answer_booking, book_slots, clock, facility,
 )

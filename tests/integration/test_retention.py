@@ -284,9 +284,9 @@ def test_looking_ahead_purges_only_dry_in_production(app, db):
 def test_lottery_applications_go_years_after_the_draw_and_the_draw_stays_verifiable(app, db, make_resident):
     from datetime import date, time
 
-    from portal.booking import lottery_service
-    from portal.booking.calendar import jst
+    from portal.booking.domain.calendar import jst
     from portal.booking.models import LotteryApplication, LotteryRound
+    from portal.booking.services import lottery as lottery_service
     from tests.integration.booking_factory import make_facility
 
     lottery = {"schedule": {}, "scope": {"day_types": ["holiday"]},

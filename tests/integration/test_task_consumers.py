@@ -18,9 +18,9 @@ from sqlalchemy import select
 
 from portal import tasks
 from portal.booking import jobs as booking_jobs
-from portal.booking import lottery_service
-from portal.booking.calendar import jst
+from portal.booking.domain.calendar import jst
 from portal.booking.models import LotteryRound, Reservation, ReservationSlot
+from portal.booking.services import lottery as lottery_service
 from portal.db import utcnow
 from portal.notifications import jobs as outbox_jobs
 from portal.notifications.models import OutboxEmail

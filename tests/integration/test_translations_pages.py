@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from portal.booking.calendar import local_date
+from portal.booking.domain.calendar import local_date
 from portal.db import utcnow
 from portal.procedures.models import Submission
 from tests.conftest import sign_in_as

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import time
 from typing import TYPE_CHECKING
 
-from portal.booking import config
-from portal.booking.calendar import YEAR_END_DAYS
+from portal.booking.domain import config
+from portal.booking.domain.calendar import YEAR_END_DAYS
 
 if TYPE_CHECKING:
     from portal.booking.models import Facility

@@ -1,6 +1,6 @@
 """The seat lottery for an oversubscribed event (申込多数の場合は抽選), counting party sizes against capacity.
 
-The same published procedure as facility lotteries (``portal.booking.draw``): a 256-bit seed committed before
+The same published procedure as facility lotteries (``portal.booking.domain.draw``): a 256-bit seed committed before
 the draw, persons visited in rounds in the order of HMAC-SHA256(seed, round ∥ person), so the result is
 reproducible by anyone from the published seed and inputs. What differs is the prize: an application names
 sessions in order of preference (one session, or alternative dates), brings a party, and wins the first of
@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from portal.booking.draw import seed_bytes, verify_commitment
+from portal.booking.domain.draw import seed_bytes, verify_commitment
 
 ALGORITHM = "kakanai-seat-draw-v1"
 

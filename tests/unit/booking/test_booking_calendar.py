@@ -4,7 +4,7 @@ from datetime import date, datetime, time, timezone
 
 import pytest
 
-from portal.booking.calendar import (
+from portal.booking.domain.calendar import (
     DayType, YEAR_END_DAYS, add_months, day_type, is_holiday, is_national_holiday, jst, local_date,
     national_holiday_name, to_local,
 )

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from portal.booking.draw import (
+from portal.booking.domain.draw import (
     Application, DrawResult, draw, inputs_digest, new_seed, order_key, seed_commitment, verify_commitment, verify_draw,
 )
 

@@ -13,7 +13,7 @@ import math
 from collections import Counter
 from fractions import Fraction
 
-from portal.booking.draw import Application, draw
+from portal.booking.domain.draw import Application, draw
 
 DRAWS = 4000
 Z = 4.5

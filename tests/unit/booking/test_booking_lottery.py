@@ -4,13 +4,13 @@ from datetime import date, datetime, time, timezone
 
 import pytest
 
-from portal.booking.calendar import DayType, jst
-from portal.booking.draw import Application
-from portal.booking.lottery import (
+from portal.booking.domain.calendar import DayType, jst
+from portal.booking.domain.draw import Application
+from portal.booking.domain.lottery import (
     LotteryPolicy, LotterySchedule, LotteryScope, Moment, Phase, validate_application,
 )
-from portal.booking.rules import BookingRules
-from portal.booking.slots import Slot
+from portal.booking.domain.rules import BookingRules
+from portal.booking.domain.slots import Slot
 
 UTC = timezone.utc
 SCHEDULE = LotterySchedule()   # apply 1st–10th of M-2, draw 12th 10:00, confirm to the 20th, first-come 1st of M-1 9:00

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
-from portal.booking import service
-from portal.booking.calendar import jst
+from portal.booking.domain.calendar import jst
 from portal.booking.models import Facility, Reservation, ReservationSlot
+from portal.booking.services import booking as service
 
 TERMS = {"free_until_days_before": 3, "late_fee_percent": 50, "no_cancel_within_days": 1}
 NOW = jst(date(2026, 12, 6), time(12, 0))

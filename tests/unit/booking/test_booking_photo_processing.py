@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from portal.booking import photos
+from portal.booking.services import photos
 
 
 def image_bytes(fmt: str = "JPEG", size=(800, 600), exif: Image.Exif | None = None, color="teal") -> bytes:

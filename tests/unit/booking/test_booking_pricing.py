@@ -4,11 +4,11 @@ from datetime import date, datetime, time, timezone
 
 import pytest
 
-from portal.booking.calendar import DayType, jst
-from portal.booking.pricing import (
+from portal.booking.domain.calendar import DayType, jst
+from portal.booking.domain.pricing import (
     CancellationPolicy, FeeSchedule, PriceTable, booking_fee, cancellation_dates, cancellation_terms, slot_fee,
 )
-from portal.booking.slots import Slot
+from portal.booking.domain.slots import Slot
 
 UTC = timezone.utc
 TABLE = PriceTable(resident_weekday=1000, resident_holiday=1500, non_resident_weekday=2000, non_resident_holiday=3000)

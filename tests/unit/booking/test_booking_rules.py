@@ -4,11 +4,11 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from portal.booking.calendar import jst
-from portal.booking.rules import (
+from portal.booking.domain.calendar import jst
+from portal.booking.domain.rules import (
     BookingRules, SlotStatus, Violation, check_booking, hold_expires_at, hold_is_active, slot_status,
 )
-from portal.booking.slots import Slot
+from portal.booking.domain.slots import Slot
 
 UTC = timezone.utc
 RULES = BookingRules(max_days_ahead=90, min_notice_hours=24, max_slots_per_person_per_month=4,

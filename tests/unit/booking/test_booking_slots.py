@@ -4,8 +4,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from portal.booking.calendar import MONDAY, SATURDAY, SUNDAY, DayType
-from portal.booking.slots import (
+from portal.booking.domain.calendar import MONDAY, SATURDAY, SUNDAY, DayType
+from portal.booking.domain.slots import (
     REGULAR_CLOSED_REASON, Closure, OpeningHours, SlotPattern, generate_slots, year_end_closures,
 )
 

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from portal.booking.draw import seed_commitment
+from portal.booking.domain.draw import seed_commitment
 from portal.events.domain.draw import ALL_FULL, PERSON_CAP, EventApplication, draw_seats, verify_seat_draw
 
 SEED = "5eed" * 16

@@ -1,0 +1,1 @@
+"""Facility booking with the database: holds, the lottery, groups, emails, staff and admin actions."""

@@ -1,0 +1,1 @@
+"""Facility booking's pages, by audience: residents, staff, admins, registered groups."""

@@ -1,0 +1,1 @@
+"""Facility administration (blueprint ``booking_admin``)."""

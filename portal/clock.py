@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 
 from portal.db import utcnow
-
-#: residents, staff and facilities are all in Japan: every local date and time shown or reasoned about is Tokyo's
-TOKYO = ZoneInfo("Asia/Tokyo")
+from portal.timezone import TOKYO  # noqa: F401  (the one time zone, imported from here by the portal)
 
 
 def now() -> datetime:

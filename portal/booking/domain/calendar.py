@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import jpholiday
 
-from portal.clock import TOKYO
+from portal.timezone import TOKYO
 
 UTC = timezone.utc
 

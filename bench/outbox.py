@@ -102,8 +102,7 @@ def _wait(sink, count: int, processes, timeout: float) -> None:
 
 def run() -> dict:
     from devtools.mailbox.testing import MailSink
-    from portal import db as portal_db
-    from portal import migrate
+    from portal import db as portal_db, migrate
     from portal.notifications.models import OutboxEmail
     from portal.tenancy.demo import load_municipalities
 

@@ -18,7 +18,7 @@ import random
 import statistics
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import select, text
@@ -92,7 +92,7 @@ def build(url: str) -> dict:
         session.commit()
 
         table = Submission.__table__
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         statuses, weights = zip(*STATUSES)
         started = time.perf_counter()
         batch = []

@@ -24,9 +24,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
 
     from portal import cli, db, errors, ratelimit, security
-    from portal.params import BoundedIntConverter, PlainStringConverter, PortalRequest
     from portal.extensions import babel, csrf, limiter
     from portal.i18n import select_locale
+    from portal.params import BoundedIntConverter, PlainStringConverter, PortalRequest
 
     # before any route is added: every <int:...> of every blueprint stops at the largest database id
     app.url_map.converters["int"] = BoundedIntConverter
@@ -47,13 +47,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     from portal.identity import init_app as init_identity
     from portal.identity.views import bp as identity_bp
     from portal.mypage.views import bp as mypage_bp
-    from portal.procedures.views import api as procedures_api_bp
-    from portal.procedures.views import bp as procedures_bp
-    from portal.tenancy.views import bp as tenancy_bp
-    from portal.tenancy.views import municipal as municipal_bp
-    from portal.templating import init_app as init_templating
-
+    from portal.procedures.views import api as procedures_api_bp, bp as procedures_bp
     from portal.static_files import init_app as init_static_files
+    from portal.templating import init_app as init_templating
+    from portal.tenancy.views import bp as tenancy_bp, municipal as municipal_bp
 
     init_identity(app)
     init_templating(app)

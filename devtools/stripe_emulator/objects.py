@@ -10,7 +10,8 @@ from __future__ import annotations
 import copy
 import secrets
 import string
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .errors import invalid_param
 

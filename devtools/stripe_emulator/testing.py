@@ -57,7 +57,7 @@ class EmulatorHandle:
         self.emulator.stop()
         self._http.close()
 
-    def __enter__(self) -> "EmulatorHandle":
+    def __enter__(self) -> EmulatorHandle:
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -29,7 +29,7 @@ USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
 
 def sign_payload(payload: str, secret: str, timestamp: int | None = None) -> str:
     timestamp = int(time.time()) if timestamp is None else timestamp
-    mac = hmac.new(secret.encode("utf-8"), f"{timestamp}.{payload}".encode("utf-8"), sha256)
+    mac = hmac.new(secret.encode("utf-8"), f"{timestamp}.{payload}".encode(), sha256)
     return f"t={timestamp},v1={mac.hexdigest()}"
 
 

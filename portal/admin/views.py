@@ -18,8 +18,8 @@ from portal.backoffice import common
 from portal.params import date_arg, int_arg
 from portal.procedures.catalogue import definition_of, latest_versions
 from portal.procedures.models import FormDefinition, Submission
-from portal.procedures.reference import normalise as normalise_reference
 from portal.procedures.publication import ProcedureSetting, set_published
+from portal.procedures.reference import normalise as normalise_reference
 from portal.retention import policy_for
 from portal.staff import auth
 from portal.staff.models import ROLES, StaffProcedure, StaffUser

@@ -9,17 +9,28 @@ import csv
 import io
 from datetime import datetime
 
-from flask import Response, abort, current_app, flash, g, redirect, render_template, request, send_file, stream_with_context, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import db
-from portal.backoffice import common
-from portal.backoffice import queue as bq
+from portal.backoffice import common, queue as bq
 from portal.backoffice.models import SubmissionNote
-from portal.params import int_arg, parse_int
 from portal.notifications import status as status_mail
+from portal.params import int_arg, parse_int
 from portal.procedures import correction, journey, workflow
 from portal.procedures.catalogue import definition_of
 from portal.procedures.filenames import safe_filename

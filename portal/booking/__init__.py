@@ -32,13 +32,15 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from portal.booking import templating
+    from portal.booking import (
+        group_views,  # noqa: F401  (its routes are on the booking blueprint)
+        templating,
+    )
     from portal.booking.admin_views import bp as admin_bp
     from portal.booking.cli import booking_cli
     from portal.booking.group_staff_views import bp as groups_bp
     from portal.booking.opendata.views import bp as opendata_bp
     from portal.booking.staff_views import bp as staff_bp
-    from portal.booking import group_views  # noqa: F401  (its routes are on the booking blueprint)
     from portal.booking.views import bp
 
     app.register_blueprint(bp)

@@ -12,14 +12,13 @@ import unicodedata
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import date, time
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from portal.booking import config
 from portal.booking.calendar import DayType
 from portal.booking.config import LotteryConfig
 from portal.booking.labels import CATEGORY_LABELS
-from portal.booking.lottery import LotteryPolicy, LotteryScope, LotterySchedule, Moment
+from portal.booking.lottery import LotteryPolicy, LotterySchedule, LotteryScope, Moment
 from portal.booking.pricing import CancellationPolicy, FeeSchedule, PriceTable
 from portal.booking.rules import BookingRules
 from portal.booking.slots import OpeningHours, SlotPattern

@@ -18,7 +18,12 @@ from sqlalchemy.orm import Session
 
 from portal.booking import admin_form, date_range
 from portal.booking.models import (
-    Facility, FacilityClosure, FacilityUnit, LotteryApplication, LotteryRound, ReservationSlot,
+    Facility,
+    FacilityClosure,
+    FacilityUnit,
+    LotteryApplication,
+    LotteryRound,
+    ReservationSlot,
 )
 
 UNIT_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")

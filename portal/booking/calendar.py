@@ -6,7 +6,7 @@ never disagree. Facilities live in Japan: dates are Tokyo dates, moments are sto
 from __future__ import annotations
 
 import calendar as _stdlib_calendar
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import jpholiday
 
 TOKYO = ZoneInfo("Asia/Tokyo")
-UTC = timezone.utc
+UTC = UTC
 
 MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(7)
 

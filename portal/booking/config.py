@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, fields
-from functools import lru_cache
 from datetime import date, time
+from functools import lru_cache
 
 from portal.booking.calendar import DayType
-from portal.booking.lottery import LotteryPolicy, LotteryScope, LotterySchedule, Moment
+from portal.booking.lottery import LotteryPolicy, LotterySchedule, LotteryScope, Moment
 from portal.booking.pricing import CancellationPolicy, FeeSchedule, PriceTable
 from portal.booking.rules import BookingRules
 from portal.booking.slots import Closure, OpeningHours, Slot, SlotPattern, generate_slots, year_end_closures

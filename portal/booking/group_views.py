@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from portal import db
 from portal.booking import groups
 from portal.booking.models import BookingGroup
-from portal.clock import now
 from portal.booking.views import bp
+from portal.clock import now
 from portal.extensions import limiter
 from portal.identity import resident_required
 

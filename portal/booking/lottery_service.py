@@ -38,7 +38,7 @@ class Month:
     month: int
 
     @classmethod
-    def parse(cls, text: str) -> "Month":
+    def parse(cls, text: str) -> Month:
         found = parse_month(text)
         if found is None:
             raise ValueError(text)

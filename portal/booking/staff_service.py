@@ -12,8 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,7 +21,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.booking import availability, config, date_range, inventory, service
 from portal.booking.calendar import TOKYO, jst, local_date
 from portal.booking.models import (
-    TAKING, BookingGroup, Facility, FacilityClosure, LotteryApplication, Reservation, ReservationSlot,
+    TAKING,
+    BookingGroup,
+    Facility,
+    FacilityClosure,
+    LotteryApplication,
+    Reservation,
+    ReservationSlot,
 )
 from portal.booking.rules import SlotStatus, Violation, check_booking
 from portal.booking.slots import Slot

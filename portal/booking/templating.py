@@ -8,7 +8,10 @@ from flask_babel import gettext as _
 
 from portal.booking.calendar import TOKYO
 from portal.booking.labels import (
-    APPLICATION_STATUS_LABELS, GROUP_STATUS_LABELS, RESERVATION_STATUS_LABELS, ROUND_STATUS_LABELS,
+    APPLICATION_STATUS_LABELS,
+    GROUP_STATUS_LABELS,
+    RESERVATION_STATUS_LABELS,
+    ROUND_STATUS_LABELS,
 )
 from portal.booking.terms import booking_terms
 from portal.clock import now as clock_now

@@ -7,10 +7,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal import db
 from portal.identity import resident_required
+from portal.mypage.views import _own_submission_or_404, bp
 from portal.notifications import status as status_mail
 from portal.procedures import correction, workflow
 from portal.procedures.catalogue import definition_of
-from portal.mypage.views import _own_submission_or_404, bp
 
 
 def _latest_request(submission):

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -27,10 +27,16 @@ from portal.db import utcnow
 from portal.notifications import mail
 from portal.params import parse_int
 from portal.payments import breakdown, states
-from portal.payments.gateway import CheckoutRequest, CheckoutState, GatewayError, LineItem, PaymentGateway, \
-    ProviderRefund, WebhookEvent
-from portal.payments.models import ACTIVE, MunicipalityPaymentSettings, Payment, ProcessedEvent, Refund, \
-    SubmissionFee
+from portal.payments.gateway import (
+    CheckoutRequest,
+    CheckoutState,
+    GatewayError,
+    LineItem,
+    PaymentGateway,
+    ProviderRefund,
+    WebhookEvent,
+)
+from portal.payments.models import ACTIVE, MunicipalityPaymentSettings, Payment, ProcessedEvent, Refund, SubmissionFee
 from portal.procedures.models import Submission
 from portal.tenancy.models import Municipality
 

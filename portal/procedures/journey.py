@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 import filetype
-
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -40,7 +39,7 @@ class Applicant:
     lang: str = "ja"
 
     @classmethod
-    def from_browser_key(cls, resident: Resident | None, browser_key: str | None, lang: str = "ja") -> "Applicant":
+    def from_browser_key(cls, resident: Resident | None, browser_key: str | None, lang: str = "ja") -> Applicant:
         hashed = hashlib.sha256(browser_key.encode()).hexdigest() if browser_key else None
         return cls(resident=resident, anonymous_key=None if resident else hashed, lang=lang)
 

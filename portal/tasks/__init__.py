@@ -5,7 +5,6 @@ from flask import Flask
 
 from portal.ops.health import add_check
 from portal.ops.metrics import add_gauge
-
 from portal.tasks.jobs import send_email
 from portal.tasks.queue import huey, queue_depth, queue_ready
 

@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from devtools.stripe_emulator.testing import run_in_thread
-from portal import create_app
-from portal import db as portal_db
+from portal import create_app, db as portal_db
 from portal.staff import auth
 from portal.staff.models import StaffProcedure, StaffUser
 from portal.tenancy.models import Municipality

@@ -3,8 +3,7 @@ an entry — not through any route, not through the ORM, not with SQL."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete, text, update
-from sqlalchemy import select
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DatabaseError
 
 from portal.audit import AuditImmutable

@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -56,7 +56,7 @@ def test_staff_see_only_their_procedures(client, db, make_staff):
 def test_filters_by_procedure_assignee_date_and_payment(client, db, make_staff):
     admin = make_staff(role="admin")
     colleague = make_staff()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     old = make_submission(db, submitted_at=now - timedelta(days=40))
     mine = make_submission(db, assignee_id=admin.id)
     theirs = make_submission(db, assignee_id=colleague.id)
@@ -102,7 +102,7 @@ def test_search_by_name_and_kana(client, db, make_staff):
 
 def test_sorting_and_pages(client, db, make_staff):
     admin = make_staff(role="admin")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     made = [make_submission(db, submitted_at=now - timedelta(minutes=i)) for i in range(55)]
     oldest_first = [s.reference for s in reversed(made)]
     sign_in_staff(client, admin)
@@ -169,7 +169,7 @@ def test_needs_payment_leaves_out_settled_fees(client, db, make_staff):
     fee = Base.metadata.tables["submission_fee"]
     admin = make_staff(role="admin")
     due, paid, cash = make_submission(db), make_submission(db), make_submission(db)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for submission, status in ((paid, "paid"), (cash, "cash"), (due, "due")):
         db.execute(fee.insert().values(municipality_id=submission.municipality_id, submission_id=submission.id,
                                        status=status, reason="", updated_at=now, lock_version=1))

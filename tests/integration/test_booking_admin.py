@@ -8,14 +8,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal import create_app
 from portal.audit.models import AuditEvent
 from portal.booking import admin_form, admin_service, config, inventory
 from portal.booking.calendar import local_date
 from portal.booking.demo import load_demo_facilities
 from portal.booking.models import Facility, FacilityClosure, FacilityUnit
 from portal.db import utcnow
-from tests.conftest import app_config
 from tests.integration.backoffice import make_staff, municipality, sign_in_staff  # noqa: F401
 from tests.integration.booking_factory import make_facility
 from tests.integration.helpers import location_path, post

@@ -11,7 +11,14 @@ from sqlalchemy.pool import NullPool
 
 from portal.booking import lottery_service, service
 from portal.booking.calendar import jst
-from portal.booking.models import BookingGroup, BookingGroupMember, Facility, LotteryApplication, LotteryRound, Reservation
+from portal.booking.models import (
+    BookingGroup,
+    BookingGroupMember,
+    Facility,
+    LotteryApplication,
+    LotteryRound,
+    Reservation,
+)
 from portal.db import make_engine
 from portal.identity.models import Resident
 from tests.integration.booking_factory import make_facility

@@ -11,7 +11,7 @@ from tests.integration.booking_env import book_and_submit, clock, facility, rese
 from tests.integration.helpers import csrf_token
 from tests.integration.payments_env import pay, stripe_world  # noqa: F401
 from tests.integration.test_booking_first_come import SLOTS, pay_by_card
-from tests.integration.test_booking_lottery_month import LOTTERY, MONTH, S1, S2, apply
+from tests.integration.test_booking_lottery_month import LOTTERY, S1, S2, apply
 from tests.integration.test_translations_pages import switch_to_english
 
 ADDRESS = "愛知県一宮市本町1丁目1番1号"

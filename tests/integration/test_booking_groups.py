@@ -15,6 +15,7 @@ from tests.integration.backoffice import make_staff, sign_in_staff  # noqa: F401
 from tests.integration.booking_factory import make_facility
 from tests.integration.helpers import csrf_token
 
+
 @pytest.fixture(autouse=True)
 def clock(app):
     app.extensions["clock"] = lambda: jst(date(2026, 12, 1), time(10, 0))

@@ -7,7 +7,6 @@ import csv
 import io
 from datetime import date, time
 
-import pytest
 from sqlalchemy import select
 
 from portal.audit.models import AuditEvent

@@ -9,7 +9,11 @@ from datetime import date, time
 
 from portal.booking.calendar import jst
 from tests.integration.booking_env import (  # noqa: F401
-    BOOKING_ANSWERS, answer_booking, book_slots, clock, facility,
+    BOOKING_ANSWERS,
+    answer_booking,
+    book_slots,
+    clock,
+    facility,
 )
 from tests.integration.helpers import answer, location_path, post
 from tests.integration.payments_env import pay, stripe_world  # noqa: F401

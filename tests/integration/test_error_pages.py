@@ -3,6 +3,7 @@ Werkzeug's raw English page; the 500 page survives a broken layout."""
 from __future__ import annotations
 
 import pytest
+
 from portal import create_app
 from tests.conftest import app_config, sign_in_as
 from tests.integration.backoffice import make_staff, sign_in_staff  # noqa: F401

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from portal import create_app
 from portal.identity.models import Resident
 from tests.conftest import app_config
-from tests.integration.helpers import csrf_token, location_path, post
+from tests.integration.helpers import location_path, post
 from tests.live_server import LiveServer
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

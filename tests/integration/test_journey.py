@@ -149,7 +149,7 @@ def test_double_submit_creates_one_submission(client, db, make_resident):
     sign_in_as(client, make_resident())
     token = complete_juminhyo(client)
     first = post(client, f"/ichinomiya/drafts/{token}/submit", page=f"/ichinomiya/drafts/{token}/check")
-    second = post(client, f"/ichinomiya/drafts/{token}/submit", page=f"/ichinomiya/procedures/juminhyo")
+    second = post(client, f"/ichinomiya/drafts/{token}/submit", page="/ichinomiya/procedures/juminhyo")
     assert first.headers["Location"] == second.headers["Location"]
     assert db.scalar(select(func.count()).select_from(Submission)) == 1
     assert db.scalar(select(func.count()).select_from(OutboxEmail)) == 1

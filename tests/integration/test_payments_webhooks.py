@@ -9,10 +9,10 @@ import time
 
 from sqlalchemy import func, select
 
+from portal.notifications.models import OutboxEmail
 from portal.payments import reconcile, service
 from portal.payments.gateway import gateway
 from portal.payments.models import PaymentTransition, ProcessedEvent
-from portal.notifications.models import OutboxEmail
 from tests.integration.payments_env import WEBHOOK_SECRET, pay, stripe_world  # noqa: F401
 
 WEBHOOK = "/payments/stripe/webhook"

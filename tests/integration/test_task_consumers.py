@@ -9,8 +9,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from datetime import date, timedelta
-from datetime import time as clock_time
+from datetime import date, time as clock_time, timedelta
 
 import pytest
 from huey.storage import RedisStorage

@@ -11,8 +11,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import select, update
 
-from portal import db as portal_db
-from portal import tasks
+from portal import db as portal_db, tasks
 from portal.db import utcnow
 from portal.notifications import mail
 from portal.notifications.models import OutboxEmail

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.procedures.definition import DefinitionError, Definition, validate
+from portal.procedures.definition import Definition, DefinitionError, validate
 from portal.procedures.search import haystack, matches, romaji, search_key
 
 

@@ -2,7 +2,6 @@
 import re
 
 import pytest
-from markupsafe import Markup
 
 from portal.procedures.fields import field_for
 

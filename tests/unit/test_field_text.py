@@ -1,11 +1,10 @@
 """text, textarea, kana, email, phone."""
 import pytest
+from werkzeug.datastructures import MultiDict
 
 from portal.procedures.fields import REGISTRY, field_for
 from portal.procedures.fields.kana import normalise_kana
 from portal.procedures.fields.phone import format_phone
-
-from werkzeug.datastructures import MultiDict
 
 
 def form(**values) -> MultiDict:

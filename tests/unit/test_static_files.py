@@ -1,10 +1,10 @@
 """Static files: hashed names only for fresh copies, a year's immutable cache for them, brotli or gzip."""
 from __future__ import annotations
 
-import brotli
 import gzip
 import shutil
 
+import brotli
 import pytest
 from flask import Flask, render_template_string, url_for
 from flask_static_digest.digester import compile as digest_compile

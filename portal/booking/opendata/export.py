@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from sqlalchemy import select
@@ -21,7 +21,7 @@ SCHEMAS = {"recommended": HERE / "facilities_recommended.yaml", "current": HERE 
 DEFAULT_SCHEMA = "recommended"
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema(name: str) -> Mapping:
     """The mapping of a schema name (KeyError for an unknown one); loaded once per process."""
     return load_mapping(SCHEMAS[name])

@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal.i18n import localized
 
-REGISTRY: dict[str, type["FieldType"]] = {}
+REGISTRY: dict[str, type[FieldType]] = {}
 
 #: JSON schema of a definition text: plain string or ``{ja: ..., en: ...}``.
 LOCALIZED_TEXT = {
@@ -29,14 +29,14 @@ LOCALIZED_TEXT = {
 }
 
 
-def register(cls: type["FieldType"]) -> type["FieldType"]:
+def register(cls: type[FieldType]) -> type[FieldType]:
     if cls.type_name in REGISTRY:
         raise ValueError(f"field type {cls.type_name!r} registered twice")
     REGISTRY[cls.type_name] = cls
     return cls
 
 
-def field_for(spec: dict) -> "FieldType":
+def field_for(spec: dict) -> FieldType:
     return REGISTRY[spec["type"]](spec)
 
 
@@ -70,7 +70,7 @@ class FieldType:
         self.id: str = spec["id"]
         self.required: bool = bool(spec.get("required", False))
         #: (choice field, option value) pairs whose choice makes this field required; set by the definition
-        self.detail_of: list[tuple["FieldType", str]] = []
+        self.detail_of: list[tuple[FieldType, str]] = []
 
     # --- presentation -------------------------------------------------------------------------
     @property

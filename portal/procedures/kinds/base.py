@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-KINDS: dict[str, "ProcedureKind"] = {}
+KINDS: dict[str, ProcedureKind] = {}
 
 
 def register(cls):

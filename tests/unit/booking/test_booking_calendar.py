@@ -1,15 +1,23 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import pytest
 
 from portal.booking.calendar import (
-    DayType, YEAR_END_DAYS, add_months, day_type, is_holiday, is_national_holiday, jst, local_date,
-    national_holiday_name, to_local,
+    YEAR_END_DAYS,
+    DayType,
+    add_months,
+    day_type,
+    is_holiday,
+    is_national_holiday,
+    jst,
+    local_date,
+    national_holiday_name,
+    to_local,
 )
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.mark.parametrize("day, name", [

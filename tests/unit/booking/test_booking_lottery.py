@@ -1,18 +1,23 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import pytest
 
 from portal.booking.calendar import DayType, jst
 from portal.booking.draw import Application
 from portal.booking.lottery import (
-    LotteryPolicy, LotterySchedule, LotteryScope, Moment, Phase, validate_application,
+    LotteryPolicy,
+    LotterySchedule,
+    LotteryScope,
+    Moment,
+    Phase,
+    validate_application,
 )
 from portal.booking.rules import BookingRules
 from portal.booking.slots import Slot
 
-UTC = timezone.utc
+UTC = UTC
 SCHEDULE = LotterySchedule()   # apply 1st–10th of M-2, draw 12th 10:00, confirm to the 20th, first-come 1st of M-1 9:00
 NOVEMBER = SCHEDULE.calendar_for(2026, 11)
 

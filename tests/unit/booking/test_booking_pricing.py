@@ -1,16 +1,22 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import pytest
 
 from portal.booking.calendar import DayType, jst
 from portal.booking.pricing import (
-    CancellationPolicy, FeeSchedule, PriceTable, booking_fee, cancellation_dates, cancellation_terms, slot_fee,
+    CancellationPolicy,
+    FeeSchedule,
+    PriceTable,
+    booking_fee,
+    cancellation_dates,
+    cancellation_terms,
+    slot_fee,
 )
 from portal.booking.slots import Slot
 
-UTC = timezone.utc
+UTC = UTC
 TABLE = PriceTable(resident_weekday=1000, resident_holiday=1500, non_resident_weekday=2000, non_resident_holiday=3000)
 
 WEDNESDAY = Slot.from_local("gym-a", date(2026, 11, 4), time(9), time(12))

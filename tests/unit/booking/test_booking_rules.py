@@ -1,16 +1,22 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from portal.booking.calendar import jst
 from portal.booking.rules import (
-    BookingRules, SlotStatus, Violation, check_booking, hold_expires_at, hold_is_active, slot_status,
+    BookingRules,
+    SlotStatus,
+    Violation,
+    check_booking,
+    hold_expires_at,
+    hold_is_active,
+    slot_status,
 )
 from portal.booking.slots import Slot
 
-UTC = timezone.utc
+UTC = UTC
 RULES = BookingRules(max_days_ahead=90, min_notice_hours=24, max_slots_per_person_per_month=4,
                      resident_only=False, group_required=False, hold_minutes=30)
 NOW = jst(date(2026, 11, 1), time(10))

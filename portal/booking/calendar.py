@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 import jpholiday
 
 TOKYO = ZoneInfo("Asia/Tokyo")
-UTC = UTC
 
 MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(7)
 

@@ -270,9 +270,9 @@ def start_checkout(dbs: Session, gw: PaymentGateway, submission: Submission, lan
             if created_here and not exc.transient:
                 note = str(exc)[:200]
                 _with_payment(dbs, active.id, lambda p: p.status == "created" and states.transition(
-                    p, "failed", "resident", note=note))
+                    p, "failed", "resident", note=note))  # noqa: B023  (_with_payment calls it at once)
             raise
-        _with_payment(dbs, active.id, lambda p: _opened(p, state))
+        _with_payment(dbs, active.id, lambda p: _opened(p, state))  # noqa: B023  (called at once)
         return dbs.get(Payment, active.id)
     raise Conflict()
 

@@ -142,7 +142,7 @@ def test_no_get_route_answers_5xx_to_hostile_path_values(app, world, recording):
     failures: list[str] = []
     for rule in get_rules(app):
         names = VARIABLE.findall(rule.rule)
-        for role, client in world["clients"].items():
+        for _role, client in world["clients"].items():
             for name in names:
                 for value in HOSTILE_PATH:
                     fetch(client, build(rule, {**world["real"], name: value}), None, failures)
@@ -153,7 +153,7 @@ def test_no_get_route_answers_5xx_to_hostile_query_values(app, world, recording)
     failures: list[str] = []
     for rule in get_rules(app):
         url = build(rule, world["real"])
-        for role, client in world["clients"].items():
+        for _role, client in world["clients"].items():
             RecordingArgs.read = set()
             fetch(client, url, None, failures)
             asked = set(RecordingArgs.read)

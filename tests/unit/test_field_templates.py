@@ -36,7 +36,7 @@ def check_wiring(html: str, field):
     assert controls
     all_ids = ids(html)
     assert len(all_ids) == len(set(all_ids)), "ids must be unique"
-    for tag, attrs in controls:
+    for _tag, attrs in controls:
         if 'type="hidden"' in attrs:
             continue
         name = re.search(r'name="([^"]+)"', attrs).group(1)

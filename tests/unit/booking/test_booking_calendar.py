@@ -17,8 +17,6 @@ from portal.booking.calendar import (
     to_local,
 )
 
-UTC = UTC
-
 
 @pytest.mark.parametrize("day, name", [
     (date(2026, 11, 3), "文化の日"),

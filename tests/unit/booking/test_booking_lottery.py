@@ -17,7 +17,6 @@ from portal.booking.lottery import (
 from portal.booking.rules import BookingRules
 from portal.booking.slots import Slot
 
-UTC = UTC
 SCHEDULE = LotterySchedule()   # apply 1st–10th of M-2, draw 12th 10:00, confirm to the 20th, first-come 1st of M-1 9:00
 NOVEMBER = SCHEDULE.calendar_for(2026, 11)
 

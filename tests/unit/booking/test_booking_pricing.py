@@ -16,7 +16,6 @@ from portal.booking.pricing import (
 )
 from portal.booking.slots import Slot
 
-UTC = UTC
 TABLE = PriceTable(resident_weekday=1000, resident_holiday=1500, non_resident_weekday=2000, non_resident_holiday=3000)
 
 WEDNESDAY = Slot.from_local("gym-a", date(2026, 11, 4), time(9), time(12))

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
@@ -16,7 +16,6 @@ from portal.booking.rules import (
 )
 from portal.booking.slots import Slot
 
-UTC = UTC
 RULES = BookingRules(max_days_ahead=90, min_notice_hours=24, max_slots_per_person_per_month=4,
                      resident_only=False, group_required=False, hold_minutes=30)
 NOW = jst(date(2026, 11, 1), time(10))

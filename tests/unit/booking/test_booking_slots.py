@@ -14,7 +14,6 @@ from portal.booking.slots import (
     year_end_closures,
 )
 
-UTC = UTC
 THREE_BANDS = SlotPattern.fixed(("09:00", "12:00"), ("13:00", "17:00"), ("18:00", "21:00"))
 # 9–21 on weekdays, 9–17 on Saturday, 9–19 on Sunday, closed on Monday (月曜休館).
 HOURS = OpeningHours({1: ("09:00", "21:00"), 2: ("09:00", "21:00"), 3: ("09:00", "21:00"), 4: ("09:00", "21:00"),

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from portal.audit.models import AuditEvent
 from portal.staff.models import StaffUser
-from tests.integration.backoffice import PASSWORD, login, make_staff, sign_in_staff  # noqa: F401
+from tests.integration.backoffice import PASSWORD, login, sign_in_staff
 from tests.integration.helpers import form_version, location_path, post
 
 ADMIN = "/ichinomiya/backoffice/admin"

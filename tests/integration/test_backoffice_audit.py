@@ -8,14 +8,7 @@ from sqlalchemy.exc import DatabaseError
 
 from portal.audit import AuditImmutable
 from portal.audit.models import AuditEvent
-from tests.integration.backoffice import (  # noqa: F401
-    backoffice_rules,
-    build_url,
-    make_staff,
-    make_submission,
-    page_lock_version,
-    sign_in_staff,
-)
+from tests.integration.backoffice import backoffice_rules, build_url, make_submission, page_lock_version, sign_in_staff
 from tests.integration.booking_factory import make_facility
 from tests.integration.helpers import csrf_token, post
 

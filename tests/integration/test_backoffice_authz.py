@@ -14,11 +14,10 @@ from portal.identity.models import Resident
 from portal.procedures.catalogue import latest_version
 from portal.procedures.models import Draft
 from tests.conftest import sign_in_as
-from tests.integration.backoffice import (  # noqa: F401
+from tests.integration.backoffice import (
     PUBLIC_ENDPOINTS,
     backoffice_rules,
     build_url,
-    make_staff,
     make_submission,
     municipality,
     sign_in_staff,

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from portal.procedures.history import SubmissionEvent
 from portal.procedures.models import Submission
 from tests.conftest import sign_in_as
-from tests.integration.backoffice import make_staff, page_lock_version, resident_submits_juminhyo, sign_in_staff  # noqa: F401
+from tests.integration.backoffice import page_lock_version, resident_submits_juminhyo, sign_in_staff
 from tests.integration.helpers import location_path, post
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from portal.audit.models import AuditEvent
 from portal.procedures.models import Draft, Submission
 from tests.conftest import sign_in_as
-from tests.integration.backoffice import make_staff, sign_in_staff  # noqa: F401
+from tests.integration.backoffice import sign_in_staff
 from tests.integration.helpers import location_path, post
 
 BASE = "/ichinomiya/backoffice/counter"

@@ -12,7 +12,7 @@ from portal.db import utcnow
 from portal.staff import auth
 from portal.staff.models import StaffUser
 from tests.conftest import sign_in_as
-from tests.integration.backoffice import PASSWORD, TOTP_SECRET, login, make_staff, sign_in_staff, totp_code  # noqa: F401
+from tests.integration.backoffice import PASSWORD, TOTP_SECRET, login, sign_in_staff, totp_code
 from tests.integration.helpers import expire_rate_limit_windows, location_path, post
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from sqlalchemy import select
 
 from portal.audit.models import AuditEvent
-from tests.integration.backoffice import make_staff, make_submission, sign_in_staff  # noqa: F401
+from tests.integration.backoffice import make_submission, sign_in_staff
 from tests.integration.helpers import form_version, location_path
 
 URL = "/ichinomiya/backoffice/"

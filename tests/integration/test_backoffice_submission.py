@@ -11,13 +11,7 @@ from portal.backoffice.models import SubmissionNote
 from portal.procedures.history import SubmissionEvent
 from portal.procedures.models import Submission
 from tests.conftest import sign_in_as
-from tests.integration.backoffice import (  # noqa: F401
-    make_staff,
-    make_submission,
-    page_lock_version,
-    resident_submits_juminhyo,
-    sign_in_staff,
-)
+from tests.integration.backoffice import make_submission, page_lock_version, sign_in_staff
 from tests.integration.helpers import form_version, links_static, location_path, post
 
 

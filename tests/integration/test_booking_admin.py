@@ -14,7 +14,7 @@ from portal.booking.calendar import local_date
 from portal.booking.demo import load_demo_facilities
 from portal.booking.models import Facility, FacilityClosure, FacilityUnit
 from portal.db import utcnow
-from tests.integration.backoffice import make_staff, municipality, sign_in_staff  # noqa: F401
+from tests.integration.backoffice import municipality, sign_in_staff
 from tests.integration.booking_factory import make_facility
 from tests.integration.helpers import location_path, post
 

@@ -10,16 +10,8 @@ from portal.booking import service
 from portal.booking.calendar import jst
 from portal.booking.models import Reservation
 from portal.payments.gateway import gateway
-from tests.integration.booking_env import (  # noqa: F401
-    book_and_submit,
-    book_slots,
-    clock,
-    facility,
-    reservation_of,
-    second_resident,
-)
+from tests.integration.booking_env import book_and_submit, book_slots, facility, reservation_of, second_resident
 from tests.integration.helpers import csrf_token, location_path
-from tests.integration.payments_env import pay, stripe_world  # noqa: F401
 
 SLOTS = ["court-a/2026-12-08 09:00", "court-a/2026-12-08 11:00"]
 

@@ -12,9 +12,8 @@ from portal.booking.calendar import jst
 from portal.booking.models import LotteryApplication, LotteryRound
 from portal.notifications import mail
 from portal.payments.gateway import gateway
-from tests.integration.booking_env import answer_booking, book_slots, clock, facility, second_resident  # noqa: F401
+from tests.integration.booking_env import answer_booking, book_slots, facility, second_resident
 from tests.integration.helpers import csrf_token, location_path
-from tests.integration.payments_env import pay, stripe_world  # noqa: F401
 
 LOTTERY = {"schedule": {}, "scope": {"day_types": ["holiday"]},
            "policy": {"max_preferences": 3, "max_applications_per_person": 2, "win_cap_per_person": 1}}

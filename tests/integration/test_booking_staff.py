@@ -16,9 +16,8 @@ from portal.booking.lottery_service import Month
 from portal.booking.models import BookingGroup, Facility, FacilityClosure, LotteryRound, Reservation
 from portal.notifications.models import OutboxEmail
 from portal.staff.models import StaffProcedure
-from tests.integration.booking_env import book_and_submit, book_slots, clock, facility, second_resident  # noqa: F401
+from tests.integration.booking_env import book_and_submit, book_slots, facility, second_resident
 from tests.integration.helpers import csrf_token, links_static, location_path
-from tests.integration.payments_env import pay, stripe_world  # noqa: F401
 
 BASE = "/ichinomiya/backoffice/facilities/test-tennis"
 SLOT = "court-a/2026-12-08 09:00"

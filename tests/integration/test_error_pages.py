@@ -6,7 +6,7 @@ import pytest
 
 from portal import create_app
 from tests.conftest import app_config, sign_in_as
-from tests.integration.backoffice import make_staff, sign_in_staff  # noqa: F401
+from tests.integration.backoffice import sign_in_staff
 from tests.integration.helpers import post
 
 WERKZEUG = ("The requested URL was not found", "Method Not Allowed", "Request Entity Too Large", "Too Many Requests",

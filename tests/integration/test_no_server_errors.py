@@ -20,7 +20,7 @@ from portal.booking.models import Facility
 from portal.procedures.catalogue import definition_of, latest_versions
 from portal.procedures.models import Draft
 from tests.conftest import sign_in_as
-from tests.integration.backoffice import make_staff, make_submission, municipality, sign_in_staff  # noqa: F401
+from tests.integration.backoffice import make_submission, municipality, sign_in_staff
 from tests.integration.helpers import csrf_token, location_path, post, start
 
 HUGE = "99999999999999999999"

@@ -17,7 +17,6 @@ from portal.payments.gateway import gateway
 from portal.payments.models import Refund
 from portal.payments.service import settle_otherwise
 from tests.integration.helpers import csrf_token
-from tests.integration.payments_env import pay, stripe_world  # noqa: F401
 
 CSRF = re.compile(r'name="lock_version" value="(\d+)"')
 

@@ -13,7 +13,7 @@ from portal.notifications.models import OutboxEmail
 from portal.payments import reconcile, service
 from portal.payments.gateway import gateway
 from portal.payments.models import PaymentTransition, ProcessedEvent
-from tests.integration.payments_env import WEBHOOK_SECRET, pay, stripe_world  # noqa: F401
+from tests.integration.payments_env import WEBHOOK_SECRET
 
 WEBHOOK = "/payments/stripe/webhook"
 

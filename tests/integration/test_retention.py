@@ -17,7 +17,7 @@ from portal.procedures.history import SubmissionEvent
 from portal.procedures.journey import file_path
 from portal.procedures.models import Draft, FormDefinition, Submission, UploadedFile
 from portal.retention import policy_for, run_retention
-from tests.integration.backoffice import make_staff, make_submission, municipality  # noqa: F401
+from tests.integration.backoffice import make_submission, municipality
 
 YEAR = timedelta(days=366)
 

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 
 from portal.staff.models import StaffUser
-from tests.integration.backoffice import PASSWORD, login, make_staff  # noqa: F401
+from tests.integration.backoffice import PASSWORD, login
 from tests.integration.helpers import expire_rate_limit_windows, location_path, post
 
 STRANGER = "203.0.113.9"

@@ -10,7 +10,7 @@ from portal.staff import auth
 from portal.staff.demo import DEMO_PASSWORD
 from portal.staff.models import StaffUser
 from tests.conftest import app_config
-from tests.integration.backoffice import PASSWORD, login, make_staff, sign_in_staff  # noqa: F401
+from tests.integration.backoffice import PASSWORD, login, sign_in_staff
 from tests.integration.helpers import location_path, post
 
 PAGE = "/ichinomiya/backoffice/account/password"

@@ -10,7 +10,7 @@ from portal.booking.calendar import local_date
 from portal.db import utcnow
 from portal.procedures.models import Submission
 from tests.conftest import sign_in_as
-from tests.integration.backoffice import make_staff, page_lock_version, resident_submits_juminhyo, sign_in_staff  # noqa: F401
+from tests.integration.backoffice import page_lock_version, resident_submits_juminhyo, sign_in_staff
 from tests.integration.booking_factory import make_facility
 from tests.integration.helpers import post
 

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from bench.pages import gunicorn
 from portal.booking.models import Reservation, ReservationSlot
 from tests.conftest import ROOT, sign_in_as
-from tests.integration.backoffice import make_staff  # noqa: F401
 from tests.integration.booking_factory import make_facility
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

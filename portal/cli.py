@@ -1,4 +1,5 @@
-"""`flask` commands: db upgrade, forms check/sync, demo load, notifications send, drafts purge-anonymous, retention run."""
+"""`flask` commands: db upgrade, forms check/sync, demo load, notifications send, drafts purge-anonymous,
+retention run."""
 from __future__ import annotations
 
 from datetime import timedelta

@@ -103,8 +103,10 @@ def counter():
         "backoffice/counter.html",
         nav="counter",
         # facility bookings at the counter start from the slots (施設予約 → 窓口予約), not from an empty form
-        procedures=[(row, d) for row, d in common.procedures_in_scope(include_unpublished=True) if row.kind != "booking"],
-        drafts=[(d, counter_definition(d.definition), journey.next_step(counter_definition(d.definition), d)) for d in drafts],
+        procedures=[(row, d)
+                    for row, d in common.procedures_in_scope(include_unpublished=True) if row.kind != "booking"],
+        drafts=[(d, counter_definition(d.definition), journey.next_step(counter_definition(d.definition), d))
+                for d in drafts],
     )
 
 
@@ -136,7 +138,8 @@ def counter_step(token: str, step_id: str):
         return redirect(url_for(".counter_step", token=token, step_id=following.id))
     returning = request.args.get("return") == "check"
     if request.method == "GET":
-        return _render_step(draft, definition, current, journey.field_states(definition, draft, current, None), returning)
+        return _render_step(draft, definition, current, journey.field_states(definition, draft, current, None),
+                            returning)
     if request.form.get("field_action"):
         return _render_step(draft, definition, current, _after_field_action(definition, draft, current), returning)
     states = journey.save_step(db.session(), draft, current, request.form, request.files, None,
@@ -241,7 +244,8 @@ def counter_submit(token: str):
     elif method == "other" and not note:
         errors.append({"href": "#f-verification_note", "message": _("確認した書類の名前を入力してください")})
     elif len(note) > MAX_NOTE:
-        errors.append({"href": "#f-verification_note", "message": _("確認した書類は%(n)s文字以内で入力してください", n=MAX_NOTE)})
+        errors.append({"href": "#f-verification_note",
+                       "message": _("確認した書類は%(n)s文字以内で入力してください", n=MAX_NOTE)})
     problem = contact_problem(definition, answers, contact)
     if problem:
         errors.append({"href": "#f-contact_method", "message": problem})
@@ -270,7 +274,8 @@ def counter_submit(token: str):
         submission = journey.submission_for_draft(dbs, draft)
         if submission is None:
             raise
-    flash(_("申請を受け付けました（受付番号 %(reference)s）。控えを印刷して申請者に内容を確認してもらい、署名をもらってください。",
+    flash(_("申請を受け付けました（受付番号 %(reference)s）。控えを印刷して申請者に内容を確認してもらい、"
+            "署名をもらってください。",
             reference=submission.reference), "success")
     return redirect(url_for(".print_summary", reference=submission.reference))
 

@@ -37,7 +37,8 @@ def field_states(submission: Submission, resident: Resident | None) -> list[Fiel
     for f in flagged_fields(definition, submission):
         filled = prefill.prefill_for(f.spec, resident)
         value = filled.value if filled and filled.locked else submission.answers.get(f.id)
-        states.append(FieldState(field=f, raw=f.raw_from_value(value), prefill=filled if filled and filled.locked else None))
+        states.append(FieldState(field=f, raw=f.raw_from_value(value),
+                                 prefill=filled if filled and filled.locked else None))
     return states
 
 
@@ -99,7 +100,8 @@ def resubmit(
     changes = [{"field": s.field.id, "before": before.get(s.field.id), "after": submission.answers.get(s.field.id)}
                for s in states]
     if content.get("applicant_name_field") in submission.correction_fields:
-        submission.applicant_name = str(submission.answers.get(content["applicant_name_field"]) or submission.applicant_name)
+        submission.applicant_name = str(submission.answers.get(content["applicant_name_field"])
+                                        or submission.applicant_name)
     if content.get("contact_email_field") in submission.correction_fields:
         submission.contact_email = submission.answers.get(content["contact_email_field"]) or submission.contact_email
     if (content.get("fee") or {}).get("rule") != "kind":  # a kind's fee rests on more than the answers
@@ -159,7 +161,8 @@ def _store_for(session: Session, submission: Submission, upload_dir: str):
         )
         session.add(record)
         session.flush()
-        return {"token": record.token, "filename": record.filename, "size": record.size, "content_type": record.content_type}
+        return {"token": record.token, "filename": record.filename, "size": record.size,
+                "content_type": record.content_type}
 
     return store
 

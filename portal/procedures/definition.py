@@ -163,7 +163,8 @@ def validate(content: Any, source: str) -> None:
             field_type = REGISTRY.get(spec.get("type"))
             if field_type is None:
                 raise DefinitionError(
-                    f"{source}: {fwhere}.type: unknown field type {spec.get('type')!r} (known: {', '.join(sorted(REGISTRY))})"
+                    f"{source}: {fwhere}.type: unknown field type {spec.get('type')!r} "
+                    f"(known: {', '.join(sorted(REGISTRY))})"
                 )
             schema = {
                 "type": "object",
@@ -181,7 +182,8 @@ def validate(content: Any, source: str) -> None:
             # Conditions look only at earlier steps: a page is answered as a whole, so this works without JavaScript.
             _check_condition(spec.get("when"), earlier, source, f"{fwhere}.when")
             if spec.get("locked") and not spec.get("prefill", "").startswith("identity."):
-                raise DefinitionError(f"{source}: {fwhere}.locked: only a field prefilled from identity.* can be locked")
+                raise DefinitionError(f"{source}: {fwhere}.locked: "
+                                      "only a field prefilled from identity.* can be locked")
             seen[spec["id"]] = spec["type"]
 
         _check_details(step["fields"], source, where)
@@ -197,7 +199,8 @@ def validate(content: Any, source: str) -> None:
 def _check_condition(condition, known: dict, source: str, where: str) -> None:
     for name in conditions.referenced_fields(condition):
         if name not in known:
-            raise DefinitionError(f"{source}: {where}: condition refers to {name!r}, which is not a field of an earlier step")
+            raise DefinitionError(f"{source}: {where}: condition refers to {name!r}, which is not a field of an "
+                                  "earlier step")
 
 
 DETAIL_TYPES = ("text", "textarea")

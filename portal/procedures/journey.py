@@ -62,7 +62,8 @@ def may_use(definition: Definition, resident: Resident | None, municipality: Mun
     return None
 
 
-def open_drafts(session: Session, municipality: Municipality, applicant: Applicant, key: str | None = None) -> list[Draft]:
+def open_drafts(session: Session, municipality: Municipality, applicant: Applicant,
+                key: str | None = None) -> list[Draft]:
     query = (
         select(Draft)
         .join(FormDefinition)
@@ -305,7 +306,8 @@ def _file_store(session: Session, draft: Draft, upload_dir: str):
         )
         session.add(record)
         session.flush()
-        return {"token": record.token, "filename": record.filename, "size": record.size, "content_type": record.content_type}
+        return {"token": record.token, "filename": record.filename, "size": record.size,
+                "content_type": record.content_type}
 
     return store
 
@@ -321,7 +323,8 @@ def _kept_file(session: Session, draft: Draft, field_id: str, token: str | None)
     )
     if upload is None:
         return None
-    return {"token": upload.token, "filename": upload.filename, "size": upload.size, "content_type": upload.content_type}
+    return {"token": upload.token, "filename": upload.filename, "size": upload.size,
+            "content_type": upload.content_type}
 
 
 def file_path(upload_dir: str, upload: UploadedFile) -> Path:

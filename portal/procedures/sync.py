@@ -30,7 +30,8 @@ def sync_directory(session: Session, directory: Path) -> SyncResult:
         label = f"{content['id']} v{content['version']}"
         digest = checksum(content)
         existing = session.scalar(
-            select(FormDefinition).where(FormDefinition.key == content["id"], FormDefinition.version == content["version"])
+            select(FormDefinition).where(FormDefinition.key == content["id"],
+                                         FormDefinition.version == content["version"])
         )
         if existing is not None:
             if existing.checksum != digest:

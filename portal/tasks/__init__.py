@@ -1,6 +1,7 @@
 """Background work on a task queue: the outbox's emails right after the commit that wrote them, and the
 periodic jobs (payment reconciliation, booking holds, the lottery, reminders, the outbox sweep, the purge of
-anonymous drafts, retention, the events' waiting list). Run consumers with ``flask tasks consume``; see the README's "Background work"."""
+anonymous drafts, retention, the events' waiting list). Run consumers with ``flask tasks consume``; see the README's
+"Background work"."""
 from flask import Flask
 
 from portal.ops.health import add_check

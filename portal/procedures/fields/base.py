@@ -110,7 +110,8 @@ class FieldType:
         return [choice.option_label(value) for choice, value in self.detail_of]
 
     def detail_required_message(self, option_label: str) -> str:
-        return str(_l("「%(option)s」を選んだ場合は、%(label)sを入力してください", option=option_label, label=self.label))
+        return str(_l("「%(option)s」を選んだ場合は、%(label)sを入力してください", option=option_label,
+                      label=self.label))
 
     def required_details(self, value: Any) -> list[tuple[str, str]]:
         """``(option label, field id)`` of the fields this answer makes required (a choice's 「その他」 and

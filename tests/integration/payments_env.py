@@ -57,7 +57,8 @@ class IsolatedClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         if has_app_context():
-            for key in ("csrf_token", "staff", "staff_scope", "staff_expired", "resident", "resident_expired", "_flask_babel"):
+            for key in ("csrf_token", "staff", "staff_scope", "staff_expired", "resident", "resident_expired",
+                        "_flask_babel"):
                 g.pop(key, None)
         return super().open(*args, **kwargs)
 

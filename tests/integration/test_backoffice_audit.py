@@ -45,9 +45,11 @@ def test_admins_search_and_export_the_log(client, db, make_staff):
     sign_in_staff(client, staff)
     client.get(f"/ichinomiya/backoffice/submissions/{s.reference}")
     sign_in_staff(client, admin)
-    page = client.get("/ichinomiya/backoffice/admin/audit", query_string={"object": s.reference.lower()}).get_data(as_text=True)
+    page = client.get("/ichinomiya/backoffice/admin/audit",
+                      query_string={"object": s.reference.lower()}).get_data(as_text=True)
     assert "submission.view" in page and "市民課 検索対象" in page
-    page = client.get("/ichinomiya/backoffice/admin/audit", query_string={"actor": "検索対象", "action": "submission.view"}).get_data(as_text=True)
+    page = client.get("/ichinomiya/backoffice/admin/audit",
+                      query_string={"actor": "検索対象", "action": "submission.view"}).get_data(as_text=True)
     assert "1件" in page
     csv = client.get("/ichinomiya/backoffice/admin/audit.csv?action=submission.view").get_data()
     assert csv.startswith("\ufeff".encode()) and s.reference.encode() in csv
@@ -132,6 +134,6 @@ def test_the_database_refuses_update_and_delete(client, db, make_staff):
     db.rollback()
     assert db.scalar(select(AuditEvent)).ip == "127.0.0.1"
     # Appending still works.
-    db.execute(text("INSERT INTO audit_event (actor_kind, actor_name, action, object_type, object_id, detail, ip, created_at) "
-                    "VALUES ('system', '', 'test.append', '', '', '{}', '', CURRENT_TIMESTAMP)"))
+    db.execute(text("INSERT INTO audit_event (actor_kind, actor_name, action, object_type, object_id, detail, ip, "
+                    "created_at) VALUES ('system', '', 'test.append', '', '', '{}', '', CURRENT_TIMESTAMP)"))
     db.commit()

@@ -33,9 +33,10 @@ OBJECT_ARGS = {"reference", "token", "key"}
 
 def test_the_list_of_routes_is_complete():
     endpoints = {r.endpoint for r in RULES}
-    assert {"backoffice.queue", "backoffice.detail", "backoffice.transition", "backoffice.assign", "backoffice.add_note",
-            "backoffice.download", "backoffice.export", "backoffice.print_summary", "backoffice.counter",
-            "backoffice.counter_start", "backoffice.counter_step", "backoffice.counter_check", "backoffice.counter_submit",
+    assert {"backoffice.queue", "backoffice.detail", "backoffice.transition", "backoffice.assign",
+            "backoffice.add_note", "backoffice.download", "backoffice.export", "backoffice.print_summary",
+            "backoffice.counter", "backoffice.counter_start", "backoffice.counter_step", "backoffice.counter_check",
+            "backoffice.counter_submit",
             "admin.procedures", "admin.publication", "admin.staff_list", "admin.staff_new", "admin.staff_edit",
             "admin.audit", "admin.audit_export", "staff.account_totp"} <= endpoints
     assert len(CASES) >= 30
@@ -57,7 +58,8 @@ def world(app, db, make_staff):
     representative = Resident(sub="authz-group-rep", issuer="http://idp.test", claims={}, remembered={})
     db.add_all([closure, representative])
     db.flush()
-    group = BookingGroup(municipality_id=facility.municipality_id, name="テスト団体", representative_id=representative.id,
+    group = BookingGroup(municipality_id=facility.municipality_id, name="テスト団体",
+                         representative_id=representative.id,
                          representative_sub=representative.sub)
     db.add(group)
     db.commit()
@@ -69,7 +71,8 @@ def world(app, db, make_staff):
 
 
 def call(client, endpoint, rule, method, values):
-    url = build_url(next(r for r in RULES if r.endpoint == endpoint and r.rule == rule), {"municipality": "ichinomiya", **values})
+    url = build_url(next(r for r in RULES if r.endpoint == endpoint and r.rule == rule),
+                    {"municipality": "ichinomiya", **values})
     data = {"csrf_token": csrf_token(client, "/")} if method == "POST" else None
     response = client.open(url, method=method, data=data)
     response.get_data()

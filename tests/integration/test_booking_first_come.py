@@ -80,7 +80,8 @@ def test_rules_are_shown_all_at_once(pay, clock):
 def test_signed_out_visitors_are_sent_to_sign_in_with_their_choice(pay, clock):
     facility(pay)
     response = book_slots(pay.client, "test-tennis", SLOTS[:1])
-    assert response.status_code == 302 and "/login?next=/ichinomiya/facilities/test-tennis" in response.headers["Location"]
+    assert response.status_code == 302 \
+        and "/login?next=/ichinomiya/facilities/test-tennis" in response.headers["Location"]
 
 
 def test_an_unpaid_hold_is_released_when_it_runs_out(pay, clock):

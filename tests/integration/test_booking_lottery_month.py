@@ -148,7 +148,8 @@ def test_pseudonyms_are_fixed_at_application_and_differ_from_round_to_round(app,
     with app.app_context():
         february = lottery_service.apply(db, tennis, resident, lottery_service.Month(2027, 2), [S1],
                                          jst(date(2026, 12, 2), time(10, 0)), "a@example.jp")
-        march = lottery_service.apply(db, tennis, resident, lottery_service.Month(2027, 3), ["court-a/2027-03-06 09:00"],
+        march = lottery_service.apply(db, tennis, resident, lottery_service.Month(2027, 3),
+                                      ["court-a/2027-03-06 09:00"],
                                       jst(date(2027, 1, 2), time(10, 0)), "a@example.jp")
         assert february.person_key == lottery_service.pseudonym(february.round_id, resident.sub)
         assert february.person_key != march.person_key and resident.sub not in february.person_key

@@ -64,7 +64,8 @@ def test_counts_take_the_english_plural(client, db):
                              "hold_minutes": 30},
                   cancellation={"free_until_days_before": 7, "late_fee_percent": 50, "no_cancel_within_days": 2})
     japanese = client.get("/ichinomiya/facilities/test-tennis").get_data(as_text=True)
-    assert "利用日の90日前から、利用開始の24時間前まで" in japanese and "。利用日の2日前からは取り消せません" in japanese
+    assert "利用日の90日前から、利用開始の24時間前まで" in japanese \
+        and "。利用日の2日前からは取り消せません" in japanese
     switch_to_english(client)
     facility = english_page(client, "/ichinomiya/facilities/test-tennis")
     assert "From 90 days before the day of use until 24 hours before the start" in facility

@@ -57,7 +57,8 @@ def test_after_a_build_hashed_names_immutable_and_compressed(folder):
     client = app.test_client()
     with app.test_request_context():
         hashed = url_for("static", filename="css/site.css")
-    assert hashed.startswith("/static/css/site-") and hashed.endswith(".css") and len(hashed) == len("/static/css/site-.css") + 32
+    assert hashed.startswith("/static/css/site-") and hashed.endswith(".css") \
+        and len(hashed) == len("/static/css/site-.css") + 32
     assert not (folder / "LICENSE.gz").exists()  # the licence is left alone
 
     br = client.get(hashed, headers={"Accept-Encoding": "gzip, deflate, br"})

@@ -150,4 +150,5 @@ def test_cancellation_dates_of_the_usual_policy():
     assert dates.no_cancel_from == date(2026, 12, 8)      # 当日不可
     assert cancellation_dates(CancellationPolicy(0), jst(date(2026, 12, 8), time(9))) == (date(2026, 12, 8), None)
     # A slot just after midnight in Tokyo is on the Tokyo day, not the UTC day before.
-    assert cancellation_dates(CancellationPolicy(1), jst(date(2026, 12, 8), time(0, 30))).free_until == date(2026, 12, 7)
+    assert cancellation_dates(CancellationPolicy(1), jst(date(2026, 12, 8), time(0, 30))).free_until == \
+        date(2026, 12, 7)

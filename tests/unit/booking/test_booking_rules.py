@@ -161,7 +161,8 @@ def test_status_with_rules_knows_notice_and_horizon():
 
 def test_status_labels():
     assert (SlotStatus.FREE.label_ja, SlotStatus.LOTTERY.label_ja, SlotStatus.BOOKED.label_ja,
-            SlotStatus.CLOSED.label_ja, SlotStatus.PAST.label_ja) == ("空き", "抽選受付中", "予約済", "休館", "受付終了")
+            SlotStatus.CLOSED.label_ja, SlotStatus.PAST.label_ja) == ("空き", "抽選受付中", "予約済", "休館",
+                                                                      "受付終了")
     assert SlotStatus.FREE.label_en == "Available"
     assert SlotStatus.FREE == "free"
     assert all(s.label_ja and s.label_en for s in SlotStatus)

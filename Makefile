@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test install system-deps translations static messages bench clean
+.PHONY: run test lint install system-deps translations static messages bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +44,11 @@ messages: $(VENV)/.installed
 run: install
 	$(PY) -m devtools.run
 
-test: install system-deps
+# Ruff with the rules in pyproject.toml; Jinja templates are not linted.
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check portal devtools bench tests
+
+test: install lint system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # bench.pages drives the servers with wrk (apt-get install wrk): a Python load generator would take a core from them.

@@ -14,14 +14,14 @@ import random
 import statistics
 import tempfile
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 REQUESTS = 200
 UNITS = 10
 SEED = 20261201
 MONTH = date(2027, 2, 1)
-NOW = datetime(2026, 12, 20, 1, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 20, 1, 0, tzinfo=UTC)
 
 
 def _world(url: str):

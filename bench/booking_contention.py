@@ -20,7 +20,7 @@ import os
 import statistics
 import threading
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -87,7 +87,7 @@ def timed_take(dbs: Session, facility, slot, note: str) -> tuple[str, float]:
     """One attempt at ``slot`` as the booking views make it: ("won" | "taken", milliseconds)."""
     from portal.booking.services import inventory
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     started = time.perf_counter()
     try:
         inventory.take(dbs, facility, [slot], kind="first_come", status="held", now=now,

@@ -58,8 +58,8 @@ def _queue_burst(app, count: int, tag: str) -> None:
         session = db.session()
         city = session.scalar(select(Municipality).where(Municipality.slug == "ichinomiya"))
         for i in range(count):
-            submission = SimpleNamespace(reference=f"{tag}-{i:05d}", applicant_name="ベンチ 花子", submitted_at=utcnow(),
-                                         fee_amount=0)
+            submission = SimpleNamespace(reference=f"{tag}-{i:05d}", applicant_name="ベンチ 花子",
+                                         submitted_at=utcnow(), fee_amount=0)
             mail.queue(session, f"r{i}-{tag}@{RECIPIENT_DOMAIN}", "counter_received", "ja", city.id,
                        municipality=city, submission=submission, title="住民票の写しの交付申請", next_steps="")
         session.commit()  # one commit: 1,000 send tasks queued right after it
@@ -102,8 +102,7 @@ def _wait(sink, count: int, processes, timeout: float) -> None:
 
 def run() -> dict:
     from devtools.mailbox.testing import MailSink
-    from portal import db as portal_db
-    from portal import migrate
+    from portal import db as portal_db, migrate
     from portal.notifications.models import OutboxEmail
     from portal.tenancy.demo import load_municipalities
 

@@ -213,7 +213,8 @@ def run() -> dict:
         "database": "PostgreSQL" if env["DATABASE_URL"].startswith("postgresql") else "SQLite",
         "load": f"{CLIENTS} connections (wrk), {ROUNDS} rounds × {SECONDS:g} s per page "
                 f"(gunicorn, {WORKERS} sync workers)",
-        "bare Flask view": f"{median(b['rps'] for b in bares):.0f} req/s  p95 {median(b['p95_ms'] for b in bares):.1f} ms",
+        "bare Flask view": f"{median(b['rps'] for b in bares):.0f} req/s  "
+                           f"p95 {median(b['p95_ms'] for b in bares):.1f} ms",
     }
     for label, pairs in samples.items():
         ratio = median(measured["rps"] / bare["rps"] for bare, measured in pairs)

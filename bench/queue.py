@@ -18,7 +18,7 @@ import random
 import statistics
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import select, text
@@ -78,9 +78,11 @@ def build(url: str) -> dict:
         for slug, m in towns.items():
             ids = []
             for n in range(12):
-                s = StaffUser(municipality_id=m.id, username=f"bench-{n}", display_name=f"職員{n}", role="admin" if n == 0 else "staff",
+                s = StaffUser(municipality_id=m.id, username=f"bench-{n}", display_name=f"職員{n}",
+                              role="admin" if n == 0 else "staff",
                               password_hash="x", active=True, failed_attempts=0, session_version=1)
-                s.procedures = [StaffProcedure(definition_key="juminhyo"), StaffProcedure(definition_key="consultation")]
+                s.procedures = [StaffProcedure(definition_key="juminhyo"),
+                                StaffProcedure(definition_key="consultation")]
                 session.add(s)
                 session.flush()
                 ids.append(s.id)
@@ -92,14 +94,15 @@ def build(url: str) -> dict:
         session.commit()
 
         table = Submission.__table__
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         statuses, weights = zip(*STATUSES)
         started = time.perf_counter()
         batch = []
         for i in range(N_SUBMISSIONS):
             slug = "ichinomiya" if rng.random() < 0.6 else "anjo"
             roll = rng.random()
-            key = "juminhyo" if roll < 0.7 else "consultation" if roll < 0.9 or slug == "anjo" else "ichinomiya-dog-death"
+            key = "juminhyo" if roll < 0.7 \
+                else "consultation" if roll < 0.9 or slug == "anjo" else "ichinomiya-dog-death"
             row = definitions[(slug, key)]
             (family, family_kana), (given, given_kana) = rng.choice(FAMILY), rng.choice(GIVEN)
             name, kana = f"{family} {given}", f"{family_kana}\u3000{given_kana}"
@@ -109,7 +112,8 @@ def build(url: str) -> dict:
             submitted = now - timedelta(days=age, seconds=rng.randint(0, 86_399))
             copies = rng.randint(1, 4)
             answers = {"name": name, "name_kana": kana, "phone": f"090{rng.randint(10_000_000, 99_999_999)}",
-                       "email": f"user{i}@example.jp", "copies": copies} if key == "juminhyo" else {"owner_name": name, "body": "…"}
+                       "email": f"user{i}@example.jp", "copies": copies} if key == "juminhyo" \
+                else {"owner_name": name, "body": "…"}
             batch.append({
                 "reference": _reference(i * 7919 + 104_729),
                 "municipality_id": towns[slug].id,
@@ -146,7 +150,8 @@ def build(url: str) -> dict:
         admin_id = staff_ids["ichinomiya"][0]
         staff_id = staff_ids["ichinomiya"][1]
         sample_reference = session.scalar(
-            select(Submission.reference).where(Submission.municipality_id == town_ids["ichinomiya"]).limit(1).offset(4242)
+            select(Submission.reference).where(Submission.municipality_id == town_ids["ichinomiya"])
+            .limit(1).offset(4242)
         )
     return {"engine": engine, "municipality_id": town_ids["ichinomiya"], "admin_id": admin_id, "staff_id": staff_id,
             "reference": sample_reference, "build_seconds": build_seconds}
@@ -186,7 +191,8 @@ def measure(ctx: dict) -> dict[str, tuple[float, float]]:
 
         def export_rows(scope, **filters):
             def run():
-                for _row in session.scalars(queue.query(session, scope, queue.Filters(**filters)).execution_options(yield_per=1000)):
+                for _row in session.scalars(queue.query(session, scope, queue.Filters(**filters))
+                                            .execution_options(yield_per=1000)):
                     pass
             return run
 
@@ -194,10 +200,12 @@ def measure(ctx: dict) -> dict[str, tuple[float, float]]:
             "status tiles alone (admin)": counts(admin_scope),
             "default queue: open, oldest first (admin)": page(admin_scope),
             "default queue (staff with 2 procedures)": page(staff_scope),
-            "住民票 received, newest first": page(admin_scope, procedure="juminhyo", status="received", direction="desc"),
+            "住民票 received, newest first": page(admin_scope, procedure="juminhyo", status="received",
+                                                  direction="desc"),
             "search name 山田 (all statuses)": page(admin_scope, q="山田", status="all"),
             "search kana やまだ はなこ": page(admin_scope, q="やまだ はなこ", status="all"),
-            "reference, exact (jump to detail)": lambda: queue.find_by_reference(session, admin_scope, ctx["reference"].lower()),
+            "reference, exact (jump to detail)": lambda: queue.find_by_reference(session, admin_scope,
+                                                                                 ctx["reference"].lower()),
             "reference prefix, 4 chars": page(admin_scope, q=ctx["reference"][:4], status="all"),
             "mine + last 30 days": page(admin_scope, assignee="me", status="all", date_from=today - timedelta(days=30)),
             "needs payment": page(admin_scope, needs_payment=True),

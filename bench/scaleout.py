@@ -32,7 +32,8 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))
 REPORT = """
 done = function(summary, latency, requests)
   io.write(string.format("RESULT %d %d %d %f %f\\n", summary.requests, summary.duration,
-    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write
+      + summary.errors.timeout,
     latency:percentile(50) / 1000, latency:percentile(95) / 1000))
 end
 """

@@ -64,10 +64,9 @@ def forms_sync():
 @demo_cli.command("load")
 def demo_load():
     """Municipalities and procedures for trying the portal; running it twice changes nothing."""
+    from portal.booking.demo import load_demo_facilities
     from portal.procedures.sync import sync_directory
     from portal.tenancy.demo import load_municipalities
-
-    from portal.booking.demo import load_demo_facilities
 
     session = db.session()
     added = load_municipalities(session)

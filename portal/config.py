@@ -96,7 +96,8 @@ def from_environment() -> dict:
         "STRIPE_API_BASE": stripe_api_base or None,
         "STRIPE_CHECKOUT_ORIGIN": checkout_origin,
         "CSP_FORM_ACTION_EXTRA": [checkout_origin],
-        "PAYMENT_METHODS": [m.strip() for m in os.environ.get("PAYMENT_METHODS", "card,konbini,paypay").split(",") if m.strip()],
+        "PAYMENT_METHODS": [m.strip() for m in os.environ.get("PAYMENT_METHODS", "card,konbini,paypay").split(",")
+                            if m.strip()],
         "KONBINI_EXPIRES_AFTER_DAYS": int(os.environ.get("KONBINI_EXPIRES_AFTER_DAYS", 3)),
         "PAYMENTS_REFUND_LOOKBACK_DAYS": int(os.environ.get("PAYMENTS_REFUND_LOOKBACK_DAYS", 180)),
     }

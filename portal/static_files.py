@@ -7,9 +7,9 @@ for Python code alike — and WhiteNoise serves it with the encoding the browser
 immutable ``Cache-Control``: a repeat visit asks only for the HTML. A file changed since the last compile (or
 no compile at all, e.g. a bare ``pytest``) keeps its plain name, served with a short cache.
 
-HTML responses are compressed by Flask-Compress (brotli or gzip, at their fastest levels). Compressing pages that carry a CSRF token
-invites BREACH only where an attacker can make the victim's browser send many cross-site requests with its
-cookies: the session cookie is SameSite=Lax (not sent with cross-site subresource requests), and the token
+HTML responses are compressed by Flask-Compress (brotli or gzip, at their fastest levels). Compressing pages that
+carry a CSRF token invites BREACH only where an attacker can make the victim's browser send many cross-site requests
+with its cookies: the session cookie is SameSite=Lax (not sent with cross-site subresource requests), and the token
 in the page is re-signed with a new timestamp on every request, so its secret part is not constant.
 """
 from __future__ import annotations

@@ -4,8 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, g, request
-from flask_babel import get_locale, get_translations
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, get_translations, lazy_gettext as _l
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 

@@ -19,6 +19,14 @@ from portal.identity.models import Resident
 from portal.procedures.sync import sync_directory
 from portal.tenancy.demo import load_municipalities
 
+# Fixture modules that several test modules share: their fixtures are found by name, not imported (a module's own
+# fixture of the same name still wins). payments_env before worlds, which imports it, so pytest can rewrite its asserts.
+pytest_plugins = [
+    "tests.integration.backoffice",
+    "tests.integration.booking_env",
+    "tests.integration.payments_env",
+    "tests.e2e.worlds",
+]
 ROOT = Path(__file__).resolve().parent.parent
 # Every app a test makes runs its tasks at once, in the test's process (huey's immediate mode): an email queued
 # by a request is sent when its transaction commits, before the response. The consumer tests run real consumers.

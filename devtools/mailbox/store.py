@@ -18,7 +18,7 @@ import secrets
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser, BytesParser
@@ -246,7 +246,7 @@ def parse_date(msg) -> datetime | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value
 
 
@@ -337,7 +337,7 @@ class MailStore:
                 path = self._path(message_id)
                 with path.open("rb") as fh:
                     msg = parser.parse(fh)
-                received = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+                received = datetime.fromtimestamp(path.stat().st_mtime, UTC)
             except (KeyError, FileNotFoundError):
                 continue  # deleted meanwhile
             result.append(

@@ -14,7 +14,8 @@ from .config import DEFAULT_PORT, EmulatorConfig
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m devtools.stripe_emulator", description="Local Stripe API emulator (test mode only).")
+    parser = argparse.ArgumentParser(prog="python -m devtools.stripe_emulator",
+                                     description="Local Stripe API emulator (test mode only).")
     parser.add_argument("--host", default=os.environ.get("STRIPE_EMULATOR_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("STRIPE_EMULATOR_PORT", DEFAULT_PORT)))
     parser.add_argument(
@@ -23,9 +24,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="Webhook endpoint to deliver events to (repeatable). Env: STRIPE_EMULATOR_WEBHOOK_URL (comma-separated).",
     )
-    parser.add_argument("--webhook-secret", default=None, help="Signing secret. Env: STRIPE_WEBHOOK_SECRET (default whsec_dev_emulator).")
-    parser.add_argument("--public-url", default=None, help="Base URL browsers use for hosted pages. Env: STRIPE_EMULATOR_PUBLIC_URL.")
-    parser.add_argument("--state-file", default=None, help="Persist state as JSON here. Env: STRIPE_EMULATOR_STATE_FILE.")
+    parser.add_argument("--webhook-secret", default=None,
+                        help="Signing secret. Env: STRIPE_WEBHOOK_SECRET (default whsec_dev_emulator).")
+    parser.add_argument("--public-url", default=None,
+                        help="Base URL browsers use for hosted pages. Env: STRIPE_EMULATOR_PUBLIC_URL.")
+    parser.add_argument("--state-file", default=None,
+                        help="Persist state as JSON here. Env: STRIPE_EMULATOR_STATE_FILE.")
     parser.add_argument(
         "--deferred-payment-intent",
         action="store_true",

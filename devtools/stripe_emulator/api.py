@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request
 
@@ -66,7 +67,8 @@ def authenticate_and_decode() -> None:
     if key is None:
         raise authentication_error(
             "You did not provide an API key. You need to provide your API key in the Authorization header, "
-            "using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication "
+            "using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). "
+            "See https://stripe.com/docs/api#authentication "
             "for details, or we can help at https://support.stripe.com/."
         )
     if not (key.startswith("sk_test_") or key.startswith("rk_test_")):
@@ -122,7 +124,8 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
                     )
                 if record["fingerprint"] != fingerprint:
                     raise idempotency_error(
-                        "Keys for idempotent requests can only be used with the same parameters they were first used with. "
+                        "Keys for idempotent requests can only be used with the same parameters they were first "
+                        "used with. "
                         f"Try using a key other than '{key}' if you meant to execute a different request."
                     )
                 response = Response(record["body"], status=record["status"], mimetype="application/json")
@@ -212,7 +215,8 @@ def list_checkout_sessions() -> Response:
         items = store.newest_first("checkout.session")
         pi_id = get_str(g.params, "payment_intent")
         status = get_str(g.params, "status", choices=("open", "complete", "expired"))
-        email = (g.params.get("customer_details") or {}).get("email") if isinstance(g.params.get("customer_details"), dict) else None
+        email = (g.params.get("customer_details") or {}).get("email") \
+            if isinstance(g.params.get("customer_details"), dict) else None
         if pi_id:
             items = [s for s in items if s["payment_intent"] == pi_id]
         if status:
@@ -230,7 +234,8 @@ def retrieve_checkout_session(session_id: str) -> Response:
 @bp.post("/v1/checkout/sessions/<session_id>")
 @idempotent
 def update_checkout_session(session_id: str) -> Response:
-    session = emulator().payments.update_metadata(session_id, "checkout.session", g.params, allowed={"metadata", "expand"})
+    session = emulator().payments.update_metadata(session_id, "checkout.session", g.params,
+                                                  allowed={"metadata", "expand"})
     return render(session)
 
 

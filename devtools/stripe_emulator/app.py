@@ -68,7 +68,8 @@ class Emulator:
     def public_base(self) -> str:
         return (self.config.public_url or request.host_url).rstrip("/")
 
-    def add_webhook_endpoint(self, url: str, secret: str, enabled_events: list[str], *, replace: bool) -> dict[str, Any]:
+    def add_webhook_endpoint(self, url: str, secret: str, enabled_events: list[str], *,
+                             replace: bool) -> dict[str, Any]:
         with self.store.transaction():
             if replace:
                 self.store.webhook_endpoints.clear()

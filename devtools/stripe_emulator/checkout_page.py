@@ -201,7 +201,8 @@ def _page(title: str, body_template: str, status: int = 200, **context: Any) -> 
     response.headers["Cache-Control"] = "no-store"
     # No form-action: browsers apply it to the redirect after submit, which
     # would block the hop back to the portal's success_url.
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'"
+    response.headers["Content-Security-Policy"] = ("default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+                                                   "frame-ancestors 'none'")
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -218,7 +219,8 @@ def _store_choices() -> list[tuple[str, str]]:
     return [(key, STORE_LABELS[key]) for key in KONBINI_STORES]
 
 
-def _render_session(session_id: str, *, decline: dict[str, Any] | None = None, stale: bool = False, status: int = 200) -> Response:
+def _render_session(session_id: str, *, decline: dict[str, Any] | None = None, stale: bool = False,
+                    status: int = 200) -> Response:
     emu = emulator()
     with emu.store.lock:
         emu.payments.process_due()
@@ -300,7 +302,8 @@ def submit_checkout(session_id: str) -> Response:
         return _page(
             "キャンセル",
             "<h1>キャンセルしました <span lang='en' class='en'>Cancelled</span></h1>"
-            "<p class='notice' role='status'>お支払いは行われていません。<span lang='en' class='en'>No payment was made.</span></p>",
+            "<p class='notice' role='status'>お支払いは行われていません。"
+            "<span lang='en' class='en'>No payment was made.</span></p>",
         )
     return _render_session(session_id)
 

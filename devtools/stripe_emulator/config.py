@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 DEFAULT_WEBHOOK_SECRET = "whsec_dev_emulator"
 DEFAULT_PORT = 8002
@@ -54,7 +54,7 @@ class EmulatorConfig:
     api_version: str = field(default_factory=_sdk_api_version)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "EmulatorConfig":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> EmulatorConfig:
         env = os.environ if environ is None else environ
         config = cls(
             webhook_urls=_split_urls(env.get("STRIPE_EMULATOR_WEBHOOK_URL")),

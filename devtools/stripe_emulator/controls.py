@@ -119,7 +119,8 @@ def settle_refund(refund_id: str) -> Response:
 @bp.post("/dashboard_refund")
 def dashboard_refund() -> Response:
     body = _body()
-    params = {key: body[key] for key in ("payment_intent", "charge", "amount", "reason", "metadata", "instructions_email") if key in body}
+    params = {key: body[key] for key in ("payment_intent", "charge", "amount", "reason", "metadata",
+                                         "instructions_email") if key in body}
     # Dashboard actions reach Stripe as API calls of their own, without the
     # portal's idempotency key.
     request_info = {"id": objects.new_id("req_", 14), "idempotency_key": None}

@@ -10,7 +10,8 @@ bracketed ``param`` name, which is what the SDK exposes as ``e.param``.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from .errors import invalid_param, missing_param
 

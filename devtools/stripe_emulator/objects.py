@@ -10,7 +10,8 @@ from __future__ import annotations
 import copy
 import secrets
 import string
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .errors import invalid_param
 
@@ -103,7 +104,8 @@ def checkout_session(
         "created": created,
         "currency": currency,
         "custom_fields": [],
-        "custom_text": {"after_submit": None, "shipping_address": None, "submit": None, "terms_of_service_acceptance": None},
+        "custom_text": {"after_submit": None, "shipping_address": None, "submit": None,
+                        "terms_of_service_acceptance": None},
         "customer": None,
         "customer_creation": "if_required",
         "customer_details": None,

@@ -138,7 +138,8 @@ class Payments:
         elif not (now + SESSION_MIN_TTL <= expires_at <= now + SESSION_MAX_TTL):
             raise invalid_param(
                 "expires_at",
-                "The `expires_at` timestamp must be between 30 minutes and 24 hours after the Checkout Session is created.",
+                "The `expires_at` timestamp must be between 30 minutes and 24 hours after the Checkout Session "
+                "is created.",
             )
 
         customer_email = get_str(params, "customer_email", max_length=800)
@@ -197,26 +198,32 @@ class Payments:
             price_data = get_dict(raw, "price_data", param=f"{prefix}[price_data]")
             if not price_data:
                 raise missing_param(f"{prefix}[price_data]")
-            item_currency = get_str(price_data, "currency", param=f"{prefix}[price_data][currency]", required=True).lower()
+            item_currency = get_str(price_data, "currency", param=f"{prefix}[price_data][currency]",
+                                    required=True).lower()
             if item_currency != "jpy":
                 raise invalid_param(f"{prefix}[price_data][currency]", "The emulator only supports currency=jpy.")
             if currency and item_currency != currency:
                 raise invalid_param(f"{prefix}[price_data][currency]", "All line items must use the same currency.")
             currency = item_currency
             unit_amount = get_int(
-                price_data, "unit_amount", param=f"{prefix}[price_data][unit_amount]", required=True, minimum=0, maximum=MAX_AMOUNT_JPY
+                price_data, "unit_amount", param=f"{prefix}[price_data][unit_amount]", required=True, minimum=0,
+                maximum=MAX_AMOUNT_JPY
             )
             product_data = get_dict(price_data, "product_data", param=f"{prefix}[price_data][product_data]")
             if price_data.get("product"):
-                raise invalid_param(f"{prefix}[price_data][product]", "The emulator has no Product objects; use product_data instead.")
+                raise invalid_param(f"{prefix}[price_data][product]",
+                                    "The emulator has no Product objects; use product_data instead.")
             name = get_str(product_data, "name", param=f"{prefix}[price_data][product_data][name]", required=True)
             quantity = get_int(raw, "quantity", param=f"{prefix}[quantity]", required=True, minimum=1, maximum=999_999)
-            items.append(objects.line_item(name=name, unit_amount=unit_amount, quantity=quantity, currency=currency, created=self.now))
+            items.append(objects.line_item(name=name, unit_amount=unit_amount, quantity=quantity, currency=currency,
+                                           created=self.now))
         total = sum(item["amount_total"] for item in items)
         if total < MIN_AMOUNT_JPY:
-            raise invalid_request(f"The Checkout Session's total amount due must add up to at least {format_yen(MIN_AMOUNT_JPY)}.")
+            raise invalid_request("The Checkout Session's total amount due must add up to at least "
+                                  f"{format_yen(MIN_AMOUNT_JPY)}.")
         if total > MAX_AMOUNT_JPY:
-            raise invalid_request(f"The Checkout Session's total amount due must be at most {format_yen(MAX_AMOUNT_JPY)}.")
+            raise invalid_request("The Checkout Session's total amount due must be at most "
+                                  f"{format_yen(MAX_AMOUNT_JPY)}.")
         assert currency is not None
         return currency, items, total
 
@@ -262,7 +269,8 @@ class Payments:
         pm_options: dict[str, Any] = {}
         for method in session["payment_method_types"]:
             if method == "card":
-                pm_options["card"] = {"installments": None, "mandate_options": None, "network": None, "request_three_d_secure": "automatic"}
+                pm_options["card"] = {"installments": None, "mandate_options": None, "network": None,
+                                      "request_three_d_secure": "automatic"}
             elif method == "konbini":
                 days = session["payment_method_options"]["konbini"]["expires_after_days"]
                 pm_options["konbini"] = {
@@ -299,7 +307,8 @@ class Payments:
             session = self.store.require(session_id, "checkout.session")
             if session["status"] != "open":
                 raise invalid_request(
-                    f"This Checkout Session is no longer open (status: {session['status']}).", code="checkout_session_not_open"
+                    f"This Checkout Session is no longer open (status: {session['status']}).",
+                    code="checkout_session_not_open"
                 )
             method = OUTCOMES[outcome]
             if method is not None and method not in session["payment_method_types"]:
@@ -398,7 +407,8 @@ class Payments:
         if method == "card":
             error["decline_code"] = "generic_decline"
             error["doc_url"] = "https://stripe.com/docs/error-codes/card-declined"
-        pi.update(status="requires_payment_method", latest_charge=ch["id"], payment_method=None, last_payment_error=error)
+        pi.update(status="requires_payment_method", latest_charge=ch["id"], payment_method=None,
+                  last_payment_error=error)
         self.events.emit("charge.failed", ch)
         self.events.emit("payment_intent.payment_failed", pi)
         return {"code": error["code"], "message": error["message"], "method": method}
@@ -413,7 +423,8 @@ class Payments:
         stores = {
             chain: {
                 "confirmation_number": "".join(secrets.choice("0123456789") for _ in range(11)),
-                "payment_code": "".join(secrets.choice("0123456789") for _ in range(6 if chain == "familymart" else 12)),
+                "payment_code": "".join(secrets.choice("0123456789")
+                                        for _ in range(6 if chain == "familymart" else 12)),
             }
             for chain in KONBINI_STORES
         }
@@ -460,7 +471,8 @@ class Payments:
                 )
             chain = store_chain or self.store.private_of(pi_id).get("preferred_store") or "lawson"
             session = self.store.objects[self.store.private_of(pi_id)["session"]]
-            self._record_success(session, pi, pi["payment_method"], objects.payment_method_details("konbini", konbini_store=chain))
+            self._record_success(session, pi, pi["payment_method"],
+                                 objects.payment_method_details("konbini", konbini_store=chain))
             session["payment_status"] = "paid"
             self.events.emit("checkout.session.async_payment_succeeded", session)
             return copy.deepcopy(pi)
@@ -487,7 +499,8 @@ class Payments:
 
     CANCELABLE = ("requires_payment_method", "requires_confirmation", "requires_action", "requires_capture")
 
-    def cancel_payment_intent(self, pi_id: str, params: dict[str, Any], *, request: dict[str, Any] | None) -> dict[str, Any]:
+    def cancel_payment_intent(self, pi_id: str, params: dict[str, Any], *,
+                              request: dict[str, Any] | None) -> dict[str, Any]:
         """POST /v1/payment_intents/:id/cancel: e.g. a konbini voucher nobody should pay any more. The
         Checkout Session that made it stays complete and unpaid, as Stripe's does."""
         for key in params:
@@ -572,7 +585,8 @@ class Payments:
             pi_id = get_str(params, "payment_intent")
             charge_id = get_str(params, "charge")
             if not pi_id and not charge_id:
-                raise invalid_request("One of the following params should be provided for this request: payment_intent or charge.")
+                raise invalid_request("One of the following params should be provided for this request: payment_intent "
+                                      "or charge.")
             if pi_id:
                 pi = self.store.require(pi_id, "payment_intent", param="payment_intent", status=400)
                 latest = self.store.get(pi["latest_charge"] or "", "charge")
@@ -588,7 +602,8 @@ class Payments:
             else:
                 ch = self.store.require(charge_id, "charge", param="charge", status=400)
                 if ch["status"] != "succeeded":
-                    raise invalid_request(f"Charge {charge_id} has not succeeded and cannot be refunded.", param="charge")
+                    raise invalid_request(f"Charge {charge_id} has not succeeded and cannot be refunded.",
+                                          param="charge")
                 pi = self.store.objects[ch["payment_intent"]]
 
             remaining = ch["amount"] - ch["amount_refunded"]
@@ -599,7 +614,8 @@ class Payments:
                 amount = remaining
             if amount > remaining:
                 raise invalid_request(
-                    f"Refund amount ({format_yen(amount)}) is greater than unrefunded amount on charge ({format_yen(remaining)})",
+                    f"Refund amount ({format_yen(amount)}) is greater than unrefunded amount on charge "
+                    f"({format_yen(remaining)})",
                     code="amount_too_large",
                     param="amount",
                 )
@@ -612,7 +628,8 @@ class Payments:
                 # Konbini has no way to push money back; Stripe emails the
                 # customer for bank details and the refund waits meanwhile.
                 session = self.store.objects.get(self.store.private_of(pi["id"]).get("session", ""), {})
-                instructions_email = instructions_email or (ch["billing_details"] or {}).get("email") or session.get("customer_email")
+                instructions_email = instructions_email or (ch["billing_details"] or {}).get("email") \
+                    or session.get("customer_email")
                 if not instructions_email:
                     raise missing_param("instructions_email")
                 status = "requires_action"
@@ -650,7 +667,8 @@ class Payments:
             raise invalid_param("status", "status must be succeeded, failed or canceled")
         with self.store.transaction():
             refund = self.store.require(refund_id, "refund")
-            allowed = {"pending": {"succeeded", "failed", "canceled"}, "requires_action": {"succeeded", "failed", "canceled"}, "succeeded": {"failed"}}
+            allowed = {"pending": {"succeeded", "failed", "canceled"},
+                       "requires_action": {"succeeded", "failed", "canceled"}, "succeeded": {"failed"}}
             if status not in allowed.get(refund["status"], set()):
                 raise invalid_request(f"Refund {refund_id} cannot move from {refund['status']} to {status}.")
             previous = {"status": refund["status"]}
@@ -671,7 +689,8 @@ class Payments:
 
     # --------------------------------------------------------------- updates
 
-    def update_metadata(self, object_id: str, object_name: str, params: dict[str, Any], *, allowed: set[str]) -> dict[str, Any]:
+    def update_metadata(self, object_id: str, object_name: str, params: dict[str, Any], *,
+                        allowed: set[str]) -> dict[str, Any]:
         for key in params:
             if key not in allowed:
                 raise unknown_param(key)

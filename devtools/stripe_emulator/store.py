@@ -12,8 +12,9 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from .errors import not_found
 
@@ -89,7 +90,7 @@ class Store:
     # --- transactions and persistence -----------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator["Store"]:
+    def transaction(self) -> Iterator[Store]:
         """Hold the lock for a multi-object change and persist afterwards."""
         with self.lock:
             yield self

@@ -57,7 +57,7 @@ class EmulatorHandle:
         self.emulator.stop()
         self._http.close()
 
-    def __enter__(self) -> "EmulatorHandle":
+    def __enter__(self) -> EmulatorHandle:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -75,7 +75,8 @@ class EmulatorHandle:
     # --- control endpoints ----------------------------------------------------------
 
     def control(self, method: str, path: str, **payload: Any) -> Any:
-        response = self._http.request(method, f"{self.base_url}/_emulator{path}", json=payload if method != "GET" else None, timeout=70)
+        response = self._http.request(method, f"{self.base_url}/_emulator{path}",
+                                      json=payload if method != "GET" else None, timeout=70)
         body = response.json()
         if response.status_code >= 400:
             raise EmulatorError(response.status_code, body)
@@ -105,7 +106,8 @@ class EmulatorHandle:
             payload["amount"] = amount
         return self.control("POST", "/dashboard_refund", **payload)
 
-    def set_webhook(self, url: str, secret: str | None = None, *, replace: bool = True, enabled_events: list[str] | None = None) -> dict[str, Any]:
+    def set_webhook(self, url: str, secret: str | None = None, *, replace: bool = True,
+                    enabled_events: list[str] | None = None) -> dict[str, Any]:
         payload: dict[str, Any] = {"url": url, "replace": replace}
         if secret:
             payload["secret"] = secret

@@ -29,7 +29,7 @@ USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
 
 def sign_payload(payload: str, secret: str, timestamp: int | None = None) -> str:
     timestamp = int(time.time()) if timestamp is None else timestamp
-    mac = hmac.new(secret.encode("utf-8"), f"{timestamp}.{payload}".encode("utf-8"), sha256)
+    mac = hmac.new(secret.encode("utf-8"), f"{timestamp}.{payload}".encode(), sha256)
     return f"t={timestamp},v1={mac.hexdigest()}"
 
 
@@ -120,7 +120,8 @@ class WebhookDispatcher:
             if self.faults.drop > 0:
                 self.faults.drop -= 1
                 for ep in targets:
-                    self._record(Delivery(event["id"], event["type"], payload, ep["id"], ep["url"], ep["secret"]), "dropped")
+                    self._record(Delivery(event["id"], event["type"], payload, ep["id"], ep["url"], ep["secret"]),
+                                 "dropped")
                 return
             copies = 1
             if self.faults.duplicate > 0:
@@ -128,7 +129,8 @@ class WebhookDispatcher:
                 copies = 2
             for _ in range(copies):
                 for ep in targets:
-                    delivery = Delivery(event["id"], event["type"], payload, ep["id"], ep["url"], ep["secret"], seq=next(self._seq))
+                    delivery = Delivery(event["id"], event["type"], payload, ep["id"], ep["url"], ep["secret"],
+                                        seq=next(self._seq))
                     if self.faults.hold or self.faults.reorder:
                         self._held.append(delivery)
                         self._record(delivery, "held")
@@ -228,7 +230,8 @@ class WebhookDispatcher:
         error: str | None = None
         try:
             response = self._http.post(
-                delivery.url, data=delivery.payload.encode("utf-8"), headers=headers, timeout=self.timeout, allow_redirects=False
+                delivery.url, data=delivery.payload.encode("utf-8"), headers=headers, timeout=self.timeout,
+                allow_redirects=False
             )
             http_status = response.status_code
         except requests.RequestException as exc:

@@ -17,8 +17,8 @@ from portal.clock import TOKYO
 from portal.params import date_arg, int_arg
 from portal.procedures.catalogue import definition_of, latest_versions
 from portal.procedures.models import FormDefinition, Submission
-from portal.procedures.reference import normalise as normalise_reference
 from portal.procedures.publication import ProcedureSetting, set_published
+from portal.procedures.reference import normalise as normalise_reference
 from portal.retention import policy_for
 from portal.staff import auth
 from portal.staff.models import ROLES, StaffProcedure, StaffUser
@@ -60,7 +60,8 @@ def procedure(key: str):
     item = next(((row, d) for row, d in _offered_rows() if row.key == key), None)
     if item is None:
         abort(404)
-    versions = dbs.scalars(select(FormDefinition).where(FormDefinition.key == key).order_by(FormDefinition.version.desc())).all()
+    versions = dbs.scalars(select(FormDefinition).where(FormDefinition.key == key)
+                           .order_by(FormDefinition.version.desc())).all()
     counts = dict(dbs.execute(
         select(Submission.definition_id, func.count()).where(
             Submission.municipality_id == g.municipality.id, Submission.definition_id.in_([v.id for v in versions])
@@ -86,7 +87,8 @@ def publication(key: str):
     set_published(db.session(), g.municipality.id, key, published, g.staff.id)
     common.audit("admin.procedure_publication", "procedure", key, published=published)
     db.session().commit()
-    flash(_("住民向けに公開しました。") if published else _("住民向けの公開を停止しました。窓口受付では引き続き使えます。"), "success")
+    flash(_("住民向けに公開しました。") if published
+          else _("住民向けの公開を停止しました。窓口受付では引き続き使えます。"), "success")
     return redirect(request.form.get("back") == "detail" and url_for(".procedure", key=key) or url_for(".procedures"))
 
 
@@ -130,7 +132,8 @@ def _validate(values: dict, staff: StaffUser | None, password: str | None) -> li
     keys = {row.key for row, _d in _offered_rows()}
     if staff is None:
         if not USERNAME.match(values["username"]):
-            errors.append({"href": "#f-username", "message": _("ユーザー名は半角英小文字・数字・「.」「-」「_」で3文字以上にしてください")})
+            errors.append({"href": "#f-username",
+                           "message": _("ユーザー名は半角英小文字・数字・「.」「-」「_」で3文字以上にしてください")})
         elif auth.find(db.session(), g.municipality, values["username"]) is not None:
             errors.append({"href": "#f-username", "message": _("このユーザー名はすでに使われています")})
     if not values["display_name"] or len(values["display_name"]) > 100:
@@ -144,7 +147,8 @@ def _validate(values: dict, staff: StaffUser | None, password: str | None) -> li
         if problem:
             errors.append({"href": "#f-password", "message": problem})
     if staff is not None and staff.id == g.staff.id and (values["role"] != "admin" or not values["active"]):
-        errors.append({"href": "#f-role", "message": _("自分自身の管理者権限を外したり、無効にしたりすることはできません")})
+        errors.append({"href": "#f-role",
+                       "message": _("自分自身の管理者権限を外したり、無効にしたりすることはできません")})
     return errors
 
 
@@ -176,7 +180,8 @@ def staff_new():
             common.audit("admin.staff_create", "staff_user", staff.id, username=staff.username, role=staff.role,
                          procedures=sorted(values["procedures"]))
             dbs.commit()
-            flash(_("職員「%(name)s」を登録しました。初回ログイン用のパスワードを本人に安全な方法で伝えてください。初回ログイン時に、本人が新しいパスワードに変更します。",
+            flash(_("職員「%(name)s」を登録しました。初回ログイン用のパスワードを本人に安全な方法で伝えてください。"
+                    "初回ログイン時に、本人が新しいパスワードに変更します。",
                     name=staff.display_name), "success")
             return redirect(url_for(".staff_edit", staff_id=staff.id))
     return render_template("admin/staff_form.html", nav="staff", staff_member=None, values=values, errors=errors,
@@ -226,7 +231,8 @@ def staff_password(staff_id: int):
     staff.locked_until = None
     common.audit("admin.staff_password_reset", "staff_user", staff.id)
     db.session().commit()
-    flash(_("パスワードを再設定しました。この職員のログイン中のセッションは終了しました。次回のログイン時に、本人が新しいパスワードに変更します。"), "success")
+    flash(_("パスワードを再設定しました。この職員のログイン中のセッションは終了しました。次回のログイン時に、"
+            "本人が新しいパスワードに変更します。"), "success")
     return redirect(url_for(".staff_edit", staff_id=staff.id))
 
 
@@ -284,7 +290,8 @@ def _audit_query(f: dict):
 
 def _actions() -> list[str]:
     return list(db.session().scalars(
-        select(AuditEvent.action).where(AuditEvent.municipality_id == g.municipality.id).distinct().order_by(AuditEvent.action)
+        select(AuditEvent.action).where(AuditEvent.municipality_id == g.municipality.id).distinct()
+        .order_by(AuditEvent.action)
     ))
 
 
@@ -311,7 +318,8 @@ def audit_export():
     dbs = db.session()
     f = _audit_filters()
     q = _audit_query(f)
-    common.audit("audit.export", "audit", "", filters={k: (v.isoformat() if isinstance(v, date) else v) for k, v in f.items() if v})
+    common.audit("audit.export", "audit", "",
+                 filters={k: (v.isoformat() if isinstance(v, date) else v) for k, v in f.items() if v})
     dbs.commit()
 
     def rows():

@@ -221,7 +221,8 @@ def counter_submit(token: str):
     elif method == "other" and not note:
         errors.append({"href": "#f-verification_note", "message": _("確認した書類の名前を入力してください")})
     elif len(note) > MAX_NOTE:
-        errors.append({"href": "#f-verification_note", "message": _("確認した書類は%(n)s文字以内で入力してください", n=MAX_NOTE)})
+        errors.append({"href": "#f-verification_note",
+                       "message": _("確認した書類は%(n)s文字以内で入力してください", n=MAX_NOTE)})
     problem = contact_problem(definition, answers, contact)
     if problem:
         errors.append({"href": "#f-contact_method", "message": problem})
@@ -250,7 +251,8 @@ def counter_submit(token: str):
         submission = journey.submission_for_draft(dbs, draft)
         if submission is None:
             raise
-    flash(_("申請を受け付けました（受付番号 %(reference)s）。控えを印刷して申請者に内容を確認してもらい、署名をもらってください。",
+    flash(_("申請を受け付けました（受付番号 %(reference)s）。控えを印刷して申請者に内容を確認してもらい、"
+            "署名をもらってください。",
             reference=submission.reference), "success")
     return redirect(url_for(".print_summary", reference=submission.reference))
 

@@ -1,7 +1,8 @@
 """Search keys for the back-office queue, kept on the submission row so a search is one indexed table scan
 at most: the applicant's reading (katakana, for あいうえお order) and a folded name+kana string.
 
-Folding makes 「いちのみや　はなこ」, 「イチノミヤハナコ」 and 「ｲﾁﾉﾐﾔ ﾊﾅｺ」 the same, and 「一宮 花子」 match 「一宮花子」.
+Folding makes 「いちのみや　はなこ」, 「イチノミヤハナコ」 and 「ｲﾁﾉﾐﾔ ﾊﾅｺ」 the same, and 「一宮 花子」 match
+「一宮花子」.
 The keys are computed whenever a submission is inserted or its answers change, whoever does it.
 """
 from __future__ import annotations
@@ -34,7 +35,8 @@ def _update(connection, target: Submission) -> None:
     content = connection.scalar(select(FormDefinition.content).where(FormDefinition.id == target.definition_id))
     if content is None:
         return
-    target.applicant_kana, target.applicant_search = search_keys(content, target.answers or {}, target.applicant_name or "")
+    target.applicant_kana, target.applicant_search = search_keys(content, target.answers or {},
+                                                                 target.applicant_name or "")
 
 
 @event.listens_for(Submission, "before_insert")

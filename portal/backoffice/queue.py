@@ -70,7 +70,7 @@ class Filters:
     page: int = 1
 
     @classmethod
-    def from_args(cls, args) -> "Filters":
+    def from_args(cls, args) -> Filters:
         page = min(parse_int(args.get("page"), low=1) or 1, 100_000)
         status = args.get("status", "open")
         sort = args.get("sort", "submitted")

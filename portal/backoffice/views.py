@@ -242,7 +242,8 @@ def _conflict(reference: str, kept: dict):
     dbs = db.session()
     dbs.rollback()
     submission = common.submission_or_404(reference)
-    flash(_("他の職員がこの申請を更新しました。最新の内容に再読み込みしています。入力した内容は残っているので、確認してからもう一度操作してください。"), "error")
+    flash(_("他の職員がこの申請を更新しました。最新の内容に再読み込みしています。入力した内容は残っているので、"
+            "確認してからもう一度操作してください。"), "error")
     return _render_detail(submission, 409, kept=kept)
 
 
@@ -317,7 +318,8 @@ def assign(reference: str):
         dbs.commit()
     except StaleDataError:
         return _conflict(reference, kept)
-    flash(_("担当者を「%(name)s」にしました。", name=target.display_name) if target else _("担当者の割り当てを外しました。"),
+    flash(_("担当者を「%(name)s」にしました。", name=target.display_name) if target
+          else _("担当者の割り当てを外しました。"),
           "success")
     return redirect(url_for(".detail", reference=reference))
 
@@ -346,7 +348,8 @@ def add_note(reference: str):
 def download(reference: str, token: str):
     dbs = db.session()
     submission = common.submission_or_404(reference)
-    upload = dbs.scalar(select(UploadedFile).where(UploadedFile.token == token, UploadedFile.submission_id == submission.id))
+    upload = dbs.scalar(select(UploadedFile).where(UploadedFile.token == token,
+                                                   UploadedFile.submission_id == submission.id))
     if upload is None:
         abort(404)
     common.audit("file.download", "submission", submission.reference, file=upload.token, filename=upload.filename,

@@ -41,7 +41,8 @@ def _courts(count: int) -> list[dict]:
             for c in "abcd"[:count]]
 
 
-TENNIS_ACCESSIBILITY = "多目的トイレ（管理棟）、車いす用駐車場2台、管理棟入口にスロープ。コートへは段差のない通路で行けます。"
+TENNIS_ACCESSIBILITY = ("多目的トイレ（管理棟）、車いす用駐車場2台、管理棟入口にスロープ。"
+                        "コートへは段差のない通路で行けます。")
 TENNIS_ACCESSIBILITY_EN = ("Accessible toilet in the clubhouse, 2 accessible parking spaces, ramp at the clubhouse; "
                            "step-free path to the courts.")
 
@@ -75,7 +76,8 @@ DEMO_FACILITIES: dict[str, list[dict]] = {
             "latitude": 35.3246,
             "longitude": 136.8071,
             "phone": "0586-45-3120",
-            "description": "砂入り人工芝コート4面。全面夜間照明付きで21時まで利用できます。ラケット・ボールの貸出はありません。",
+            "description": "砂入り人工芝コート4面。全面夜間照明付きで21時まで利用できます。ラケット・"
+                           "ボールの貸出はありません。",
             "description_en": "Four artificial-grass courts, floodlit until 21:00. No rackets or balls for hire.",
             "accessibility": TENNIS_ACCESSIBILITY,
             "accessibility_en": TENNIS_ACCESSIBILITY_EN,
@@ -103,8 +105,8 @@ DEMO_FACILITIES: dict[str, list[dict]] = {
             "latitude": 35.2957,
             "longitude": 136.8254,
             "phone": "0586-73-3100",
-            "description": ("メインアリーナ（バスケットボール2面・バレーボール3面・バドミントン12面）を北半面・南半面に分けて"
-                            "貸し出します。更衣室・シャワー室あり。"),
+            "description": ("メインアリーナ（バスケットボール2面・バレーボール3面・バドミントン12面）を北半面・"
+                            "南半面に分けて貸し出します。更衣室・シャワー室あり。"),
             "description_en": ("The main arena (2 basketball, 3 volleyball or 12 badminton courts) is let by the north "
                                "or south half. Changing rooms and showers."),
             "accessibility": ("多目的トイレ（1階・2階）、エレベーター、正面入口スロープ、車いす用駐車場4台、"
@@ -139,10 +141,12 @@ DEMO_FACILITIES: dict[str, list[dict]] = {
             "latitude": 35.3047,
             "longitude": 136.8003,
             "phone": "0586-24-1211",
-            "description": "会議・講座・サークル活動に使える会議室2室と和室1室。1時間単位で予約できます。プロジェクター貸出あり。",
+            "description": "会議・講座・サークル活動に使える会議室2室と和室1室。1時間単位で予約できます。"
+                           "プロジェクター貸出あり。",
             "description_en": ("Two meeting rooms and a tatami room for meetings, classes and clubs, bookable by "
                                "the hour. Projector available."),
-            "accessibility": "多目的トイレ（3階）、エレベーター、1階入口スロープ。和室は靴を脱いで利用します。駐車場は近隣の市営駐車場をご利用ください。",
+            "accessibility": "多目的トイレ（3階）、エレベーター、1階入口スロープ。和室は靴を脱いで利用します。"
+                             "駐車場は近隣の市営駐車場をご利用ください。",
             "accessibility_en": ("Accessible toilet on the 3rd floor, lift, ramp at the ground-floor entrance. "
                                  "Shoes off in the tatami room. Use the nearby municipal car park."),
             "opening_hours": {"weekly": EVERY_DAY_9_21, "holiday": ["09:00", "17:00"]},
@@ -204,11 +208,12 @@ DEMO_FACILITIES: dict[str, list[dict]] = {
             "latitude": 34.9587,
             "longitude": 137.0803,
             "phone": "0566-76-1515",
-            "description": "大ホール（1,000席）と小ホール（300席）。演奏会・講演会・発表会に。舞台・音響・照明設備の使用料は別途。",
+            "description": "大ホール（1,000席）と小ホール（300席）。演奏会・講演会・発表会に。舞台・音響・"
+                           "照明設備の使用料は別途。",
             "description_en": "Main hall (1,000 seats) and small hall (300 seats) for concerts, lectures and recitals. "
                               "Stage, sound and lighting equipment are charged separately.",
-            "accessibility": "多目的トイレ（各階）、エレベーター、正面入口スロープ、車いす席（大ホール8席・小ホール4席）、"
-                             "ヒアリングループ（大ホール）、車いす用駐車場6台。",
+            "accessibility": "多目的トイレ（各階）、エレベーター、正面入口スロープ、車いす席（大ホール8席・"
+                             "小ホール4席）、ヒアリングループ（大ホール）、車いす用駐車場6台。",
             "accessibility_en": ("Accessible toilets on every floor, lift, ramp at the main entrance, wheelchair "
                                  "spaces (8 main hall, 4 small hall), hearing loop in the main hall, 6 accessible "
                                  "parking spaces."),

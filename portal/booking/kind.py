@@ -102,7 +102,8 @@ class BookingKind(ProcedureKind):
 
         reservation = service.for_draft(session, draft)
         if reservation is None:
-            raise KindRefused(_("予約する枠が選ばれていません。施設の空き状況から選び直してください。"), "no_reservation")
+            raise KindRefused(_("予約する枠が選ばれていません。施設の空き状況から選び直してください。"),
+                              "no_reservation")
         now = _now()
         if not service.is_live(reservation, now):
             # The hold ran out while the form was filled in: the resident is told, and takes the slots again
@@ -195,7 +196,8 @@ class BookingKind(ProcedureKind):
         now = _now()
         if reservation.status == "confirmed":
             return None
-        if reservation.status == "held" or (reservation.status == "expired" and service.slots_still_free(session, reservation, now)):
+        if reservation.status == "held" or (reservation.status == "expired"
+                                            and service.slots_still_free(session, reservation, now)):
             for row in reservation.slots:
                 row.active = True
             service.confirm(reservation, now)

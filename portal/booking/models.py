@@ -12,7 +12,18 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    JSON, Boolean, Date, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text,
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -72,9 +83,9 @@ class Facility(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     municipality: Mapped[Municipality] = relationship()
-    units: Mapped[list["FacilityUnit"]] = relationship(
+    units: Mapped[list[FacilityUnit]] = relationship(
         back_populates="facility", order_by="(FacilityUnit.sort_order, FacilityUnit.id)")
-    closures: Mapped[list["FacilityClosure"]] = relationship(
+    closures: Mapped[list[FacilityClosure]] = relationship(
         back_populates="facility", order_by="FacilityClosure.first_day")
 
     def display_name(self, lang: str) -> str:
@@ -171,7 +182,7 @@ class BookingGroup(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     representative: Mapped[Resident] = relationship()
-    memberships: Mapped[list["BookingGroupMember"]] = relationship(
+    memberships: Mapped[list[BookingGroupMember]] = relationship(
         back_populates="group", order_by="BookingGroupMember.joined_at", cascade="all, delete-orphan")
 
 
@@ -246,7 +257,7 @@ class Reservation(Base):
     __mapper_args__ = {"version_id_col": lock_version}
 
     facility: Mapped[Facility] = relationship()
-    slots: Mapped[list["ReservationSlot"]] = relationship(
+    slots: Mapped[list[ReservationSlot]] = relationship(
         back_populates="reservation", order_by="(ReservationSlot.starts_at, ReservationSlot.unit_id)",
         cascade="all, delete-orphan")
 
@@ -255,7 +266,7 @@ class Reservation(Base):
         return min((s.starts_at for s in self.live_slots), default=None)
 
     @property
-    def live_slots(self) -> list["ReservationSlot"]:
+    def live_slots(self) -> list[ReservationSlot]:
         """The slots still booked: all of them, less any the resident cancelled one by one."""
         return [s for s in self.slots if s.cancelled_at is None]
 
@@ -317,7 +328,7 @@ class LotteryRound(Base):
     __mapper_args__ = {"version_id_col": lock_version}
 
     facility: Mapped[Facility] = relationship()
-    applications: Mapped[list["LotteryApplication"]] = relationship(
+    applications: Mapped[list[LotteryApplication]] = relationship(
         back_populates="round", order_by="LotteryApplication.id")
 
 

@@ -253,7 +253,8 @@ class Store:
     # -- access tokens --------------------------------------------------------
 
     def save_access_token(
-        self, access_token: str, *, client_id: str, sub: str, scope: str, expires_in: int, code: AuthorizationCode | None
+        self, access_token: str, *, client_id: str, sub: str, scope: str, expires_in: int,
+        code: AuthorizationCode | None,
     ) -> None:
         now = int(time.time())
         self._execute(

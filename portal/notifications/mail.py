@@ -27,7 +27,8 @@ SWEEP_AFTER = timedelta(minutes=1)
 _QUEUED = "outbox_queued"
 
 
-def queue(session: Session, recipient: str | None, template: str, lang: str, municipality_id: int | None, **context) -> OutboxEmail | None:
+def queue(session: Session, recipient: str | None, template: str, lang: str, municipality_id: int | None,
+          **context) -> OutboxEmail | None:
     """Render ``notifications/email/<template>.txt`` (first line is the subject) in the resident's language."""
     if not recipient:
         return None

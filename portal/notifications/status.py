@@ -40,7 +40,8 @@ def status_changed(session: Session, submission: Submission, event: SubmissionEv
         field_labels=field_labels,
         status_url=status_url,
         correction_url=(
-            url_for("mypage.correction_form", municipality=municipality.slug, reference=submission.reference, _external=True)
+            url_for("mypage.correction_form", municipality=municipality.slug, reference=submission.reference,
+                    _external=True)
             if online and event.to_status == "correction_requested" else None
         ),
     )

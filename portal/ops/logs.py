@@ -45,7 +45,8 @@ class TextFormatter(logging.Formatter):
 def configure(log_format: str) -> None:
     """The portal's loggers write to stderr (gunicorn and systemd collect it) in the chosen format."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(JsonFormatter() if log_format == "json"
+                         else TextFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     root = logging.getLogger("portal")
     for old in list(root.handlers):
         if getattr(old, "_portal", False):

@@ -30,7 +30,8 @@ def init_app(app: Flask) -> None:
             breakdown.of_submission(db.session(), submission, amount),
             submission.fee_amount if amount is None else amount),
         payment_method_label=lambda m: labels.label(labels.METHOD_LABELS, m),
-        payment_methods_text=lambda ms: (", " if current_lang() == "en" else "、").join(labels.label(labels.METHOD_LABELS, m) for m in ms),
+        payment_methods_text=lambda ms: (", " if current_lang() == "en" else "、").join(
+            labels.label(labels.METHOD_LABELS, m) for m in ms),
         payment_status_label=lambda s: labels.label(labels.PAYMENT_STATUS_LABELS, s),
         fee_state_label=lambda s: labels.label(labels.FEE_STATE_LABELS, s),
         payment_source_label=lambda s: labels.label(labels.SOURCE_LABELS, s),

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 from flask import Flask, current_app
 
-GATEWAYS: dict[str, type["PaymentGateway"]] = {}
+GATEWAYS: dict[str, type[PaymentGateway]] = {}
 #: how far a webhook signature's timestamp may be from now, either way (Stripe's default for the past)
 WEBHOOK_TOLERANCE_SECONDS = 300
 
@@ -166,7 +167,7 @@ def _signed_at(signature: str) -> int:
 
 
 def _ts(value) -> datetime | None:
-    return datetime.fromtimestamp(value, timezone.utc) if value else None
+    return datetime.fromtimestamp(value, UTC) if value else None
 
 
 @register

@@ -63,10 +63,10 @@ class Payment(Base):
 
     submission: Mapped[Submission] = relationship()
     municipality: Mapped[Municipality] = relationship()
-    transitions: Mapped[list["PaymentTransition"]] = relationship(
+    transitions: Mapped[list[PaymentTransition]] = relationship(
         back_populates="payment", order_by="PaymentTransition.id", cascade="all, delete-orphan"
     )
-    refunds: Mapped[list["Refund"]] = relationship(back_populates="payment", order_by="Refund.id")
+    refunds: Mapped[list[Refund]] = relationship(back_populates="payment", order_by="Refund.id")
 
     @property
     def refundable_amount(self) -> int:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -27,10 +27,16 @@ from portal.db import utcnow
 from portal.notifications import mail
 from portal.params import parse_int
 from portal.payments import breakdown, states
-from portal.payments.gateway import CheckoutRequest, CheckoutState, GatewayError, LineItem, PaymentGateway, \
-    ProviderRefund, WebhookEvent
-from portal.payments.models import ACTIVE, MunicipalityPaymentSettings, Payment, ProcessedEvent, Refund, \
-    SubmissionFee
+from portal.payments.gateway import (
+    CheckoutRequest,
+    CheckoutState,
+    GatewayError,
+    LineItem,
+    PaymentGateway,
+    ProviderRefund,
+    WebhookEvent,
+)
+from portal.payments.models import ACTIVE, MunicipalityPaymentSettings, Payment, ProcessedEvent, Refund, SubmissionFee
 from portal.procedures.models import Submission
 from portal.tenancy.models import Municipality
 
@@ -264,9 +270,9 @@ def start_checkout(dbs: Session, gw: PaymentGateway, submission: Submission, lan
             if created_here and not exc.transient:
                 note = str(exc)[:200]
                 _with_payment(dbs, active.id, lambda p: p.status == "created" and states.transition(
-                    p, "failed", "resident", note=note))
+                    p, "failed", "resident", note=note))  # noqa: B023  (_with_payment calls it at once)
             raise
-        _with_payment(dbs, active.id, lambda p: _opened(p, state))
+        _with_payment(dbs, active.id, lambda p: _opened(p, state))  # noqa: B023  (called at once)
         return dbs.get(Payment, active.id)
     raise Conflict()
 

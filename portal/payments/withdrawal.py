@@ -19,8 +19,7 @@ import logging
 from dataclasses import dataclass
 
 from flask import url_for
-from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel import force_locale, lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -40,11 +39,14 @@ REFUND_REASON = "申請の取り下げ"
 TEXTS = {
     "refund": (_l("お支払いいただいた手数料 %(amount)s は、取り下げるとすぐに全額を自動で返金します。"),
                _l("お支払いいただいた手数料 %(amount)s を全額返金しました。")),
-    "unpaid": (_l("手数料 %(amount)s はまだお支払いいただいていません。取り下げると請求はなくなり、お支払いの画面は使えなくなります。"),
+    "unpaid": (_l("手数料 %(amount)s はまだお支払いいただいていません。取り下げると請求はなくなり、"
+                  "お支払いの画面は使えなくなります。"),
                _l("手数料 %(amount)s はお支払い前のため、請求はありません。お支払いの画面は使えなくなりました。")),
     "voucher": (_l("発行したコンビニ払込票（%(amount)s）は、取り下げると無効になり、お支払いできなくなります。"),
-                _l("発行したコンビニ払込票（%(amount)s）は無効にしました。お支払いにならないでください。手数料の請求はありません。")),
-    "staff": (_l("お支払いいただいた手数料 %(amount)s は、この手続きでは自動では返金されません。取り下げたあと、担当課が返金の手続きをしてご連絡します。"),
+                _l("発行したコンビニ払込票（%(amount)s）は無効にしました。お支払いにならないでください。"
+                   "手数料の請求はありません。")),
+    "staff": (_l("お支払いいただいた手数料 %(amount)s は、この手続きでは自動では返金されません。取り下げたあと、"
+                 "担当課が返金の手続きをしてご連絡します。"),
               _l("お支払いいただいた手数料 %(amount)s は、担当課が返金の手続きをします。担当課からご連絡します。")),
     "cash": (_l("窓口でお支払いいただいた手数料 %(amount)s は、窓口で返金します。担当課にお問い合わせください。"),
              _l("窓口でお支払いいただいた手数料 %(amount)s は、窓口で返金します。担当課にお問い合わせください。")),
@@ -55,7 +57,8 @@ TEXTS = {
 #: how a refund reaches the resident, by the method they paid with
 REFUND_ROUTES = {
     "konbini": _l("コンビニでのお支払いは銀行振込で返金します。Stripe から振込先の口座をうかがうメールが届きます。"),
-    "card": _l("お支払いに使ったクレジットカードに返金します。明細に反映されるまで数日から数週間かかることがあります。"),
+    "card": _l("お支払いに使ったクレジットカードに返金します。"
+               "明細に反映されるまで数日から数週間かかることがあります。"),
     "paypay": _l("PayPay の残高に返金します。"),
 }
 

@@ -41,7 +41,8 @@ def start_refusal(session: Session, municipality: Municipality, client: str) -> 
         return _("ただいま、ログインせずに始める申請が大変混み合っているため、受け付けを一時的に止めています。"
                  "時間をおいてお試しいただくか、マイナンバーカードでログインしてお進みください。")
     if not counters().hit(current_app.config["ANON_LIMIT_START"], "anon-start", client):
-        return _("この端末（ネットワーク）から、ログインせずに始める申請が短い時間に続いたため、受け付けを一時的に止めています。"
+        return _("この端末（ネットワーク）から、ログインせずに始める申請が短い時間に続いたため、"
+                 "受け付けを一時的に止めています。"
                  "しばらく時間をおいてから、もう一度お試しください。")
     return None
 
@@ -59,7 +60,8 @@ def recipient_refusal(address: str | None) -> str | None:
     recipient = hashlib.sha256(address.strip().lower().encode()).hexdigest()
     if not counters().hit(current_app.config["ANON_LIMIT_RECIPIENT"], "anon-recipient", recipient):
         return _("このメールアドレスあての確認メールが短い時間に続いたため、いまは送信できません。"
-                 "入力した内容は保存されています。しばらく時間をおいてから送信するか、別のメールアドレスに変えてください。")
+                 "入力した内容は保存されています。しばらく時間をおいてから送信するか、"
+                 "別のメールアドレスに変えてください。")
     return None
 
 

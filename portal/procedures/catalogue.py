@@ -54,7 +54,8 @@ _LATEST_PUBLISHED = _newest(_OFFERED & FormDefinition.key.not_in(_UNPUBLISHED))
 _LATEST_ALL = _newest(_OFFERED)
 
 
-def latest_versions(session: Session, municipality: Municipality, include_unpublished: bool = False) -> list[FormDefinition]:
+def latest_versions(session: Session, municipality: Municipality,
+                    include_unpublished: bool = False) -> list[FormDefinition]:
     """The newest version of each procedure the municipality offers; residents never see the ones its
     admins unpublished (staff ask for them with ``include_unpublished``)."""
     query = _LATEST_ALL if include_unpublished else _LATEST_PUBLISHED

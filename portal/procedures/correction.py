@@ -64,7 +64,8 @@ def resubmit(session: Session, submission: Submission, reading: Reading) -> Subm
     changes = [{"field": s.field.id, "before": before.get(s.field.id), "after": submission.answers.get(s.field.id)}
                for s in states]
     if content.get("applicant_name_field") in submission.correction_fields:
-        submission.applicant_name = str(submission.answers.get(content["applicant_name_field"]) or submission.applicant_name)
+        submission.applicant_name = str(submission.answers.get(content["applicant_name_field"])
+                                        or submission.applicant_name)
     if content.get("contact_email_field") in submission.correction_fields:
         submission.contact_email = submission.answers.get(content["contact_email_field"]) or submission.contact_email
     if (content.get("fee") or {}).get("rule") != "kind":  # a kind's fee rests on more than the answers

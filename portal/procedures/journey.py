@@ -36,7 +36,7 @@ class Applicant:
     lang: str = "ja"
 
     @classmethod
-    def from_browser_key(cls, resident: Resident | None, browser_key: str | None, lang: str = "ja") -> "Applicant":
+    def from_browser_key(cls, resident: Resident | None, browser_key: str | None, lang: str = "ja") -> Applicant:
         hashed = hashlib.sha256(browser_key.encode()).hexdigest() if browser_key else None
         return cls(resident=resident, anonymous_key=None if resident else hashed, lang=lang)
 
@@ -59,7 +59,8 @@ def may_use(definition: Definition, resident: Resident | None, municipality: Mun
     return None
 
 
-def open_drafts(session: Session, municipality: Municipality, applicant: Applicant, key: str | None = None) -> list[Draft]:
+def open_drafts(session: Session, municipality: Municipality, applicant: Applicant,
+                key: str | None = None) -> list[Draft]:
     query = (
         select(Draft)
         .join(FormDefinition)

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 SOURCE_PATTERN = r"^(identity\.(name|address|birthdate|gender)|previous\.[a-z][a-z0-9_]*)$"
 
-SOURCES: dict[str, "PrefillSource"] = {}
+SOURCES: dict[str, PrefillSource] = {}
 
 
 def register(cls):

@@ -120,7 +120,8 @@ def transition(
         if not fields:
             raise IllegalTransition(str(_l("補正が必要な項目を1つ以上選んでください。")), "fields_required")
         if not message:
-            raise IllegalTransition(str(_l("補正の内容（申請者へのメッセージ）を入力してください。")), "message_required")
+            raise IllegalTransition(str(_l("補正の内容（申請者へのメッセージ）を入力してください。")),
+                                    "message_required")
         submission.correction_fields = fields
     elif to == "resubmitted":
         submission.correction_fields = []

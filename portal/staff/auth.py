@@ -158,7 +158,8 @@ def check_password(session: Session, municipality: Municipality, username: str, 
     limits = counters()
     if not limits.test(FAILURES_PER_CLIENT, "staff-login", name, client):
         return Attempt("locked")
-    if not limits.test(FAILURES_PER_USERNAME, "staff-login", name) and not limits.hit(SLOWED_ATTEMPTS, "staff-login-slow", name):
+    if not limits.test(FAILURES_PER_USERNAME, "staff-login", name) \
+            and not limits.hit(SLOWED_ATTEMPTS, "staff-login-slow", name):
         return Attempt("slowed")
     staff = find(session, municipality, username)
     if not verify_password(staff, password) or staff is None or not staff.active:
@@ -253,7 +254,8 @@ def staff_required(role: str | None = None, password_change: bool = False):
             staff = current_staff()
             if staff is None:
                 if g.get("staff_expired"):
-                    return _to_login(_("一定時間操作がなかったため、ログアウトしました。もう一度ログインしてください。"))
+                    return _to_login(_("一定時間操作がなかったため、ログアウトしました。"
+                                       "もう一度ログインしてください。"))
                 return _to_login()
             if staff.municipality_id != g.municipality.id:
                 abort(403)

@@ -53,7 +53,8 @@ def create(slug, username, display_name, role, procedures, password):
     staff.procedures = [StaffProcedure(definition_key=key) for key in sorted(set(procedures))]
     session.add(staff)
     session.flush()
-    record(session, SYSTEM, "admin.staff_create", "staff_user", staff.id, {"username": username, "role": role, "via": "cli"},
+    record(session, SYSTEM, "admin.staff_create", "staff_user", staff.id,
+           {"username": username, "role": role, "via": "cli"},
            municipality_id=municipality.id)
     session.commit()
     click.echo(f"created {role} {username!r} for {municipality.name}; sign in at /{slug}/backoffice/login"

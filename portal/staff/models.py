@@ -43,7 +43,7 @@ class StaffUser(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     municipality: Mapped[Municipality] = relationship()
-    procedures: Mapped[list["StaffProcedure"]] = relationship(
+    procedures: Mapped[list[StaffProcedure]] = relationship(
         back_populates="staff", cascade="all, delete-orphan", order_by="StaffProcedure.definition_key"
     )
 

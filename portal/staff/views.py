@@ -42,12 +42,15 @@ def _finish(staff: StaffUser, next_url: str):
 def _login_error(outcome: str) -> str:
     """Worded so that none of them tells whether the username exists."""
     if outcome == "locked":
-        return _("ログインに続けて失敗したため、このユーザー名でのこの端末からのログインを一時的に止めています。%(n)s分ほど待ってから、もう一度お試しください。",
+        return _("ログインに続けて失敗したため、このユーザー名でのこの端末からのログインを一時的に止めています。"
+                 "%(n)s分ほど待ってから、もう一度お試しください。",
                  n=auth.LOCK_MINUTES)
     if outcome == "slowed":
-        return _("このユーザー名へのログインの試みが続いているため、受け付けの間隔をあけています。10秒ほど待ってから、もう一度お試しください。")
+        return _("このユーザー名へのログインの試みが続いているため、受け付けの間隔をあけています。10秒ほど待ってから、"
+                 "もう一度お試しください。")
     if outcome == "account_locked":
-        return _("確認コードの入力に続けて失敗したため、このアカウントは一時的にロックされています。%(n)s分ほど待つか、管理者にロックの解除を依頼してください。",
+        return _("確認コードの入力に続けて失敗したため、このアカウントは一時的にロックされています。%(n)s分ほど待つか、"
+                 "管理者にロックの解除を依頼してください。",
                  n=auth.LOCK_MINUTES)
     return _("ユーザー名またはパスワードが正しくありません。")
 
@@ -82,7 +85,8 @@ def login_post():
     if attempt.outcome != "ok":
         _audit("staff.login_failed", attempt.staff, username=username[:80], reason=attempt.outcome)
         dbs.commit()
-        return render_template("staff/login.html", error=_login_error(attempt.outcome), next=request.form.get("next", ""),
+        return render_template("staff/login.html", error=_login_error(attempt.outcome),
+                               next=request.form.get("next", ""),
                                username=username), 429 if attempt.outcome == "slowed" else 401
     staff = attempt.staff
     if staff.totp_secret is None and not staff.is_admin:
@@ -121,7 +125,9 @@ def totp_code():
             session.pop("staff_pending", None)
             flash(_login_error("account_locked"), "error")
             return redirect(url_for(".login"))
-        return render_template("staff/totp_code.html", error=_("確認コードが正しくありません。認証アプリに表示されている6桁の数字を入力してください。")), 401
+        return render_template("staff/totp_code.html",
+                               error=_("確認コードが正しくありません。"
+                                       "認証アプリに表示されている6桁の数字を入力してください。")), 401
     staff.totp_last_step = step
     return _finish(staff, session["staff_pending"].get("next") or url_for("backoffice.queue"))
 
@@ -144,9 +150,11 @@ def totp_enrol():
             _audit("staff.totp_enrolled", staff)
             return _finish(staff, session["staff_pending"].get("next") or url_for("backoffice.queue"))
         error = _("確認コードが正しくありません。認証アプリに表示されている6桁の数字を入力してください。")
-        return render_template("staff/totp_setup.html", secret=secret, uri=auth.provisioning_uri(secret, staff, g.municipality),
+        return render_template("staff/totp_setup.html", secret=secret,
+                               uri=auth.provisioning_uri(secret, staff, g.municipality),
                                error=error, staff_name=staff.display_name, in_login=True), 401
-    return render_template("staff/totp_setup.html", secret=secret, uri=auth.provisioning_uri(secret, staff, g.municipality),
+    return render_template("staff/totp_setup.html", secret=secret,
+                           uri=auth.provisioning_uri(secret, staff, g.municipality),
                            staff_name=staff.display_name, in_login=True)
 
 
@@ -174,7 +182,8 @@ def account_totp():
         step = auth.totp_step(secret, request.form.get("code", ""), None)
         if step is None:
             return render_template("staff/totp_setup.html", secret=secret, uri=uri, staff_name=staff.display_name,
-                                   error=_("確認コードが正しくありません。認証アプリに表示されている6桁の数字を入力してください。")), 422
+                                   error=_("確認コードが正しくありません。"
+                                           "認証アプリに表示されている6桁の数字を入力してください。")), 422
         staff.totp_secret = secret
         staff.totp_last_step = step
         session.pop("staff_totp_setup", None)
@@ -203,7 +212,8 @@ def account_password():
             if problem:
                 errors.append({"href": "#f-new-password", "message": problem})
             elif new != request.form.get("new_password_confirm", ""):
-                errors.append({"href": "#f-new-password-confirm", "message": _("確認のため、同じパスワードをもう一度入力してください。")})
+                errors.append({"href": "#f-new-password-confirm",
+                               "message": _("確認のため、同じパスワードをもう一度入力してください。")})
         if not errors:
             forced = staff.must_change_password
             staff.password_hash = auth.hash_password(new)

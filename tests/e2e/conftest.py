@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
 from portal import create_app
 from tests.conftest import app_config, reset_database
 from tests.live_server import LiveServer

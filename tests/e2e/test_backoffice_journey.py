@@ -275,13 +275,15 @@ def test_a_walk_in_without_email_is_taken_at_the_counter_and_printed_on_one_page
 
     page.wait_for_url("**/check")
     a11y.check(page, "walkin-check")
-    assert page.get_by_role("radio", name="メール").count() == 1 and not page.get_by_role("radio", name="メール").is_checked()
+    assert page.get_by_role("radio", name="メール").count() == 1 \
+        and not page.get_by_role("radio", name="メール").is_checked()
     page.get_by_label("運転免許証").check()
     page.get_by_role("radio", name="メール").check()
     page.get_by_role("button", name="この内容で申請する").click()
     a11y.check(page, "walkin-check-error")
     assert page.evaluate("document.activeElement.classList.contains('error-summary')")
-    assert page.locator(".error-summary").get_by_text("メールで連絡するには、申請者のメールアドレスを入力してください").is_visible()
+    assert page.locator(".error-summary") \
+        .get_by_text("メールで連絡するには、申請者のメールアドレスを入力してください").is_visible()
     page.get_by_role("radio", name="電話").check()
     page.get_by_role("button", name="この内容で申請する").click()
 
@@ -297,7 +299,8 @@ def test_a_walk_in_without_email_is_taken_at_the_counter_and_printed_on_one_page
     assert re.search(r"^Pages:\s+1$", info, re.M), info
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert reference in text and "窓口 三郎" in text and "署名" in text
-    assert "職員用" not in text and "申請一覧" not in text and "この手続サービスはデモです" not in text  # no nav, no footer
+    assert "職員用" not in text and "申請一覧" not in text \
+        and "この手続サービスはデモです" not in text  # no nav, no footer
 
     # No address, no email: not now, not when the status changes.
     page.goto(live.portal_url + f"/ichinomiya/backoffice/submissions/{reference}")

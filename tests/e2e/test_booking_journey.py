@@ -7,38 +7,15 @@ from __future__ import annotations
 import re
 from datetime import date, time
 from pathlib import Path
-from types import SimpleNamespace
 
-import pytest
 from sqlalchemy import select
 
 from portal import db as portal_db
 from portal.booking.domain.calendar import jst
 from portal.booking.models import BookingGroup, LotteryRound
 from tests.e2e.steps import next_step, sign_in_with_card
-from tests.e2e.test_payment_journey import pay_live, world  # noqa: F401  (the portal + IdP + Stripe emulator)
-from tests.integration.booking_factory import make_facility
 
-# Tuesday 1 December 2026, 10:00 in Tokyo: next Tuesday is 8 December; the lottery for February 2027 takes
-# applications from 1 to 10 December and draws on the 12th (the default lottery calendar).
-TODAY = jst(date(2026, 12, 1), time(10, 0))
-DRAW_DONE = jst(date(2026, 12, 12), time(10, 0))
-LOTTERY = {"schedule": {}, "scope": {"day_types": ["holiday"]},
-           "policy": {"max_preferences": 3, "max_applications_per_person": 2, "win_cap_per_person": 1}}
-SLUG = "test-tennis"
-
-
-@pytest.fixture
-def booking(world):
-    """The payments world plus a tennis facility (two courts, 土日祝 by lottery) and the portal's clock at TODAY."""
-    app = world.live.portal
-    with app.app_context():
-        make_facility(portal_db.session(), slug=SLUG, lottery=LOTTERY,
-                      description="砂入り人工芝コート2面。ラケット・ボールの貸出はありません。")
-    moment = {"now": TODAY}
-    app.extensions["clock"] = lambda: moment["now"]
-    yield SimpleNamespace(live=world.live, phone=world.phone, set_clock=lambda when: moment.update(now=when))
-    app.extensions.pop("clock", None)
+DRAW_DONE = jst(date(2026, 12, 12), time(10, 0))   # past the February lottery's close and draw
 
 
 def answer_booking_questions(page, a11y, label: str, email: str) -> None:

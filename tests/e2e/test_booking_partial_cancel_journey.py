@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 
 from tests.e2e.steps import sign_in_with_card
-from tests.e2e.test_booking_journey import answer_booking_questions, booking, open_reservation, pay_by_card  # noqa: F401
-from tests.e2e.test_payment_journey import pay_live, world  # noqa: F401
+from tests.e2e.test_booking_journey import answer_booking_questions, open_reservation, pay_by_card
 
 
 def test_cancel_one_slot_of_two(booking, a11y, mail_sink):

@@ -11,7 +11,6 @@ import pytest
 from portal import db as portal_db
 from portal.booking.domain.calendar import jst
 from tests.e2e.steps import next_step, sign_in_with_card
-from tests.e2e.test_payment_journey import pay_live, world  # noqa: F401  (the portal + IdP + Stripe emulator)
 from tests.integration.booking_factory import make_facility
 
 TODAY = jst(date(2026, 12, 1), time(10, 0))   # Tuesday; the facility is free to cancel until 3 days before

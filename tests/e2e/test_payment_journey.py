@@ -7,82 +7,15 @@ from __future__ import annotations
 import re
 import subprocess
 
-import pytest
 from sqlalchemy import select
 
-from devtools.stripe_emulator.testing import run_in_thread
-from portal import create_app
 from portal import db as portal_db
 from portal.staff import auth
 from portal.staff.models import StaffProcedure, StaffUser
 from portal.tenancy.models import Municipality
-from tests.conftest import app_config, reset_database
-from tests.e2e.conftest import PHONE
 from tests.e2e.steps import next_step, sign_in_with_card
-from tests.integration.payments_env import WEBHOOK_SECRET, payment_config
-from tests.live_server import LiveServer
 
 STAFF_PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(scope="module")
-def pay_live(database_url, mail_sink, tmp_path_factory):
-    """Portal, mock identity provider and Stripe emulator on their own ports, configured for each other."""
-    from portal.mockidp import create_app as create_idp
-
-    portal_server, idp_server = LiveServer(), LiveServer()
-    tmp = tmp_path_factory.mktemp("pay-live")
-    emulator = run_in_thread(webhook_url=f"{portal_server.url}/payments/stripe/webhook", secret=WEBHOOK_SECRET,
-                             retry_delays=(0.05, 0.1, 0.2))
-    secret = "e2e-pay-client-secret"
-    idp = create_idp({
-        "MOCKIDP_ISSUER": idp_server.url,
-        "MOCKIDP_DATA_DIR": str(tmp / "idp"),
-        "MOCKIDP_CLIENTS": [{"client_id": "portal", "client_secret": secret,
-                             "redirect_uris": [f"{portal_server.url}/auth/callback"]}],
-        "SECRET_KEY": "e2e-pay-idp-secret",
-    })
-    portal = create_app(app_config(
-        database_url, tmp, SMTP_PORT=mail_sink.port,
-        OIDC_DISCOVERY_URL=f"{idp_server.url}/.well-known/openid-configuration",
-        OIDC_CLIENT_SECRET=secret, PUBLIC_URL=portal_server.url, **payment_config(emulator.base_url),
-    ))
-    idp_server.start(idp)
-    portal_server.start(portal)
-    yield type("PayLive", (), {"portal": portal, "portal_url": portal_server.url, "emulator": emulator})
-    portal_server.stop()
-    idp_server.stop()
-    emulator.stop()
-
-
-def _context(browser, **kwargs):
-    context = browser.new_context(locale="ja-JP", accept_downloads=True, **kwargs)
-    errors: list[str] = []
-    context.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    context.console_errors = errors
-    return context
-
-
-@pytest.fixture
-def world(browser, pay_live, mail_sink):
-    reset_database(pay_live.portal)
-    mail_sink.clear()
-    pay_live.emulator.reset()
-    contexts = []
-
-    def phone():
-        context = _context(browser, viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True)
-        contexts.append(context)
-        return context.new_page()
-
-    def desktop():
-        context = _context(browser, viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        return context.new_page()
-
-    yield type("World", (), {"live": pay_live, "phone": staticmethod(phone), "desktop": staticmethod(desktop)})
-    for context in contexts:
-        context.close()
 
 
 def request_juminhyo(page, url, persona, copies, a11y, label):

@@ -14,7 +14,7 @@ from portal.booking.domain.calendar import jst
 from portal.booking.models import Reservation
 from portal.payments.models import Payment
 from tests.e2e.steps import next_step, sign_in_with_card
-from tests.e2e.test_payment_journey import pay_live, request_juminhyo, world  # noqa: F401
+from tests.e2e.test_payment_journey import request_juminhyo
 from tests.integration.booking_factory import make_facility
 
 TODAY = jst(date(2026, 12, 1), time(10, 0))

@@ -36,8 +36,9 @@ def make_facility(dbs: Session, municipality: str = "ichinomiya", slug: str = "t
     config.check(data)
     city = dbs.scalar(select(Municipality).where(Municipality.slug == municipality))
     facility = Facility(municipality_id=city.id, slug=slug, **data)
-    facility.units = [FacilityUnit(slug=u, name=f"{u.split('-')[-1].upper()}面", name_en=f"Court {u.split('-')[-1].upper()}",
-                                   sort_order=i) for i, u in enumerate(units)]
+    facility.units = [FacilityUnit(slug=u, name=f"{u.split('-')[-1].upper()}面",
+                                   name_en=f"Court {u.split('-')[-1].upper()}", sort_order=i)
+                      for i, u in enumerate(units)]
     dbs.add(facility)
     dbs.commit()
     return facility

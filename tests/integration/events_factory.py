@@ -1,7 +1,7 @@
 """Real events for tests: a published first-come course with a waiting list, overridable."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from portal.events.models import Event, EventSession
 from portal.tenancy.models import Municipality
 
-NOW = datetime(2026, 12, 2, 1, 0, tzinfo=timezone.utc)            # 10:00 Tokyo
-START = datetime(2026, 12, 20, 1, 0, tzinfo=timezone.utc)          # Sunday 20 December, 10:00 Tokyo
+NOW = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)            # 10:00 Tokyo
+START = datetime(2026, 12, 20, 1, 0, tzinfo=UTC)          # Sunday 20 December, 10:00 Tokyo
 FREE = [{"key": "adult", "label": "大人", "label_en": "Adult", "price": 0}]
 PAID = [{"key": "adult", "label": "大人", "label_en": "Adult", "price": 1200},
         {"key": "child", "label": "子ども", "label_en": "Child", "price": 600}]

@@ -16,8 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from devtools.stripe_emulator.testing import EmulatorHandle, run_in_thread
-from portal import create_app
-from portal import db as portal_db
+from portal import create_app, db as portal_db
 from portal.payments.models import Payment
 from portal.procedures.models import Submission
 from portal.staff import auth
@@ -58,7 +57,8 @@ class IsolatedClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         if has_app_context():
-            for key in ("csrf_token", "staff", "staff_scope", "staff_expired", "resident", "resident_expired", "_flask_babel"):
+            for key in ("csrf_token", "staff", "staff_scope", "staff_expired", "resident", "resident_expired",
+                        "_flask_babel"):
                 g.pop(key, None)
         return super().open(*args, **kwargs)
 

@@ -21,7 +21,8 @@ PHISHING_BODY = "至急こちらで本人確認してください https://evil.e
 def consultation(client, email="victim@example.jp", name=PHISHING_NAME, slug="ichinomiya"):
     """Fill in ご意見・ご相談 without signing in, up to the check page; returns the draft token."""
     token = draft_token(start(client, slug, "consultation"))
-    assert answer(client, slug, token, "message", {"topic": "other", "body": PHISHING_BODY, "wants_reply": "yes"}).status_code == 302
+    assert answer(client, slug, token, "message",
+                  {"topic": "other", "body": PHISHING_BODY, "wants_reply": "yes"}).status_code == 302
     assert answer(client, slug, token, "contact", {"name": name, "email": email}).status_code == 302
     return token
 

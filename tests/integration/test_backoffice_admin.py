@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from portal.audit.models import AuditEvent
 from portal.staff.models import StaffUser
-from tests.integration.backoffice import PASSWORD, login, make_staff, sign_in_staff  # noqa: F401
+from tests.integration.backoffice import PASSWORD, login, sign_in_staff
 from tests.integration.helpers import form_version, location_path, post
 
 ADMIN = "/ichinomiya/backoffice/admin"
@@ -52,23 +52,28 @@ def test_admin_creates_staff_who_can_then_sign_in(app, client, db, make_staff):
     assert created.procedure_keys == {"juminhyo", "consultation"} and created.password_hash.startswith("$argon2")
     assert "市民課 山田" in client.get(f"{ADMIN}/staff").get_data(as_text=True)
     newcomer = app.test_client()
-    response = post(newcomer, "/ichinomiya/backoffice/login", {"username": "shimin-yamada", "password": "a long enough passphrase"},
+    response = post(newcomer, "/ichinomiya/backoffice/login",
+                    {"username": "shimin-yamada", "password": "a long enough passphrase"},
                     page="/ichinomiya/backoffice/login")
     assert location_path(response) == "/ichinomiya/backoffice/"
     # The password an admin chose is replaced by the newcomer's own before any work.
     assert created.must_change_password
-    assert location_path(newcomer.get("/ichinomiya/backoffice/")) == "/ichinomiya/backoffice/account/password?next=/ichinomiya/backoffice/"
-    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "admin.staff_create")).detail["username"] == "shimin-yamada"
+    assert location_path(newcomer.get("/ichinomiya/backoffice/")) == \
+        "/ichinomiya/backoffice/account/password?next=/ichinomiya/backoffice/"
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "admin.staff_create")).detail["username"] == \
+        "shimin-yamada"
 
 
 def test_staff_form_validation(client, db, make_staff):
     existing = make_staff(username="taken")
     sign_in_staff(client, make_staff(role="admin"))
-    bad = {"username": "Bad Name!", "display_name": "", "role": "boss", "procedures": ["nonexistent"], "password": "short"}
+    bad = {"username": "Bad Name!", "display_name": "", "role": "boss", "procedures": ["nonexistent"],
+           "password": "short"}
     response = post(client, f"{ADMIN}/staff/new", bad, page=f"{ADMIN}/staff/new")
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "error-summary" in page
-    for message in ("ユーザー名は半角英小文字", "表示名を100文字以内", "権限を選んでください", "担当する手続きを一覧から", "12文字以上"):
+    for message in ("ユーザー名は半角英小文字", "表示名を100文字以内", "権限を選んでください",
+                    "担当する手続きを一覧から", "12文字以上"):
         assert message in page
     taken = post(client, f"{ADMIN}/staff/new", {"username": existing.username, "display_name": "x", "role": "staff",
                                                  "password": "a long enough passphrase"}, page=f"{ADMIN}/staff/new")
@@ -83,11 +88,13 @@ def test_assignments_roles_and_deactivation(app, client, db, make_staff):
     assert staff_client.get("/ichinomiya/backoffice/").status_code == 200
     sign_in_staff(client, admin)
     url = f"{ADMIN}/staff/{staff.id}"
-    post(client, url, {"display_name": "新しい名前", "role": "staff", "active": "1", "procedures": ["consultation"]}, page=url)
+    post(client, url, {"display_name": "新しい名前", "role": "staff", "active": "1", "procedures": ["consultation"]},
+         page=url)
     db.refresh(staff)
     assert staff.display_name == "新しい名前" and staff.procedure_keys == {"consultation"}
     assert staff_client.get("/ichinomiya/backoffice/").status_code == 200  # an assignment change keeps the session
-    post(client, url, {"display_name": "新しい名前", "role": "staff", "procedures": ["consultation"]}, page=url)  # unticked active
+    post(client, url, {"display_name": "新しい名前", "role": "staff", "procedures": ["consultation"]},
+         page=url)  # unticked active
     db.refresh(staff)
     assert not staff.active
     assert location_path(staff_client.get("/ichinomiya/backoffice/")).startswith("/ichinomiya/backoffice/login")

@@ -3,20 +3,12 @@ an entry — not through any route, not through the ORM, not with SQL."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete, text, update
-from sqlalchemy import select
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DatabaseError
 
 from portal.audit import AuditImmutable
 from portal.audit.models import AuditEvent
-from tests.integration.backoffice import (  # noqa: F401
-    backoffice_rules,
-    build_url,
-    make_staff,
-    make_submission,
-    page_lock_version,
-    sign_in_staff,
-)
+from tests.integration.backoffice import backoffice_rules, build_url, make_submission, page_lock_version, sign_in_staff
 from tests.integration.booking_factory import make_facility
 from tests.integration.helpers import csrf_token, post
 
@@ -53,9 +45,11 @@ def test_admins_search_and_export_the_log(client, db, make_staff):
     sign_in_staff(client, staff)
     client.get(f"/ichinomiya/backoffice/submissions/{s.reference}")
     sign_in_staff(client, admin)
-    page = client.get("/ichinomiya/backoffice/admin/audit", query_string={"object": s.reference.lower()}).get_data(as_text=True)
+    page = client.get("/ichinomiya/backoffice/admin/audit",
+                      query_string={"object": s.reference.lower()}).get_data(as_text=True)
     assert "submission.view" in page and "市民課 検索対象" in page
-    page = client.get("/ichinomiya/backoffice/admin/audit", query_string={"actor": "検索対象", "action": "submission.view"}).get_data(as_text=True)
+    page = client.get("/ichinomiya/backoffice/admin/audit",
+                      query_string={"actor": "検索対象", "action": "submission.view"}).get_data(as_text=True)
     assert "1件" in page
     csv = client.get("/ichinomiya/backoffice/admin/audit.csv?action=submission.view").get_data()
     assert csv.startswith("\ufeff".encode()) and s.reference.encode() in csv
@@ -140,6 +134,6 @@ def test_the_database_refuses_update_and_delete(client, db, make_staff):
     db.rollback()
     assert db.scalar(select(AuditEvent)).ip == "127.0.0.1"
     # Appending still works.
-    db.execute(text("INSERT INTO audit_event (actor_kind, actor_name, action, object_type, object_id, detail, ip, created_at) "
-                    "VALUES ('system', '', 'test.append', '', '', '{}', '', CURRENT_TIMESTAMP)"))
+    db.execute(text("INSERT INTO audit_event (actor_kind, actor_name, action, object_type, object_id, detail, ip, "
+                    "created_at) VALUES ('system', '', 'test.append', '', '', '{}', '', CURRENT_TIMESTAMP)"))
     db.commit()

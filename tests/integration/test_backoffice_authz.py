@@ -14,11 +14,10 @@ from portal.identity.models import Resident
 from portal.procedures.catalogue import latest_version
 from portal.procedures.models import Draft
 from tests.conftest import sign_in_as
-from tests.integration.backoffice import (  # noqa: F401
+from tests.integration.backoffice import (
     PUBLIC_ENDPOINTS,
     backoffice_rules,
     build_url,
-    make_staff,
     make_submission,
     municipality,
     sign_in_staff,
@@ -34,9 +33,10 @@ OBJECT_ARGS = {"reference", "token", "key"}
 
 def test_the_list_of_routes_is_complete():
     endpoints = {r.endpoint for r in RULES}
-    assert {"backoffice.queue", "backoffice.detail", "backoffice.transition", "backoffice.assign", "backoffice.add_note",
-            "backoffice.download", "backoffice.export", "backoffice.print_summary", "backoffice.counter",
-            "backoffice.counter_start", "backoffice.counter_step", "backoffice.counter_check", "backoffice.counter_submit",
+    assert {"backoffice.queue", "backoffice.detail", "backoffice.transition", "backoffice.assign",
+            "backoffice.add_note", "backoffice.download", "backoffice.export", "backoffice.print_summary",
+            "backoffice.counter", "backoffice.counter_start", "backoffice.counter_step", "backoffice.counter_check",
+            "backoffice.counter_submit",
             "admin.procedures", "admin.publication", "admin.staff_list", "admin.staff_new", "admin.staff_edit",
             "admin.audit", "admin.audit_export", "staff.account_totp"} <= endpoints
     assert len(CASES) >= 30
@@ -58,7 +58,8 @@ def world(app, db, make_staff):
     representative = Resident(sub="authz-group-rep", issuer="http://idp.test", claims={}, remembered={})
     db.add_all([closure, representative])
     db.flush()
-    group = BookingGroup(municipality_id=facility.municipality_id, name="テスト団体", representative_id=representative.id,
+    group = BookingGroup(municipality_id=facility.municipality_id, name="テスト団体",
+                         representative_id=representative.id,
                          representative_sub=representative.sub)
     db.add(group)
     db.commit()

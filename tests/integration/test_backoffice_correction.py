@@ -6,7 +6,7 @@ from sqlalchemy import select
 from portal.procedures.history import SubmissionEvent
 from portal.procedures.models import Submission
 from tests.conftest import sign_in_as
-from tests.integration.backoffice import make_staff, page_lock_version, resident_submits_juminhyo, sign_in_staff  # noqa: F401
+from tests.integration.backoffice import page_lock_version, resident_submits_juminhyo, sign_in_staff
 from tests.integration.helpers import location_path, post
 
 
@@ -93,7 +93,8 @@ def test_a_card_value_flagged_for_correction_is_reread_from_the_card(app, client
     resident = make_resident()
     reference = resident_submits_juminhyo(client, resident)
     request_correction(app, make_staff(), reference, ["address"], "転居後の住所でお願いします")
-    resident.claims = {**resident.claims, "address": {**resident.claims["address"], "street_address": "新生1丁目1番1号"}}
+    resident.claims = {**resident.claims,
+                       "address": {**resident.claims["address"], "street_address": "新生1丁目1番1号"}}
     db.commit()
     form_url = f"/ichinomiya/mypage/submissions/{reference}/correction"
     assert "新生1丁目1番1号" in client.get(form_url).get_data(as_text=True)
@@ -166,7 +167,8 @@ def test_staff_see_what_the_correction_changed_and_complete_it_straight_away(app
     assert submission.status == "completed"
     last = db.scalars(select(SubmissionEvent).order_by(SubmissionEvent.id)).all()[-1]
     assert (last.from_status, last.to_status, last.actor_id) == ("resubmitted", "completed", staff.id)
-    assert mail_sink.wait_for(lambda m: reference in m["Subject"] and "完了" in m["Subject"])["To"] == "hanako@example.jp"
+    assert mail_sink.wait_for(lambda m: reference in m["Subject"] and "完了" in m["Subject"])["To"] == \
+        "hanako@example.jp"
 
 
 def test_a_corrected_submission_can_be_rejected_straight_away(app, client, db, make_staff, make_resident):
@@ -177,7 +179,8 @@ def test_a_corrected_submission_can_be_rejected_straight_away(app, client, db, m
     post(client, form_url, {"phone": "0586-28-9999"}, page=form_url)
     url = f"/ichinomiya/backoffice/submissions/{reference}"
     page = staff_client.get(url).get_data(as_text=True)
-    no_reason = post(staff_client, url + "/transition", {"to": "rejected", "lock_version": page_lock_version(page)}, page=url)
+    no_reason = post(staff_client, url + "/transition", {"to": "rejected", "lock_version": page_lock_version(page)},
+                     page=url)
     assert no_reason.status_code == 422 and "却下の理由を入力してください。" in no_reason.get_data(as_text=True)
     post(staff_client, url + "/transition", {"to": "rejected", "lock_version": page_lock_version(page),
                                              "message": "請求の要件を満たしていません。"}, page=url)

@@ -7,14 +7,15 @@ from sqlalchemy import select
 from portal.audit.models import AuditEvent
 from portal.procedures.models import Draft, Submission
 from tests.conftest import sign_in_as
-from tests.integration.backoffice import make_staff, sign_in_staff  # noqa: F401
+from tests.integration.backoffice import sign_in_staff
 from tests.integration.helpers import location_path, post
 
 BASE = "/ichinomiya/backoffice/counter"
 APPLICANT = {
     "name": "窓口 次郎", "name_kana": "まどぐち じろう", "birthdate__year": "1950", "birthdate__month": "1",
     "birthdate__day": "2", "address__postal_code": "491-0859", "address__prefecture": "愛知県",
-    "address__city": "一宮市", "address__town": "本町", "address__line": "2丁目5番6号", "phone": "0586-28-0000", "email": "jiro@example.jp",
+    "address__city": "一宮市", "address__town": "本町", "address__line": "2丁目5番6号", "phone": "0586-28-0000",
+    "email": "jiro@example.jp",
 }
 STEPS = [
     ("requester", {"requester": "self"}),
@@ -56,10 +57,12 @@ def test_counter_mode_end_to_end(client, db, make_staff, mail_sink):
 
     missing = post(client, f"{BASE}/drafts/{token}/submit", {}, page=f"{BASE}/drafts/{token}/check")
     assert missing.status_code == 422 and "本人確認の方法を選んでください" in missing.get_data(as_text=True)
-    other_without_note = post(client, f"{BASE}/drafts/{token}/submit", {"verification": "other"}, page=f"{BASE}/drafts/{token}/check")
+    other_without_note = post(client, f"{BASE}/drafts/{token}/submit", {"verification": "other"},
+                              page=f"{BASE}/drafts/{token}/check")
     assert "確認した書類の名前を入力してください" in other_without_note.get_data(as_text=True)
 
-    response = post(client, f"{BASE}/drafts/{token}/submit", {"verification": "mynumber_card"}, page=f"{BASE}/drafts/{token}/check")
+    response = post(client, f"{BASE}/drafts/{token}/submit", {"verification": "mynumber_card"},
+                    page=f"{BASE}/drafts/{token}/check")
     submission = db.scalar(select(Submission))
     assert location_path(response) == f"/ichinomiya/backoffice/submissions/{submission.reference}/print"
     assert submission.channel == "counter" and submission.counter_staff_id == staff.id
@@ -74,7 +77,8 @@ def test_counter_mode_end_to_end(client, db, make_staff, mail_sink):
     assert "窓口（書かない窓口）" in detail and "受付: 市民課 窓口担当" in detail
     mail = mail_sink.wait_for(lambda m: submission.reference in m["Subject"])
     assert mail["To"] == "jiro@example.jp" and "窓口で申請を受け付けました" in mail["Subject"]
-    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "counter.submit")).detail["verification"] == "mynumber_card"
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "counter.submit")).detail["verification"] == \
+        "mynumber_card"
     # Submitting twice makes one submission.
     again = post(client, f"{BASE}/drafts/{token}/submit", {"verification": "mynumber_card"}, page=f"{BASE}/")
     assert location_path(again).endswith("/print") and len(db.scalars(select(Submission)).all()) == 1
@@ -84,10 +88,12 @@ def test_other_id_records_the_document(client, db, make_staff):
     sign_in_staff(client, make_staff())
     token = start_counter(client)
     fill(client, token)
-    post(client, f"{BASE}/drafts/{token}/submit", {"verification": "other", "verification_note": "健康保険証と年金手帳"},
+    post(client, f"{BASE}/drafts/{token}/submit",
+         {"verification": "other", "verification_note": "健康保険証と年金手帳"},
          page=f"{BASE}/drafts/{token}/check")
     submission = db.scalar(select(Submission))
-    assert submission.identity_verification == "other" and submission.identity_verification_note == "健康保険証と年金手帳"
+    assert submission.identity_verification == "other" \
+        and submission.identity_verification_note == "健康保険証と年金手帳"
 
 
 def test_counter_can_take_a_residents_only_procedure_without_a_card(client, db, make_staff):
@@ -108,7 +114,8 @@ def test_counter_drafts_belong_to_the_staff_member(app, client, db, make_staff, 
     resident = app.test_client()
     sign_in_as(resident, make_resident())
     assert resident.get(f"/ichinomiya/drafts/{token}/steps/requester").status_code == 404
-    assert "住民票" not in resident.get("/ichinomiya/mypage/").get_data(as_text=True).split("申請した手続き")[0].split("入力途中の申請")[1]
+    assert "住民票" not in resident.get("/ichinomiya/mypage/").get_data(as_text=True) \
+        .split("申請した手続き")[0].split("入力途中の申請")[1]
     # The counter menu offers to continue it.
     assert f"{BASE}/drafts/{token}/steps/requester" in client.get(f"{BASE}/").get_data(as_text=True)
     post(client, f"{BASE}/drafts/{token}/delete", page=f"{BASE}/")
@@ -150,7 +157,8 @@ def test_a_walk_in_without_email_is_contacted_by_phone_and_gets_no_email(client,
     staff = make_staff(display_name="市民課 窓口担当")
     sign_in_staff(client, staff)
     token = start_counter(client)
-    post(client, f"{BASE}/drafts/{token}/steps/requester", {"requester": "self"}, page=f"{BASE}/drafts/{token}/steps/requester")
+    post(client, f"{BASE}/drafts/{token}/steps/requester", {"requester": "self"},
+         page=f"{BASE}/drafts/{token}/steps/requester")
     step = client.get(f"{BASE}/drafts/{token}/steps/applicant").get_data(as_text=True)
     assert "メールアドレス（任意）" in step and "メールアドレスがない申請者は、空欄のままで構いません" in step
     assert "マイナンバーカードの情報を表示しています" not in step and "あなた" not in step
@@ -163,21 +171,24 @@ def test_a_walk_in_without_email_is_contacted_by_phone_and_gets_no_email(client,
         assert f">{label}</label>" in check
     missing = post(client, f"{BASE}/drafts/{token}/submit", {"verification": "drivers_license"}, page=check_url)
     assert missing.status_code == 422 and "連絡方法を選んでください" in missing.get_data(as_text=True)
-    by_email = post(client, f"{BASE}/drafts/{token}/submit", {"verification": "drivers_license", "contact_method": "email"},
+    by_email = post(client, f"{BASE}/drafts/{token}/submit",
+                    {"verification": "drivers_license", "contact_method": "email"},
                     page=check_url)
     page = by_email.get_data(as_text=True)
     assert by_email.status_code == 422 and "メールで連絡するには、申請者のメールアドレスを入力してください" in page
     assert 'value="drivers_license" checked' in page and 'value="email" checked' in page  # what staff chose stays
     assert db.scalar(select(Submission)) is None
 
-    response = post(client, f"{BASE}/drafts/{token}/submit", {"verification": "drivers_license", "contact_method": "phone"},
+    response = post(client, f"{BASE}/drafts/{token}/submit",
+                    {"verification": "drivers_license", "contact_method": "phone"},
                     page=check_url)
     submission = db.scalar(select(Submission))
     assert location_path(response) == f"/ichinomiya/backoffice/submissions/{submission.reference}/print"
     assert submission.contact_email is None and submission.contact_method == "phone"
     assert submission.answers["phone"] == "0586280000" and "email" not in submission.answers
     printed = client.get(location_path(response)).get_data(as_text=True)
-    assert "連絡方法" in printed and "<dd>電話</dd>" in printed and "0586-28-0000" in printed and "print-answers" in printed
+    assert "連絡方法" in printed and "<dd>電話</dd>" in printed and "0586-28-0000" in printed \
+        and "print-answers" in printed
     detail_url = f"/ichinomiya/backoffice/submissions/{submission.reference}"
     detail = client.get(detail_url).get_data(as_text=True)
     assert "電話（メールは送りません）" in detail
@@ -185,7 +196,8 @@ def test_a_walk_in_without_email_is_contacted_by_phone_and_gets_no_email(client,
 
     moved = post(client, detail_url + "/transition", {"to": "in_review", "lock_version": page_lock_version(detail)},
                  page=detail_url)
-    assert "メールは送っていません。申請者には「電話」でお知らせください。" in client.get(location_path(moved)).get_data(as_text=True)
+    assert "メールは送っていません。申請者には「電話」でお知らせください。" in \
+        client.get(location_path(moved)).get_data(as_text=True)
     from portal.notifications.models import OutboxEmail
 
     assert db.scalars(select(OutboxEmail)).all() == [] and mail_sink.messages() == []
@@ -198,7 +210,8 @@ def test_an_email_given_at_the_counter_is_used_only_when_email_is_the_contact(cl
     fill(client, token)
     check_url = f"{BASE}/drafts/{token}/check"
     assert 'name="contact_method" value="email" checked' in client.get(check_url).get_data(as_text=True)
-    post(client, f"{BASE}/drafts/{token}/submit", {"verification": "mynumber_card", "contact_method": "post"}, page=check_url)
+    post(client, f"{BASE}/drafts/{token}/submit", {"verification": "mynumber_card", "contact_method": "post"},
+         page=check_url)
     submission = db.scalar(select(Submission))
     assert submission.contact_method == "post" and submission.contact_email is None
     assert submission.answers["email"] == "jiro@example.jp"  # kept as an answer, not used to write to them

@@ -12,7 +12,7 @@ from portal.db import utcnow
 from portal.staff import auth
 from portal.staff.models import StaffUser
 from tests.conftest import sign_in_as
-from tests.integration.backoffice import PASSWORD, TOTP_SECRET, login, make_staff, sign_in_staff, totp_code  # noqa: F401
+from tests.integration.backoffice import PASSWORD, TOTP_SECRET, login, sign_in_staff, totp_code
 from tests.integration.helpers import expire_rate_limit_windows, location_path, post
 
 
@@ -95,7 +95,8 @@ def test_admin_without_a_second_factor_must_enrol_first(client, db, make_staff):
     with client.session_transaction() as s:
         secret = s["staff_totp_setup"]
     assert secret[:4] in page and "otpauth://totp/" in page
-    bad = post(client, "/ichinomiya/backoffice/login/totp-setup", {"code": "000000"}, page="/ichinomiya/backoffice/login/totp-setup")
+    bad = post(client, "/ichinomiya/backoffice/login/totp-setup", {"code": "000000"},
+               page="/ichinomiya/backoffice/login/totp-setup")
     assert bad.status_code == 401
     good = post(client, "/ichinomiya/backoffice/login/totp-setup", {"code": pyotp.TOTP(secret).now()},
                 page="/ichinomiya/backoffice/login/totp-setup")
@@ -110,7 +111,8 @@ def test_account_with_totp_needs_the_code_and_a_code_works_once(client, db, make
     response = login(client, admin)
     assert location_path(response) == "/ichinomiya/backoffice/login/code"
     assert location_path(client.get("/ichinomiya/backoffice/")).startswith("/ichinomiya/backoffice/login")
-    wrong = post(client, "/ichinomiya/backoffice/login/code", {"code": "123456"}, page="/ichinomiya/backoffice/login/code")
+    wrong = post(client, "/ichinomiya/backoffice/login/code", {"code": "123456"},
+                 page="/ichinomiya/backoffice/login/code")
     assert wrong.status_code == 401 and "確認コードが正しくありません" in wrong.get_data(as_text=True)
     code = totp_code(admin)
     ok = post(client, "/ichinomiya/backoffice/login/code", {"code": code[:3] + " " + code[3:]},
@@ -119,7 +121,8 @@ def test_account_with_totp_needs_the_code_and_a_code_works_once(client, db, make
     # The same code cannot be replayed by someone who watched it being typed.
     client2 = client.application.test_client()
     login(client2, admin)
-    replay = post(client2, "/ichinomiya/backoffice/login/code", {"code": code}, page="/ichinomiya/backoffice/login/code")
+    replay = post(client2, "/ichinomiya/backoffice/login/code", {"code": code},
+                  page="/ichinomiya/backoffice/login/code")
     assert replay.status_code == 401
 
 
@@ -144,7 +147,8 @@ def test_staff_may_add_and_remove_a_second_factor(client, db, make_staff):
     assert response.status_code == 302
     db.refresh(staff)
     assert staff.totp_secret == secret
-    post(client, "/ichinomiya/backoffice/account/totp", {"action": "disable"}, page="/ichinomiya/backoffice/account/totp")
+    post(client, "/ichinomiya/backoffice/account/totp", {"action": "disable"},
+         page="/ichinomiya/backoffice/account/totp")
     db.refresh(staff)
     assert staff.totp_secret is None
 
@@ -152,7 +156,8 @@ def test_staff_may_add_and_remove_a_second_factor(client, db, make_staff):
 def test_admins_cannot_remove_their_second_factor(client, db, make_staff):
     admin = make_staff(role="admin")
     sign_in_staff(client, admin)
-    response = post(client, "/ichinomiya/backoffice/account/totp", {"action": "disable"}, page="/ichinomiya/backoffice/")
+    response = post(client, "/ichinomiya/backoffice/account/totp", {"action": "disable"},
+                    page="/ichinomiya/backoffice/")
     assert response.status_code == 403
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
 from portal.audit.models import AuditEvent
-from tests.integration.backoffice import make_staff, make_submission, sign_in_staff  # noqa: F401
+from tests.integration.backoffice import make_submission, sign_in_staff
 from tests.integration.helpers import form_version, location_path
 
 URL = "/ichinomiya/backoffice/"
@@ -33,7 +33,8 @@ def test_counts_per_status_at_the_top(client, db, make_staff):
     make_submission(db, slug="anjo", status="received")  # another municipality: never counted
     sign_in_staff(client, admin)
     page = client.get(URL).get_data(as_text=True)
-    assert [tile(page, k) for k in ("unprocessed", "in_review", "correction_requested", "completed", "rejected")] == [4, 2, 1, 4, 1]
+    assert [tile(page, k) for k in ("unprocessed", "in_review", "correction_requested", "completed", "rejected")] == \
+        [4, 2, 1, 4, 1]
     for label in ("未処理", "処理中", "補正待ち", "完了", "却下"):
         assert label in page
     # The default list is the open work: 4 + 2 + 1, oldest first.
@@ -44,7 +45,8 @@ def test_counts_per_status_at_the_top(client, db, make_staff):
 
 def test_staff_see_only_their_procedures(client, db, make_staff):
     staff = make_staff(procedures=("ichinomiya-dog-death",))
-    dog = make_submission(db, key="ichinomiya-dog-death", answers={"owner_name": "犬山 一郎"}, applicant_name="犬山 一郎")
+    dog = make_submission(db, key="ichinomiya-dog-death", answers={"owner_name": "犬山 一郎"},
+                          applicant_name="犬山 一郎")
     juminhyo = make_submission(db)
     sign_in_staff(client, staff)
     page = client.get(URL).get_data(as_text=True)
@@ -56,7 +58,7 @@ def test_staff_see_only_their_procedures(client, db, make_staff):
 def test_filters_by_procedure_assignee_date_and_payment(client, db, make_staff):
     admin = make_staff(role="admin")
     colleague = make_staff()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     old = make_submission(db, submitted_at=now - timedelta(days=40))
     mine = make_submission(db, assignee_id=admin.id)
     theirs = make_submission(db, assignee_id=colleague.id)
@@ -89,7 +91,8 @@ def test_search_by_reference_jumps_to_the_submission(client, db, make_staff):
 def test_search_by_name_and_kana(client, db, make_staff):
     admin = make_staff(role="admin")
     hanako = make_submission(db)
-    taro = make_submission(db, answer_overrides={"name": "山田 太郎", "name_kana": "ヤマダ\u3000タロウ"}, applicant_name="山田 太郎")
+    taro = make_submission(db, answer_overrides={"name": "山田 太郎", "name_kana": "ヤマダ\u3000タロウ"},
+                           applicant_name="山田 太郎")
     sign_in_staff(client, admin)
     search = lambda q: refs(client.get(URL, query_string={"q": q, "status": "all"}).get_data(as_text=True))  # noqa: E731
     assert search("山田太郎") == [taro.reference]       # spaces don't matter
@@ -102,7 +105,7 @@ def test_search_by_name_and_kana(client, db, make_staff):
 
 def test_sorting_and_pages(client, db, make_staff):
     admin = make_staff(role="admin")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     made = [make_submission(db, submitted_at=now - timedelta(minutes=i)) for i in range(55)]
     oldest_first = [s.reference for s in reversed(made)]
     sign_in_staff(client, admin)
@@ -133,7 +136,8 @@ def test_csv_export_has_a_bom_and_one_column_per_field(client, db, make_staff):
     header, data = rows[0], rows[1:]
     assert len(data) == 1
     row = dict(zip(header, data[0]))
-    assert row["受付番号"] == s.reference and row["状況"] == "受付済み" and row["版"] == str(form_version("juminhyo.yaml"))
+    assert row["受付番号"] == s.reference and row["状況"] == "受付済み" \
+        and row["版"] == str(form_version("juminhyo.yaml"))
     assert row["請求する方について：氏名"] == "一宮 花子"
     assert row["請求する方について：ふりがな"] == "イチノミヤ\u3000ハナコ"
     assert row["住民票が必要な方：氏名"] == ""
@@ -169,7 +173,7 @@ def test_needs_payment_leaves_out_settled_fees(client, db, make_staff):
     fee = Base.metadata.tables["submission_fee"]
     admin = make_staff(role="admin")
     due, paid, cash = make_submission(db), make_submission(db), make_submission(db)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for submission, status in ((paid, "paid"), (cash, "cash"), (due, "due")):
         db.execute(fee.insert().values(municipality_id=submission.municipality_id, submission_id=submission.id,
                                        status=status, reason="", updated_at=now, lock_version=1))

@@ -11,13 +11,7 @@ from portal.backoffice.models import SubmissionNote
 from portal.procedures.history import SubmissionEvent
 from portal.procedures.models import Submission
 from tests.conftest import sign_in_as
-from tests.integration.backoffice import (  # noqa: F401
-    make_staff,
-    make_submission,
-    page_lock_version,
-    resident_submits_juminhyo,
-    sign_in_staff,
-)
+from tests.integration.backoffice import make_submission, page_lock_version, sign_in_staff
 from tests.integration.helpers import form_version, links_static, location_path, post
 
 
@@ -55,8 +49,9 @@ def test_labels_come_from_the_version_the_submission_used(client, db, make_staff
     v1 = db.get(FormDefinition, s.definition_id)
     content = {**v1.content, "version": v1.version + 1}
     content["steps"] = [dict(step) for step in v1.content["steps"]]
-    content["steps"][3] = {**content["steps"][3], "fields": [{**content["steps"][3]["fields"][0], "label": "必要な通数（新しい版）"},
-                                                              *content["steps"][3]["fields"][1:]]}
+    content["steps"][3] = {**content["steps"][3],
+                           "fields": [{**content["steps"][3]["fields"][0], "label": "必要な通数（新しい版）"},
+                                      *content["steps"][3]["fields"][1:]]}
     db.add(FormDefinition(key="juminhyo", version=v1.version + 1, municipality_id=None, kind=v1.kind, content=content,
                           checksum="newer-checksum", source="test"))
     db.commit()
@@ -89,7 +84,8 @@ def test_full_happy_path_with_emails(client, db, make_staff, make_resident, mail
     assert [(e.from_status, e.to_status, e.actor_kind) for e in events] == [
         ("received", "in_review", "staff"), ("in_review", "completed", "staff")]
     audits = db.scalars(select(AuditEvent).where(AuditEvent.action == "submission.transition")).all()
-    assert [(a.detail["from"], a.detail["to"]) for a in audits] == [("received", "in_review"), ("in_review", "completed")]
+    assert [(a.detail["from"], a.detail["to"]) for a in audits] == \
+        [("received", "in_review"), ("in_review", "completed")]
 
 
 def test_rejection_needs_a_reason_and_keeps_what_was_typed(client, db, make_staff, mail_sink):
@@ -144,10 +140,12 @@ def test_two_staff_at_once_the_second_is_told_and_loses_nothing(app, db, make_st
     page_a = a.get(detail_url(s)).get_data(as_text=True)
     page_b = b.get(detail_url(s)).get_data(as_text=True)
     # A completes it; B, looking at the same version, asks for a correction with a carefully typed message.
-    post(a, detail_url(s) + "/transition", {"to": "completed", "lock_version": page_lock_version(page_a)}, page=detail_url(s))
+    post(a, detail_url(s) + "/transition", {"to": "completed", "lock_version": page_lock_version(page_a)},
+         page=detail_url(s))
     message = "住所の番地が住民票と一致しません。\n確認のうえ、修正してください。"
-    response = post(b, detail_url(s) + "/transition", {"to": "correction_requested", "lock_version": page_lock_version(page_b),
-                                                       "message": message, "fields": ["address"]}, page=detail_url(s))
+    response = post(b, detail_url(s) + "/transition",
+                    {"to": "correction_requested", "lock_version": page_lock_version(page_b),
+                     "message": message, "fields": ["address"]}, page=detail_url(s))
     page = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "他の職員がこの申請を更新しました" in page and "再読み込み" in page
@@ -167,17 +165,20 @@ def test_conflict_on_a_still_possible_action_refills_the_form(app, db, make_staf
     sign_in_staff(b, second)
     stale = page_lock_version(b.get(detail_url(s)).get_data(as_text=True))
     page_a = a.get(detail_url(s)).get_data(as_text=True)
-    post(a, detail_url(s) + "/assign", {"assignee": "me", "lock_version": page_lock_version(page_a)}, page=detail_url(s))
-    response = post(b, detail_url(s) + "/transition", {"to": "correction_requested", "lock_version": stale,
-                                                       "message": "番地を確認してください", "fields": ["address", "phone"]},
+    post(a, detail_url(s) + "/assign", {"assignee": "me", "lock_version": page_lock_version(page_a)},
+         page=detail_url(s))
+    response = post(b, detail_url(s) + "/transition",
+                    {"to": "correction_requested", "lock_version": stale, "message": "番地を確認してください",
+                     "fields": ["address", "phone"]},
                     page=detail_url(s))
     page = response.get_data(as_text=True)
     assert response.status_code == 409
     assert '<details class="action" open>' in page and "番地を確認してください</textarea>" in page
     assert 'value="address" checked' in page and 'value="phone" checked' in page
     # Sending again from the refreshed page works.
-    again = post(b, detail_url(s) + "/transition", {"to": "correction_requested", "lock_version": page_lock_version(page),
-                                                     "message": "番地を確認してください", "fields": ["address"]}, page=detail_url(s))
+    again = post(b, detail_url(s) + "/transition",
+                 {"to": "correction_requested", "lock_version": page_lock_version(page),
+                  "message": "番地を確認してください", "fields": ["address"]}, page=detail_url(s))
     assert again.status_code == 302
 
 
@@ -190,7 +191,8 @@ def test_a_resident_withdrawing_at_the_same_moment_is_a_conflict_too(app, db, ma
     page = client.get(detail_url(s)).get_data(as_text=True)
     resident_client = app.test_client()
     sign_in_as(resident_client, resident)
-    post(resident_client, f"/ichinomiya/mypage/submissions/{s.reference}/withdraw", page=f"/ichinomiya/mypage/submissions/{s.reference}")
+    post(resident_client, f"/ichinomiya/mypage/submissions/{s.reference}/withdraw",
+         page=f"/ichinomiya/mypage/submissions/{s.reference}")
     db.refresh(s)
     assert s.status == "withdrawn"
     response = post(client, detail_url(s) + "/transition", {"to": "in_review", "lock_version": page_lock_version(page)},
@@ -209,7 +211,8 @@ def test_assign_to_self_and_to_a_colleague(client, db, make_staff):
     sign_in_staff(client, me)
     page = client.get(detail_url(s)).get_data(as_text=True)
     assert "市民課 佐藤" in page and "課長 高橋" in page and "市民課 鈴木" not in page  # only who may process it
-    post(client, detail_url(s) + "/assign", {"assignee": "me", "lock_version": page_lock_version(page)}, page=detail_url(s))
+    post(client, detail_url(s) + "/assign", {"assignee": "me", "lock_version": page_lock_version(page)},
+         page=detail_url(s))
     db.refresh(s)
     assert s.assignee_id == me.id
     page = client.get(detail_url(s)).get_data(as_text=True)
@@ -218,7 +221,8 @@ def test_assign_to_self_and_to_a_colleague(client, db, make_staff):
     db.refresh(s)
     assert s.assignee_id == colleague.id
     page = client.get(detail_url(s)).get_data(as_text=True)
-    refused = post(client, detail_url(s) + "/assign", {"assignee": str(outsider.id), "lock_version": page_lock_version(page)},
+    refused = post(client, detail_url(s) + "/assign",
+                   {"assignee": str(outsider.id), "lock_version": page_lock_version(page)},
                    page=detail_url(s))
     assert refused.status_code == 400
     stale = post(client, detail_url(s) + "/assign", {"assignee": "", "lock_version": "1"}, page=detail_url(s))
@@ -256,7 +260,8 @@ def test_notes_do_not_conflict_with_status_changes(app, db, make_staff):
     sign_in_staff(b, second)
     page = a.get(detail_url(s)).get_data(as_text=True)
     b.get(detail_url(s))
-    post(a, detail_url(s) + "/transition", {"to": "in_review", "lock_version": page_lock_version(page)}, page=detail_url(s))
+    post(a, detail_url(s) + "/transition", {"to": "in_review", "lock_version": page_lock_version(page)},
+         page=detail_url(s))
     assert post(b, detail_url(s) + "/notes", {"body": "メモ"}, page=detail_url(s)).status_code == 302
 
 
@@ -291,5 +296,6 @@ def test_print_summary(client, db, make_staff):
     s = make_submission(db)
     sign_in_staff(client, staff)
     page = client.get(detail_url(s) + "/print").get_data(as_text=True)
-    assert "申請内容の控え" in page and s.reference in page and links_static(page, "css/print.css") and "data-print" in page
+    assert "申請内容の控え" in page and s.reference in page and links_static(page, "css/print.css") \
+        and "data-print" in page
     assert "署名" in page

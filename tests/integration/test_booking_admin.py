@@ -8,7 +8,6 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal import create_app
 from portal.audit.models import AuditEvent
 from portal.booking.demo import load_demo_facilities
 from portal.booking.domain import config
@@ -18,8 +17,7 @@ from portal.booking.services import inventory
 from portal.booking.services import admin as admin_service
 from portal.booking.services import facility_form as admin_form
 from portal.db import utcnow
-from tests.conftest import app_config
-from tests.integration.backoffice import make_staff, municipality, sign_in_staff  # noqa: F401
+from tests.integration.backoffice import municipality, sign_in_staff
 from tests.integration.booking_factory import make_facility
 from tests.integration.helpers import location_path, post
 
@@ -98,7 +96,8 @@ def test_admin_creates_a_facility_and_edits_it(db, admin_client):
     config.check({c: getattr(facility, c) for c in ("opening_hours", "slot_pattern", "prices", "rules",
                                                      "cancellation", "lottery")})
     created = audit_rows(db, "admin.facility_create")
-    assert [(e.object_type, e.object_id, e.detail["slug"]) for e in created] == [("facility", str(facility.id), "chuo-gym")]
+    assert [(e.object_type, e.object_id, e.detail["slug"]) for e in created] == \
+        [("facility", str(facility.id), "chuo-gym")]
 
     # the edit page shows what was saved; posting it back unchanged changes nothing
     edit = f"{BASE}/{facility.id}"
@@ -148,7 +147,8 @@ def test_a_refused_form_keeps_everything_typed(db, admin_client):
     response = post(admin_client, f"{BASE}/new", form, page=f"{BASE}/new")
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "error-summary" in page
-    for message in ("1行目「9時-12時」を「09:00-12:00」の形で入力してください", "使用料（市内・平日）は0〜10,000,000の整数で入力してください",
+    for message in ("1行目「9時-12時」を「09:00-12:00」の形で入力してください",
+                    "使用料（市内・平日）は0〜10,000,000の整数で入力してください",
                     "何日先まで予約できるかは0〜730の整数で入力してください", "よみがなはカタカナかひらがな",
                     "緯度と経度は両方入力するか", "木曜日の閉館時刻は開館時刻より後にしてください"):
         assert message in page, message
@@ -203,7 +203,8 @@ def test_full_width_input_is_understood(db):
 
 def test_weekday_and_holiday_bands(db):
     values = admin_form.values_from_facility(None)
-    values.update(slug="room", category="meeting_room", name="会議室", slot_bands_by_weekday="土曜日 09:00-12:00, 13:00-17:00",
+    values.update(slug="room", category="meeting_room", name="会議室",
+                  slot_bands_by_weekday="土曜日 09:00-12:00, 13:00-17:00",
                   slot_bands_holiday="10:00-12:00", **{f"price_{c}": "300" for c in admin_form.PRICE_COLUMNS})
     parsed = admin_form.parse(values)
     assert parsed.data["slot_pattern"] == {"ranges": [["09:00", "12:00"], ["13:00", "17:00"], ["18:00", "21:00"]],
@@ -211,7 +212,8 @@ def test_weekday_and_holiday_bands(db):
                                            "holiday": [["10:00", "12:00"]]}
     facility = make_facility(db, slug="room", slot_pattern=parsed.data["slot_pattern"])
     again = admin_form.values_from_facility(facility)
-    assert again["slot_bands_by_weekday"] == "土 09:00-12:00, 13:00-17:00" and again["slot_bands_holiday"] == "10:00-12:00"
+    assert again["slot_bands_by_weekday"] == "土 09:00-12:00, 13:00-17:00" \
+        and again["slot_bands_holiday"] == "10:00-12:00"
 
 
 @pytest.mark.parametrize("text", ["土曜日 09:00-12:00\n日：13:00-17:00", "土09:00-12:00\n日曜 13:00-17:00",
@@ -299,7 +301,8 @@ def test_units_are_added_renamed_reordered_and_deactivated(db, admin_client):
     assert [u.slug for u in facility.units] == ["court-c", "court-a", "court-b"]
     assert [u.active for u in facility.units] == [True, True, False]
     assert facility.units[1].name == "A面（人工芝）"
-    assert {s.unit_id for s in config.slots_of(facility, date(2027, 1, 12), date(2027, 1, 12))} == {"court-c", "court-a"}
+    assert {s.unit_id for s in config.slots_of(facility, date(2027, 1, 12), date(2027, 1, 12))} == \
+        {"court-c", "court-a"}
     assert [e.detail["direction"] for e in audit_rows(db, "admin.facility_unit_move")] == ["up", "up"]
     assert audit_rows(db, "admin.facility_unit_active")[0].detail == {
         "facility_id": facility.id, "active": False, "upcoming_booked_slots": 1}
@@ -352,7 +355,8 @@ def test_closures_are_added_and_future_ones_removed(db, admin_client):
     db.add(started)
     db.commit()
     response = post(admin_client, f"{closures}/{started.id}/delete", page=closures)
-    assert response.status_code == 409 and "始まった休館日や過ぎた休館日は削除できません" in response.get_data(as_text=True)
+    assert response.status_code == 409 \
+        and "始まった休館日や過ぎた休館日は削除できません" in response.get_data(as_text=True)
     assert post(admin_client, f"{closures}/{closure.id}/delete", page=closures).status_code == 302
     assert [c.reason for c in db.scalars(select(FacilityClosure))] == ["臨時休館"]
     [added] = audit_rows(db, "admin.facility_closure_add")
@@ -406,7 +410,8 @@ def call(client, method: str, url: str):
 
 def test_only_this_municipalitys_admins_manage_its_facilities(app, db, make_staff):
     facility = make_facility(db)
-    closure = FacilityClosure(facility_id=facility.id, first_day=date(2099, 1, 5), last_day=date(2099, 1, 5), reason="x")
+    closure = FacilityClosure(facility_id=facility.id, first_day=date(2099, 1, 5), last_day=date(2099, 1, 5),
+                              reason="x")
     db.add(closure)
     db.commit()
     cases = list(routes(app, facility, facility.units[0], closure))
@@ -440,7 +445,8 @@ def test_admin_writes_the_facilitys_rules_of_use_in_both_languages(db, admin_cli
     edit = f"{BASE}/{facility.id}"
     assert 'name="usage_rules"' in admin_client.get(edit).get_data(as_text=True)
     values = admin_form.values_from_facility(facility)
-    values.update(usage_rules="土足厳禁。\nごみは持ち帰ってください。", usage_rules_en="No outdoor shoes.\nTake your rubbish home.")
+    values.update(usage_rules="土足厳禁。\nごみは持ち帰ってください。",
+                  usage_rules_en="No outdoor shoes.\nTake your rubbish home.")
     assert post(admin_client, edit, as_form(values), page=edit).status_code == 302
     db.expire_all()
     facility = db.get(Facility, facility.id)

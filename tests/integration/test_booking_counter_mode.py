@@ -2,7 +2,7 @@
 from the slots (施設予約 → 窓口予約), never from an empty form that has no reservation behind it."""
 from __future__ import annotations
 
-from tests.integration.backoffice import make_staff, sign_in_staff  # noqa: F401
+from tests.integration.backoffice import sign_in_staff
 from tests.integration.helpers import csrf_token
 
 

@@ -9,9 +9,8 @@ from datetime import date, time
 from portal.booking.domain.calendar import TOKYO, jst
 from tests.integration.booking_env import book_and_submit, clock, facility, reservation_of  # noqa: F401
 from tests.integration.helpers import csrf_token
-from tests.integration.payments_env import pay, stripe_world  # noqa: F401
 from tests.integration.test_booking_first_come import SLOTS, pay_by_card
-from tests.integration.test_booking_lottery_month import LOTTERY, MONTH, S1, S2, apply
+from tests.integration.test_booking_lottery_month import LOTTERY, S1, S2, apply
 from tests.integration.test_translations_pages import switch_to_english
 
 ADDRESS = "愛知県一宮市本町1丁目1番1号"
@@ -61,11 +60,13 @@ def test_a_konbini_voucher_email_carries_the_voucher_and_its_deadline(pay, clock
     pay.wait()
     payment = pay.payment(submission)
     message = _one(mail_sink, "コンビニでのお支払い待ち")
-    assert message["Subject"] == "【一宮市】テスト市民テニスコート A面 12月8日（火） のご予約はコンビニでのお支払い待ちです"
+    assert message["Subject"] == \
+        "【一宮市】テスト市民テニスコート A面 12月8日（火） のご予約はコンビニでのお支払い待ちです"
     body = message.get_content()
     assert payment.voucher_url in body and "・A面 2026/12/8（火）09:00–11:00（600円）" in body
     deadline = payment.voucher_expires_at.astimezone(TOKYO)
-    assert f"お支払い期限: {deadline:%-m月%-d日}（" in body and f"）{deadline:%H:%M}" in body and "使用料: 600円" in body
+    assert f"お支払い期限: {deadline:%-m月%-d日}（" in body and f"）{deadline:%H:%M}" in body \
+        and "使用料: 600円" in body
     # a repeated webhook or return page does not send it twice
     pay.client.get(f"/ichinomiya/payments/{payment.id}/return?session_id={session_id}")
     pay.wait()
@@ -149,8 +150,9 @@ def test_english_konbini_and_partial_cancellation_emails(pay, clock, mail_sink):
     pay.outcome(session_id, "konbini_issued", store="lawson")
     pay.wait()
     waiting = _one(mail_sink, "awaiting your konbini payment")
-    assert waiting["Subject"].strip() == ("[Ichinomiya City] Booking awaiting your konbini payment: Test Tennis Courts, "
-                                          "Court A, Tue 8 Dec")
+    assert waiting["Subject"].strip() == \
+        ("[Ichinomiya City] Booking awaiting your konbini payment: Test Tennis Courts, "
+         "Court A, Tue 8 Dec")
     body = waiting.get_content()
     assert pay.payment(submission).voucher_url in body and "Payment deadline:" in body and "Fee: ¥1,200" in body
     pi = pay.emulator.client().v1.checkout.sessions.retrieve(session_id).payment_intent

@@ -10,11 +10,8 @@ from portal.booking.domain.calendar import jst
 from portal.booking.models import Reservation
 from portal.booking.services import booking as service
 from portal.payments.gateway import gateway
-from tests.integration.booking_env import (  # noqa: F401
-    book_and_submit, book_slots, clock, facility, reservation_of, second_resident,
-)
+from tests.integration.booking_env import book_and_submit, book_slots, facility, reservation_of, second_resident
 from tests.integration.helpers import csrf_token, location_path
-from tests.integration.payments_env import pay, stripe_world  # noqa: F401
 
 SLOTS = ["court-a/2026-12-08 09:00", "court-a/2026-12-08 11:00"]
 
@@ -83,7 +80,8 @@ def test_rules_are_shown_all_at_once(pay, clock):
 def test_signed_out_visitors_are_sent_to_sign_in_with_their_choice(pay, clock):
     facility(pay)
     response = book_slots(pay.client, "test-tennis", SLOTS[:1])
-    assert response.status_code == 302 and "/login?next=/ichinomiya/facilities/test-tennis" in response.headers["Location"]
+    assert response.status_code == 302 \
+        and "/login?next=/ichinomiya/facilities/test-tennis" in response.headers["Location"]
 
 
 def test_an_unpaid_hold_is_released_when_it_runs_out(pay, clock):

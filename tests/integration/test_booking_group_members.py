@@ -58,7 +58,8 @@ def invitation(client, group) -> str:
 
 
 def book(client, slot="court-a/2026-12-08 09:00", **form):
-    return post(client, "/ichinomiya/facilities/test-tennis/book", page="/ichinomiya/facilities/test-tennis?date=2026-12-08",
+    return post(client, "/ichinomiya/facilities/test-tennis/book",
+                page="/ichinomiya/facilities/test-tennis?date=2026-12-08",
                 slot=[slot], **form)
 
 
@@ -83,7 +84,8 @@ def test_a_member_joins_by_the_link_and_books_for_the_group(app, db, make_reside
     assert db.scalar(select(Reservation)).group_id == group.id
     # the representative sees what is booked in the group's name, and by whom
     mine = rep.get(GROUPS).get_data(as_text=True)
-    assert "団体としての予約と抽選の申込" in mine and "A面 2026/12/8（火）09:00–11:00" in mine and "（佐藤 次郎）" in mine
+    assert "団体としての予約と抽選の申込" in mine and "A面 2026/12/8（火）09:00–11:00" in mine \
+        and "（佐藤 次郎）" in mine
     refused = book(signed_in(app, outsider), "court-b/2026-12-08 09:00", group_id=str(group.id))
     assert refused.status_code == 422 and "選んだ団体は利用できません" in refused.get_data(as_text=True)
 

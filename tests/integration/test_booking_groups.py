@@ -11,9 +11,10 @@ from portal.audit.models import AuditEvent
 from portal.booking.domain.calendar import jst
 from portal.booking.models import BookingGroup, Reservation
 from tests.conftest import sign_in_as
-from tests.integration.backoffice import make_staff, sign_in_staff  # noqa: F401
+from tests.integration.backoffice import sign_in_staff
 from tests.integration.booking_factory import make_facility
 from tests.integration.helpers import csrf_token
+
 
 @pytest.fixture(autouse=True)
 def clock(app):

@@ -11,11 +11,15 @@ from portal.booking.models import Reservation
 from portal.booking.services import booking as service
 from portal.payments.gateway import gateway
 from portal.procedures.models import Submission
-from tests.integration.booking_env import (  # noqa: F401
-    BOOKING_ANSWERS, book_and_submit, book_slots, clock, facility, reservation_of, second_resident,
+from tests.integration.booking_env import (
+    BOOKING_ANSWERS,
+    book_and_submit,
+    book_slots,
+    facility,
+    reservation_of,
+    second_resident,
 )
 from tests.integration.helpers import answer, csrf_token, location_path, post
-from tests.integration.payments_env import pay, stripe_world  # noqa: F401
 
 SLOT = "court-a/2026-12-08 09:00"
 

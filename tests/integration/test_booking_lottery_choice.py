@@ -63,7 +63,8 @@ def test_preferences_are_picked_day_then_slot_changed_and_removed_then_applied(d
     assert f"{APPLY}/choose/1?date=2027-02-06" in days and "2027年2月6日（土）" in days
     assert "date=2027-02-08" not in days  # a Monday is not in this lottery
     slots = client.get(f"{APPLY}/choose/1?date=2027-02-06").get_data(as_text=True)
-    assert 'method="post"' in slots and f'name="slot" value="{S1}"' in slots and "<script" not in slots.split("<main")[1]
+    assert 'method="post"' in slots and f'name="slot" value="{S1}"' in slots \
+        and "<script" not in slots.split("<main")[1]
 
     response = pick(client, 1, S1)
     assert response.status_code == 303 and location_path(response) == APPLY

@@ -13,9 +13,8 @@ from portal.booking.services import booking as service
 from portal.booking.services import lottery as lottery_service
 from portal.notifications import mail
 from portal.payments.gateway import gateway
-from tests.integration.booking_env import answer_booking, book_slots, clock, facility, second_resident  # noqa: F401
+from tests.integration.booking_env import answer_booking, book_slots, facility, second_resident
 from tests.integration.helpers import csrf_token, location_path
-from tests.integration.payments_env import pay, stripe_world  # noqa: F401
 
 LOTTERY = {"schedule": {}, "scope": {"day_types": ["holiday"]},
            "policy": {"max_preferences": 3, "max_applications_per_person": 2, "win_cap_per_person": 1}}
@@ -150,7 +149,8 @@ def test_pseudonyms_are_fixed_at_application_and_differ_from_round_to_round(app,
     with app.app_context():
         february = lottery_service.apply(db, tennis, resident, lottery_service.Month(2027, 2), [S1],
                                          jst(date(2026, 12, 2), time(10, 0)), "a@example.jp")
-        march = lottery_service.apply(db, tennis, resident, lottery_service.Month(2027, 3), ["court-a/2027-03-06 09:00"],
+        march = lottery_service.apply(db, tennis, resident, lottery_service.Month(2027, 3),
+                                      ["court-a/2027-03-06 09:00"],
                                       jst(date(2027, 1, 2), time(10, 0)), "a@example.jp")
         assert february.person_key == lottery_service.pseudonym(february.round_id, resident.sub)
         assert february.person_key != march.person_key and resident.sub not in february.person_key

@@ -14,8 +14,9 @@ from tests.integration.booking_factory import make_facility
 
 PUBLIC_URL = "https://portal.example.jp"
 RECOMMENDED = ["都道府県コード又は市区町村コード", "NO", "都道府県名", "市区町村名", "名称", "名称_カナ", "名称_通称",
-               "POIコード", "住所", "方書", "緯度", "経度", "電話番号", "内線番号", "法人番号", "団体名", "利用可能曜日",
-               "開始時間", "終了時間", "利用可能日時特記事項", "説明", "バリアフリー情報", "URL", "備考"]
+               "POIコード", "住所", "方書", "緯度", "経度", "電話番号", "内線番号", "法人番号", "団体名",
+               "利用可能曜日", "開始時間", "終了時間", "利用可能日時特記事項", "説明", "バリアフリー情報", "URL",
+               "備考"]
 CURRENT = ["全国地方公共団体コード", "ID", "地方公共団体名", "名称", "名称_カナ", "名称_英語", "所在地_連結表記",
            "所在地_都道府県", "所在地_市区町村", "所在地_町字", "所在地_番地以下", "建物名等(方書)", "緯度", "経度",
            "電話番号", "内線番号", "法人番号", "団体名", "利用可能曜日", "開始時間", "終了時間", "利用可能日時特記事項",
@@ -89,11 +90,12 @@ def test_a_facility_row_in_the_current_schema(client, db):
     [row] = rows_of(client, schema="current")
     assert list(row) == CURRENT
     assert {k: row[k] for k in ["全国地方公共団体コード", "ID", "地方公共団体名", "名称_英語", "所在地_連結表記",
-                                "所在地_都道府県", "所在地_市区町村", "所在地_町字", "所在地_番地以下", "建物名等(方書)",
-                                "画像", "備考"]} == {
+                                "所在地_都道府県", "所在地_市区町村", "所在地_町字", "所在地_番地以下",
+                                "建物名等(方書)", "画像", "備考"]} == {
         "全国地方公共団体コード": "232033", "ID": "kita-taiikukan", "地方公共団体名": "愛知県一宮市",
         "名称_英語": "North Gymnasium", "所在地_連結表記": "愛知県一宮市本町2丁目5番6号 本町ビル2階",
-        "所在地_都道府県": "愛知県", "所在地_市区町村": "一宮市", "所在地_町字": "本町", "所在地_番地以下": "2丁目5番6号",
+        "所在地_都道府県": "愛知県", "所在地_市区町村": "一宮市", "所在地_町字": "本町",
+        "所在地_番地以下": "2丁目5番6号",
         "建物名等(方書)": "本町ビル2階", "画像": "https://portal.example.jp/static/img/kita.jpg",
         "備考": "空調改修工事のため3月末まで休館します。",
     }
@@ -116,7 +118,8 @@ def test_csv_is_utf8_with_a_bom_and_crlf_line_ends(client, db):
 def test_only_published_facilities_of_the_municipality(client, db):
     gym(db)
     make_facility(db, slug="closed-for-good", name="旧テニスコート", published=False)
-    make_facility(db, municipality="anjo", slug="anjo-tennis", name="安城テニスコート", address="愛知県安城市桜町1番1号")
+    make_facility(db, municipality="anjo", slug="anjo-tennis", name="安城テニスコート",
+                  address="愛知県安城市桜町1番1号")
     assert [r["名称"] for r in rows_of(client)] == ["北体育館"]
     [anjo] = rows_of(client, "anjo")
     assert (anjo["名称"], anjo["都道府県コード又は市区町村コード"], anjo["市区町村名"], anjo["NO"]) == \

@@ -9,7 +9,9 @@ from portal.booking.domain.calendar import jst
 from tests.integration.booking_env import book_and_submit, book_slots, clock, facility, reservation_of, second_resident  # noqa: F401
 from tests.integration.helpers import csrf_token
 from tests.conftest import sign_in_as
-from tests.integration.payments_env import concurrently, pay, stripe_world  # noqa: F401
+from tests.integration.booking_env import book_and_submit, book_slots, facility, reservation_of, second_resident
+from tests.integration.helpers import csrf_token
+from tests.integration.payments_env import concurrently
 from tests.integration.test_booking_first_come import pay_by_card
 from tests.integration.test_booking_staff import clerk
 

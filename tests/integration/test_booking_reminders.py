@@ -11,9 +11,9 @@ from portal.booking.models import Reservation
 from portal.booking.services import reminders
 from portal.notifications import mail
 from portal.notifications.models import OutboxEmail
-from tests.integration.booking_env import book_and_submit, clock, facility, reservation_of, second_resident  # noqa: F401
+from tests.integration.booking_env import book_and_submit, facility, reservation_of, second_resident
 from tests.integration.helpers import csrf_token
-from tests.integration.payments_env import concurrently, pay, stripe_world  # noqa: F401
+from tests.integration.payments_env import concurrently
 from tests.integration.test_booking_first_come import pay_by_card
 from tests.integration.test_translations_pages import switch_to_english
 

@@ -7,7 +7,6 @@ import csv
 import io
 from datetime import date, time
 
-import pytest
 from sqlalchemy import select
 
 from portal.audit.models import AuditEvent
@@ -17,9 +16,8 @@ from portal.booking.services import lottery as lottery_service
 from portal.booking.services.lottery import Month
 from portal.notifications.models import OutboxEmail
 from portal.staff.models import StaffProcedure
-from tests.integration.booking_env import book_and_submit, book_slots, clock, facility, second_resident  # noqa: F401
+from tests.integration.booking_env import book_and_submit, book_slots, facility, second_resident
 from tests.integration.helpers import csrf_token, links_static, location_path
-from tests.integration.payments_env import pay, stripe_world  # noqa: F401
 
 BASE = "/ichinomiya/backoffice/facilities/test-tennis"
 SLOT = "court-a/2026-12-08 09:00"
@@ -73,7 +71,8 @@ def test_the_day_sheet_shows_who_booked_and_whether_they_paid(pay, clock):
     response = pay.staff_client(viewer).get(f"{BASE}/day?date=2026-12-08")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    for text in ("日報", "2026年12月8日（火）", "09:00–11:00", "A面", "一宮 花子", "090-1234-5678", "ソフトテニスの練習",
+    for text in ("日報", "2026年12月8日（火）", "09:00–11:00", "A面", "一宮 花子", "090-1234-5678",
+                 "ソフトテニスの練習",
                  "先着順", "予約確定", "600円", "支払い済み", submission.reference, "data-print"):
         assert text in page, text
     assert links_static(page, "css/print.css")
@@ -157,9 +156,11 @@ def test_a_group_only_facility_takes_an_approved_group_at_the_counter_never_a_ty
     tennis = facility(pay, rules={"max_days_ahead": 60, "min_notice_hours": 1, "max_slots_per_person_per_month": 8,
                                   "group_required": True, "hold_minutes": 30})
     representative = pay.resident()
-    club = BookingGroup(municipality_id=tennis.municipality_id, name="一宮ソフトテニス部", representative_id=representative.id,
+    club = BookingGroup(municipality_id=tennis.municipality_id, name="一宮ソフトテニス部",
+                        representative_id=representative.id,
                         representative_sub=representative.sub, status="approved")
-    pending = BookingGroup(municipality_id=tennis.municipality_id, name="申請中の会", representative_id=representative.id,
+    pending = BookingGroup(municipality_id=tennis.municipality_id, name="申請中の会",
+                           representative_id=representative.id,
                            representative_sub=representative.sub, status="pending")
     pay.db.add_all([club, pending])
     pay.db.commit()
@@ -259,7 +260,8 @@ def test_closing_the_facility_refunds_in_full_tells_residents_and_lists_who_to_p
     message = mail_sink.wait_for(lambda m: "休館" in m["Subject"])
     assert message["To"] == "hanako@example.jp" and "テスト市民テニスコート" in message["Subject"]
     body = message.get_content()
-    assert "台風で屋根が破損したため" in body and "1,200円は全額返金" in body and "A面 2026/12/8（火）09:00–11:00" in body
+    assert "台風で屋根が破損したため" in body and "1,200円は全額返金" in body \
+        and "A面 2026/12/8（火）09:00–11:00" in body
     pay.fresh()
     outbox = pay.db.scalars(select(OutboxEmail).where(OutboxEmail.subject.contains("休館"))).all()
     assert [e.recipient for e in outbox] == ["hanako@example.jp"]  # the counter booking has no email
@@ -293,7 +295,8 @@ def test_closing_some_days_cancels_only_what_falls_on_them(pay, clock, mail_sink
     assert by_submission == {kept.id: "held", hit.id: "cancelled"}
     assert not pay.db.scalar(select(Facility)).closed
     message = mail_sink.wait_for(lambda m: "休館" in m["Subject"])
-    assert message["To"] == "other@example.jp" and "2026年12月9日（水）から2026年12月10日（木）まで休館" in message.get_content()
+    assert message["To"] == "other@example.jp" \
+        and "2026年12月9日（水）から2026年12月10日（木）まで休館" in message.get_content()
     assert "休館" in pay.client.get("/ichinomiya/facilities/test-tennis?date=2026-12-10").get_data(as_text=True)
 
 
@@ -361,7 +364,8 @@ def test_staff_see_the_lottery_applications_with_names_and_export_them(pay, cloc
     assert by_name["一宮 花子"][6:8] == ["A面 2027/2/6（土）11:00", "A面 2027/2/6（土）09:00"]
     assert by_name["二宮 次郎"][4] == "'=SUM(A1)" and by_name["二宮 次郎"][7] == ""  # a formula is never run
     assert [by_name[n][8] for n in ("一宮 花子", "二宮 次郎")] == ["当選", "当選"]
-    assert by_name["一宮 花子"][10] == "A面 2027/2/6（土）11:00" and by_name["二宮 次郎"][10] == "A面 2027/2/6（土）09:00"
+    assert by_name["一宮 花子"][10] == "A面 2027/2/6（土）11:00" \
+        and by_name["二宮 次郎"][10] == "A面 2027/2/6（土）09:00"
     assert audited(pay, "booking.lottery_export", viewer)[0].detail["rows"] == 2
 
 

@@ -109,7 +109,8 @@ def test_a_booking_already_inside_the_late_fee_window_is_warned_before_paying(pa
     # 12月1日 10:00: a booking for 12月3日 is 2 days ahead, inside "free until 3 days before".
     response = book_slots(pay.client, "test-tennis", ["court-a/2026-12-03 09:00"])
     token = _answer_up_to_rules(pay.client, location_path(response))
-    warning = "この予約は、すでに取消料がかかる期間に入っています。お支払いのあとに取り消すと、取消料300円を差し引いた300円の返金になります。"
+    warning = ("この予約は、すでに取消料がかかる期間に入っています。"
+               "お支払いのあとに取り消すと、取消料300円を差し引いた300円の返金になります。")
     assert warning in _text(pay.client.get(f"/ichinomiya/drafts/{token}/steps/rules"))
     assert answer(pay.client, "ichinomiya", token, "rules", {"agree": "yes"}).status_code == 302
     check = pay.client.get(f"/ichinomiya/drafts/{token}/check")

@@ -3,9 +3,10 @@ Werkzeug's raw English page; the 500 page survives a broken layout."""
 from __future__ import annotations
 
 import pytest
+
 from portal import create_app
 from tests.conftest import app_config, sign_in_as
-from tests.integration.backoffice import make_staff, sign_in_staff  # noqa: F401
+from tests.integration.backoffice import sign_in_staff
 from tests.integration.helpers import post
 
 WERKZEUG = ("The requested URL was not found", "Method Not Allowed", "Request Entity Too Large", "Too Many Requests",
@@ -37,7 +38,8 @@ def test_404_in_japanese_and_english(client):
 def test_ids_beyond_what_the_database_holds_are_not_found(client, make_resident):
     """PostgreSQL's INTEGER refuses 2^31 as a parameter, SQLite 2^63: either would be a 500."""
     sign_in_as(client, make_resident())
-    for url in ("/ichinomiya/mypage/bookings/2147483648", "/ichinomiya/payments/99999999999999999999/return", "/ichinomiya/mypage/bookings/99999999999999999999",
+    for url in ("/ichinomiya/mypage/bookings/2147483648", "/ichinomiya/payments/99999999999999999999/return",
+                "/ichinomiya/mypage/bookings/99999999999999999999",
                 "/ichinomiya/mypage/bookings/9223372036854775808.ics",
                 "/ichinomiya/payments/9223372036854775807/receipt.pdf"):
         assert_portal_page(client.get(url), 404, "ページが見つかりません")

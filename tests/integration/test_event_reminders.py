@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from portal.events import registration as reg
-from portal.events import reminders
+from portal.events import registration as reg, reminders
 from tests.integration.events_factory import NOW, START, make_event
 from tests.integration.test_booking_concurrency import race
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from portal import create_app
 from portal.identity.models import Resident
 from tests.conftest import app_config
-from tests.integration.helpers import csrf_token, location_path, post
+from tests.integration.helpers import location_path, post
 from tests.live_server import LiveServer
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -52,7 +52,8 @@ def card_steps(idp_app, authorize_url: str, persona: str = "yamada-hanako", deci
     browser = idp_app.test_client()
     path = authorize_url.split("://", 1)[1].split("/", 1)[1]
     path = "/" + path
-    for step, fields in (("card", {"persona_id": persona}), ("pin", {"pin": "1234"}), ("consent", {"decision": decision})):
+    for step, fields in (("card", {"persona_id": persona}), ("pin", {"pin": "1234"}),
+                         ("consent", {"decision": decision})):
         page = browser.get(path).get_data(as_text=True)
         response = browser.post(path, data={"csrf_token": CSRF.search(page).group(1), "step": step, **fields})
     return response.headers["Location"]

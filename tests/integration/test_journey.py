@@ -36,7 +36,8 @@ def test_catalogue_search(client):
 
 
 def test_catalogue_search_by_reading_and_romaji(client):
-    for query in ("じゅうみんひょう", "ジュウミンヒョウ", "ｼﾞｭｳﾐﾝﾋｮｳ", "juminhyo", "juuminhyou", "ＪＵＭＩＮＨＹＯ", "jūminhyō"):
+    for query in ("じゅうみんひょう", "ジュウミンヒョウ", "ｼﾞｭｳﾐﾝﾋｮｳ", "juminhyo", "juuminhyou", "ＪＵＭＩＮＨＹＯ",
+                  "jūminhyō"):
         page = client.get("/ichinomiya/", query_string={"q": query}).get_data(as_text=True)
         assert "住民票の写しの交付請求" in page and "犬の死亡届" not in page, query
     for query in ("いぬ", "inu shibo", "たいいくかん"):
@@ -150,7 +151,7 @@ def test_double_submit_creates_one_submission(client, db, make_resident):
     sign_in_as(client, make_resident())
     token = complete_juminhyo(client)
     first = post(client, f"/ichinomiya/drafts/{token}/submit", page=f"/ichinomiya/drafts/{token}/check")
-    second = post(client, f"/ichinomiya/drafts/{token}/submit", page=f"/ichinomiya/procedures/juminhyo")
+    second = post(client, f"/ichinomiya/drafts/{token}/submit", page="/ichinomiya/procedures/juminhyo")
     assert first.headers["Location"] == second.headers["Location"]
     assert db.scalar(select(func.count()).select_from(Submission)) == 1
     assert db.scalar(select(func.count()).select_from(OutboxEmail)) == 1
@@ -193,7 +194,8 @@ def test_once_only_answers_are_offered_next_time(client, make_resident):
 
 def test_anonymous_survey_without_sign_in(client, app, db):
     token = draft_token(start(client, "anjo", "consultation"))
-    answer(client, "anjo", token, "message", {"topic": "town", "body": "公園のベンチを増やしてください", "wants_reply": "yes"})
+    answer(client, "anjo", token, "message",
+           {"topic": "town", "body": "公園のベンチを増やしてください", "wants_reply": "yes"})
     answer(client, "anjo", token, "contact", {"name": "匿名 希望", "email": "kibou@example.jp"})
     response = post(client, f"/anjo/drafts/{token}/submit", page=f"/anjo/drafts/{token}/check")
     confirmation_url = location_path(response)

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime
 
 from tests.conftest import sign_in_as
-from tests.integration.backoffice import make_staff, make_submission, sign_in_staff  # noqa: F401
+from tests.integration.backoffice import make_submission, sign_in_staff
 from tests.integration.booking_factory import make_facility
 from tests.integration.test_translations_pages import switch_to_english
 

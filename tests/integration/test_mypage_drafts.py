@@ -6,9 +6,8 @@ from sqlalchemy import select
 
 from portal.booking.models import Reservation
 from portal.procedures.models import Draft
-from tests.integration.booking_env import book_slots, clock, facility, second_resident  # noqa: F401
+from tests.integration.booking_env import book_slots, facility, second_resident
 from tests.integration.helpers import csrf_token, draft_token, location_path, post, start
-from tests.integration.payments_env import pay, stripe_world  # noqa: F401
 
 MYPAGE = "/ichinomiya/mypage/"
 

@@ -20,12 +20,13 @@ from portal.booking.models import Facility
 from portal.procedures.catalogue import definition_of, latest_versions
 from portal.procedures.models import Draft
 from tests.conftest import sign_in_as
-from tests.integration.backoffice import make_staff, make_submission, municipality, sign_in_staff  # noqa: F401
+from tests.integration.backoffice import make_submission, municipality, sign_in_staff
 from tests.integration.helpers import csrf_token, location_path, post, start
 
 HUGE = "99999999999999999999"
 #: what a hand-edited path segment may say (each replaces one variable while the others stay real)
-HOSTILE_PATH = ["0", "-1", HUGE, "2147483648", "9223372036854775807", "9223372036854775808", "..", "..%2F..%2Fetc%2Fpasswd", "x" * 600, "日本語",
+HOSTILE_PATH = ["0", "-1", HUGE, "2147483648", "9223372036854775807", "9223372036854775808", "..",
+                "..%2F..%2Fetc%2Fpasswd", "x" * 600, "日本語",
                 "%00", "a%0D%0Ab", "9999-12", "0000-00", "1-1", "2026-13"]
 #: a shorter list for the POST routes (the same converters and lookups as the GET routes behind them)
 HOSTILE_POST_PATH = ["0", HUGE, "2147483648", "..", "x" * 600, "日本語", "%00", "2026-13"]
@@ -98,7 +99,8 @@ def world(app, db, make_resident, make_staff):  # noqa: F811
     today = date.today()
     month = today.year * 12 + today.month + 1  # the month after next (0-based count): its lottery takes applications
     real = {
-        "municipality": "ichinomiya", "slug": lottery_facility.slug, "key": "juminhyo", "reference": submission.reference,
+        "municipality": "ichinomiya", "slug": lottery_facility.slug, "key": "juminhyo",
+        "reference": submission.reference,
         "token": token, "step_id": step_path.rsplit("/", 1)[1], "month": f"{month // 12}-{month % 12 + 1:02d}",
         "facility_id": str(lottery_facility.id), "staff_id": str(admin.id), "code": "4910859",
         "filename": "css/portal.css", "digest": "0" * 64,
@@ -142,7 +144,7 @@ def test_no_get_route_answers_5xx_to_hostile_path_values(app, world, recording):
     failures: list[str] = []
     for rule in get_rules(app):
         names = VARIABLE.findall(rule.rule)
-        for role, client in world["clients"].items():
+        for _role, client in world["clients"].items():
             for name in names:
                 for value in HOSTILE_PATH:
                     fetch(client, build(rule, {**world["real"], name: value}), None, failures)
@@ -153,7 +155,7 @@ def test_no_get_route_answers_5xx_to_hostile_query_values(app, world, recording)
     failures: list[str] = []
     for rule in get_rules(app):
         url = build(rule, world["real"])
-        for role, client in world["clients"].items():
+        for _role, client in world["clients"].items():
             RecordingArgs.read = set()
             fetch(client, url, None, failures)
             asked = set(RecordingArgs.read)
@@ -247,7 +249,8 @@ NOT_QUITE_NUMBERS = ["²", "١٢", HUGE, "2147483648", "-1", "1e3", "\x00"]
 
 
 def test_numbers_typed_into_back_office_forms_never_cause_a_5xx(app, world):
-    """Fields read as numbers (an assignee, a konbini deadline) get a 4xx or a redisplay for what only looks like one."""
+    """Fields read as numbers (an assignee, a konbini deadline) get a 4xx or a redisplay for what only looks like
+    one."""
     failures: list[str] = []
     staff_client, real = world["clients"]["staff"], world["real"]
     detail = f"/ichinomiya/backoffice/submissions/{real['reference']}"

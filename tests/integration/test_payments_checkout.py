@@ -7,7 +7,7 @@ import subprocess
 from sqlalchemy import func, select
 
 from portal.payments.models import PaymentTransition, ProcessedEvent, SubmissionFee
-from tests.integration.payments_env import concurrently, pay, stripe_world  # noqa: F401
+from tests.integration.payments_env import concurrently
 from tests.integration.test_translations_pages import switch_to_english
 
 

@@ -7,7 +7,6 @@ from datetime import timedelta
 from portal.payments import reconcile
 from portal.payments.gateway import gateway
 from portal.payments.models import MunicipalityPaymentSettings
-from tests.integration.payments_env import pay, stripe_world  # noqa: F401
 
 
 def issue_voucher(pay, copies=3):

@@ -17,7 +17,6 @@ from portal.payments.gateway import gateway
 from portal.payments.models import Refund
 from portal.payments.service import settle_otherwise
 from tests.integration.helpers import csrf_token
-from tests.integration.payments_env import pay, stripe_world  # noqa: F401
 
 CSRF = re.compile(r'name="lock_version" value="(\d+)"')
 
@@ -79,7 +78,8 @@ def test_partial_then_full_refund_from_the_back_office(pay):
     again = confirm(pay, client, payment, html)
     assert again.status_code == 303
     pay.wait()
-    assert len(pay.emulator.client().v1.refunds.list(params={"payment_intent": payment.provider_payment_intent_id}).data) == 1
+    assert len(pay.emulator.client().v1.refunds.list(
+        params={"payment_intent": payment.provider_payment_intent_id}).data) == 1
     assert pay.payment(submission).refunded_amount == 300
 
     html = staff_refund(pay, client, payment, 600, reason="取り下げのため").get_data(as_text=True)

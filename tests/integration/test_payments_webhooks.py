@@ -9,11 +9,11 @@ import time
 
 from sqlalchemy import func, select
 
+from portal.notifications.models import OutboxEmail
 from portal.payments import reconcile, service
 from portal.payments.gateway import gateway
 from portal.payments.models import PaymentTransition, ProcessedEvent
-from portal.notifications.models import OutboxEmail
-from tests.integration.payments_env import WEBHOOK_SECRET, pay, stripe_world  # noqa: F401
+from tests.integration.payments_env import WEBHOOK_SECRET
 
 WEBHOOK = "/payments/stripe/webhook"
 
@@ -232,7 +232,8 @@ def test_validly_signed_bodies_of_odd_shape_get_a_4xx_or_are_ignored(pay):
     submission, _ = paid_by_card(pay)
     unreadable = [b"[]", b"null", b'"text"', b"\xff\xfe", b"{}", b'{"id": "evt_odd_1", "type": "x"}',
                   json.dumps({"id": "evt_odd_2", "type": "checkout.session.completed", "data": "x"}).encode(),
-                  json.dumps({"id": "evt_odd_3", "type": "checkout.session.completed", "data": {"object": "x"}}).encode(),
+                  json.dumps({"id": "evt_odd_3", "type": "checkout.session.completed",
+                              "data": {"object": "x"}}).encode(),
                   json.dumps({"id": ["evt"], "type": "checkout.session.completed", "data": {"object": {}}}).encode(),
                   json.dumps({"id": "e" * 300, "type": "checkout.session.completed", "data": {"object": {}}}).encode()]
     for payload in unreadable:

@@ -87,7 +87,8 @@ def test_paid_by_card_is_refunded_in_full_and_emailed(pay, mail_sink):
     payment = pay.payment(submission)
     assert (payment.status, payment.refunded_amount, payment.needs_refund) == ("refunded", 900, False)
     refund = pay.db.scalar(select(Refund).where(Refund.payment_id == payment.id))
-    assert (refund.source, refund.amount, refund.status, refund.reason) == ("resident", 900, "succeeded", "申請の取り下げ")
+    assert (refund.source, refund.amount, refund.status, refund.reason) == \
+        ("resident", 900, "succeeded", "申請の取り下げ")
     assert service.fee_record(pay.db, submission).status == "refunded"
     charge = pay.emulator.client().v1.payment_intents.retrieve(payment.provider_payment_intent_id).latest_charge
     assert pay.emulator.client().v1.charges.retrieve(charge).amount_refunded == 900

@@ -13,7 +13,7 @@ from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
 from tests.conftest import ROOT, sign_in_as
-from tests.integration.backoffice import login, make_staff  # noqa: F401
+from tests.integration.backoffice import login
 from tests.integration.helpers import post
 
 TEN_PER_MINUTE = parse("10 per minute")

@@ -17,7 +17,7 @@ from portal.procedures.history import SubmissionEvent
 from portal.procedures.uploads import file_path
 from portal.procedures.models import Draft, FormDefinition, Submission, UploadedFile
 from portal.retention import policy_for, run_retention
-from tests.integration.backoffice import make_staff, make_submission, municipality  # noqa: F401
+from tests.integration.backoffice import make_submission, municipality
 
 YEAR = timedelta(days=366)
 
@@ -121,10 +121,12 @@ def test_closed_submissions_are_anonymised_after_the_years_and_the_accounting_re
 
     db.expire_all()
     gone = db.get(Submission, old.id)
-    assert gone.purged_at is not None and gone.answers == {} and gone.applicant_name == "" and gone.contact_email is None
+    assert gone.purged_at is not None and gone.answers == {} and gone.applicant_name == "" \
+        and gone.contact_email is None
     assert gone.applicant_search in ("", "|") and gone.applicant_kana == ""
     assert gone.reference == old.reference and gone.status == "completed" and gone.fee_amount == 900
-    assert [e.message for e in db.scalars(select(SubmissionEvent).where(SubmissionEvent.submission_id == old.id))] == [""]
+    assert [e.message for e in db.scalars(select(SubmissionEvent).where(SubmissionEvent.submission_id == old.id))] == \
+        [""]
     assert db.scalar(select(SubmissionNote)) is None
     assert not old_file.exists() and db.scalar(select(UploadedFile).where(UploadedFile.submission_id == old.id)) is None
     kept = db.get(Payment, payment.id)
@@ -138,7 +140,8 @@ def test_closed_submissions_are_anonymised_after_the_years_and_the_accounting_re
     assert db.scalar(select(AuditEvent).where(AuditEvent.action == "submission.view")) is not None
     tombstone = db.scalar(select(AuditEvent).where(AuditEvent.action == "retention.submission_anonymised"))
     assert tombstone.object_id == str(old.id) and tombstone.actor_kind == "system"
-    assert tombstone.detail["reference"] == old.reference and tombstone.detail["rule"] == "submissions_years=5 (municipality)"
+    assert tombstone.detail["reference"] == old.reference \
+        and tombstone.detail["rule"] == "submissions_years=5 (municipality)"
     assert tombstone.detail["files"] == 1 and tombstone.detail["procedure"] == "juminhyo"
     assert [item.label for item in report.items] == [old.reference]
     # A second pass (or a second consumer) finds nothing more to do.

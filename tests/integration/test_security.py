@@ -99,7 +99,8 @@ def test_posts_without_csrf_token_are_refused(client, url):
 
 
 def test_step_and_submit_without_csrf_token_are_refused(client, owned):
-    assert client.post(f"/ichinomiya/drafts/{owned['draft']}/steps/requester", data={"requester": "self"}).status_code == 400
+    assert client.post(f"/ichinomiya/drafts/{owned['draft']}/steps/requester",
+                       data={"requester": "self"}).status_code == 400
     assert client.post(f"/ichinomiya/drafts/{owned['draft']}/submit").status_code == 400
 
 

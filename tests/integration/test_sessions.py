@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal.audit.models import AuditEvent
 from tests.conftest import sign_in_as
-from tests.integration.backoffice import login, make_staff  # noqa: F401
+from tests.integration.backoffice import login
 from tests.integration.helpers import location_path, post
 
 

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 
 from portal.staff.models import StaffUser
-from tests.integration.backoffice import PASSWORD, login, make_staff  # noqa: F401
+from tests.integration.backoffice import PASSWORD, login
 from tests.integration.helpers import expire_rate_limit_windows, location_path, post
 
 STRANGER = "203.0.113.9"
@@ -47,7 +47,8 @@ def test_unknown_and_existing_usernames_get_the_same_answers_all_the_way(app, db
     unknown = [answer(try_login(from_address(app, "198.51.100.1"), "nobody-here")) for _ in range(7)]
     assert existing == unknown
     assert existing[0] == (401, "ユーザー名またはパスワードが正しくありません。")
-    assert existing[4][1].startswith("ログインに続けて失敗したため、このユーザー名でのこの端末からのログインを一時的に止めています")
+    assert existing[4][1].startswith("ログインに続けて失敗したため、"
+                                     "このユーザー名でのこの端末からのログインを一時的に止めています")
     assert "アカウント" not in "".join(message for _status, message in existing)
 
 

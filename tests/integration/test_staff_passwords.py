@@ -10,7 +10,7 @@ from portal.staff import auth
 from portal.staff.demo import DEMO_PASSWORD
 from portal.staff.models import StaffUser
 from tests.conftest import app_config
-from tests.integration.backoffice import PASSWORD, login, make_staff, sign_in_staff  # noqa: F401
+from tests.integration.backoffice import PASSWORD, login, sign_in_staff
 from tests.integration.helpers import location_path, post
 
 PAGE = "/ichinomiya/backoffice/account/password"
@@ -19,7 +19,8 @@ NEW = "a brand new passphrase"
 
 def change(client, current=PASSWORD, new=NEW, confirm=None, next_url=""):
     return post(client, PAGE, {"current_password": current, "new_password": new,
-                               "new_password_confirm": new if confirm is None else confirm, "next": next_url}, page=PAGE)
+                               "new_password_confirm": new if confirm is None else confirm, "next": next_url},
+                page=PAGE)
 
 
 def test_a_password_set_by_an_admin_must_be_changed_before_any_work(app, client, db, make_staff):
@@ -50,7 +51,8 @@ def test_an_admin_reset_forces_a_change_again(app, client, db, make_staff):
          page=f"/ichinomiya/backoffice/admin/staff/{staff.id}")
     db.refresh(staff)
     assert staff.must_change_password
-    assert "次回のログイン時に本人が変更します" in client.get(f"/ichinomiya/backoffice/admin/staff/{staff.id}").get_data(as_text=True)
+    assert "次回のログイン時に本人が変更します" in \
+        client.get(f"/ichinomiya/backoffice/admin/staff/{staff.id}").get_data(as_text=True)
     desk = app.test_client()
     login(desk, staff, password="set by the admin 1")
     assert location_path(desk.get("/ichinomiya/backoffice/")).startswith(PAGE)
@@ -80,7 +82,8 @@ def test_staff_change_their_own_password_with_the_current_one(client, db, make_s
 
 
 def test_accounts_from_the_cli_change_their_password_at_first_sign_in(app, db):
-    result = app.test_cli_runner().invoke(args=["staff", "create", "--municipality", "ichinomiya", "--username", "first",
+    result = app.test_cli_runner().invoke(args=["staff", "create", "--municipality", "ichinomiya", "--username",
+                                                "first",
                                                 "--display-name", "管理者", "--password", "a long enough passphrase"])
     assert result.exit_code == 0 and "a new password and TOTP enrolment at first sign-in" in result.output
     assert db.scalar(select(StaffUser).where(StaffUser.username == "first")).must_change_password

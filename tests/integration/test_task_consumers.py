@@ -9,8 +9,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from datetime import date, timedelta
-from datetime import time as clock_time
+from datetime import date, time as clock_time, timedelta
 
 import pytest
 from huey.storage import RedisStorage
@@ -43,7 +42,8 @@ def world(app, db, make_resident):
     facility = make_facility(db, lottery=LOTTERY)
     with app.app_context():
         lottery_service.apply(db, facility, make_resident(), lottery_service.Month(2027, 2),
-                              ["court-a/2027-02-06 09:00"], jst(date(2026, 12, 2), clock_time(10)), "lottery@example.jp")
+                              ["court-a/2027-02-06 09:00"], jst(date(2026, 12, 2),
+                                                                clock_time(10)), "lottery@example.jp")
         assert lottery_service.run_due(db, jst(date(2026, 12, 11), clock_time(9)))["committed"] == 1
     resident = make_resident()
     submission = make_submission(db, resident=resident, contact_email="remind@example.jp")
@@ -51,7 +51,8 @@ def world(app, db, make_resident):
     booking = Reservation(municipality_id=facility.municipality_id, facility_id=facility.id, kind="first_come",
                           status="confirmed", resident_id=resident.id, submission_id=submission.id,
                           confirmed_at=utcnow())
-    booking.slots = [ReservationSlot(unit_id=facility.units[0].id, starts_at=starts, ends_at=starts + timedelta(hours=2))]
+    booking.slots = [ReservationSlot(unit_id=facility.units[0].id, starts_at=starts,
+                                     ends_at=starts + timedelta(hours=2))]
     email = OutboxEmail(recipient="outbox@example.jp", subject="件名", body="本文\n",
                         created_at=utcnow() - timedelta(minutes=5))
     db.add_all([booking, email])

@@ -11,8 +11,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import select, update
 
-from portal import db as portal_db
-from portal import tasks
+from portal import db as portal_db, tasks
 from portal.db import utcnow
 from portal.notifications import jobs, mail
 from portal.notifications.models import OutboxEmail
@@ -78,7 +77,8 @@ def test_the_sweep_keeps_to_the_retry_backoff(app, db, mail_sink):
     now = utcnow()
     young = OutboxEmail(recipient="young@example.jp", subject="s", body="b\n", created_at=now)
     waiting = OutboxEmail(recipient="waiting@example.jp", subject="s", body="b\n", attempts=3,
-                          created_at=now - timedelta(hours=1), claimed_at=now - mail.retry_delay(3) + timedelta(seconds=30))
+                          created_at=now - timedelta(hours=1),
+                          claimed_at=now - mail.retry_delay(3) + timedelta(seconds=30))
     due = OutboxEmail(recipient="due@example.jp", subject="s", body="b\n", attempts=3,
                       created_at=now - timedelta(hours=1), claimed_at=now - mail.retry_delay(3) - timedelta(seconds=1))
     orphan = OutboxEmail(recipient="orphan@example.jp", subject="s", body="b\n", created_at=now - timedelta(minutes=2))

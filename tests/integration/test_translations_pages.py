@@ -10,7 +10,7 @@ from portal.booking.domain.calendar import local_date
 from portal.db import utcnow
 from portal.procedures.models import Submission
 from tests.conftest import sign_in_as
-from tests.integration.backoffice import make_staff, page_lock_version, resident_submits_juminhyo, sign_in_staff  # noqa: F401
+from tests.integration.backoffice import page_lock_version, resident_submits_juminhyo, sign_in_staff
 from tests.integration.booking_factory import make_facility
 from tests.integration.helpers import post, switch_language
 
@@ -64,7 +64,8 @@ def test_counts_take_the_english_plural(client, db):
                              "hold_minutes": 30},
                   cancellation={"free_until_days_before": 7, "late_fee_percent": 50, "no_cancel_within_days": 2})
     japanese = client.get("/ichinomiya/facilities/test-tennis").get_data(as_text=True)
-    assert "利用日の90日前から、利用開始の24時間前まで" in japanese and "。利用日の2日前からは取り消せません" in japanese
+    assert "利用日の90日前から、利用開始の24時間前まで" in japanese \
+        and "。利用日の2日前からは取り消せません" in japanese
     switch_to_english(client)
     facility = english_page(client, "/ichinomiya/facilities/test-tennis")
     assert "From 90 days before the day of use until 24 hours before the start" in facility

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from bench.pages import gunicorn
 from portal.booking.models import Reservation, ReservationSlot
 from tests.conftest import ROOT, sign_in_as
-from tests.integration.backoffice import make_staff  # noqa: F401
 from tests.integration.booking_factory import make_facility
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -123,7 +122,8 @@ def test_a_booking_race_across_two_gunicorns_has_one_winner(app, db, two_portals
 
 def catalogue_requests(port: int) -> float:
     body = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text
-    match = re.search(r'portal_http_requests_total\{method="GET",route="/<municipality>/",status="200"\} ([\d.e+]+)', body)
+    match = re.search(r'portal_http_requests_total\{method="GET",route="/<municipality>/",status="200"\} '
+                      r'([\d.e+]+)', body)
     return float(match.group(1)) if match else 0.0
 
 

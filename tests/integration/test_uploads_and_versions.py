@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import shutil
-from pathlib import Path
 
 import pytest
 import yaml
@@ -113,7 +112,8 @@ def test_an_upload_name_with_line_breaks_or_nul_is_cleaned_and_every_download_wo
     fields = {"csrf_token": csrf_token(client), **DOG}
     body = b"".join(f'--b\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items())
     body += (b"--b\r\nContent-Disposition: form-data; name=\"tag_photo\"; "
-             b"filename*=UTF-8''tag%0D%0AX-Injected%3A%201%00.png\r\nContent-Type: image/png\r\n\r\n" + png + b"\r\n--b--\r\n")
+             b"filename*=UTF-8''tag%0D%0AX-Injected%3A%201%00.png\r\nContent-Type: image/png\r\n\r\n"
+             + png + b"\r\n--b--\r\n")
     response = client.post(f"/ichinomiya/drafts/{token}/steps/dog", data=body,
                            content_type="multipart/form-data; boundary=b")
     assert response.status_code == 302, response.get_data(as_text=True)[:500]

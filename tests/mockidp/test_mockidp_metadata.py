@@ -55,7 +55,8 @@ def test_signing_key_is_private_file_and_survives_restart(make_app, data_dir):
 
 def test_different_data_dirs_get_different_keys(tmp_path):
     kids = {
-        create_app({"MOCKIDP_DATA_DIR": str(tmp_path / name)}).test_client().get("/jwks.json").get_json()["keys"][0]["kid"]
+        create_app({"MOCKIDP_DATA_DIR": str(tmp_path / name)}).test_client().get("/jwks.json")
+        .get_json()["keys"][0]["kid"]
         for name in ("a", "b")
     }
     assert len(kids) == 2

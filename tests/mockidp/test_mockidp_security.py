@@ -20,7 +20,8 @@ def test_posts_without_csrf_token_are_rejected(idp, oidc):
 def test_post_with_a_forged_csrf_token_is_rejected(idp, oidc):
     request = oidc.AuthRequest()
     idp.page(request)
-    response = idp.client.post(request.url, data={"step": "card", "persona_id": "yamada-hanako", "csrf_token": "forged"})
+    response = idp.client.post(request.url,
+                               data={"step": "card", "persona_id": "yamada-hanako", "csrf_token": "forged"})
     assert response.status_code == 400
 
 
@@ -29,7 +30,8 @@ def test_csrf_token_from_another_browser_is_rejected(app, oidc):
     token = oidc.csrf_token_in(app.test_client().get(request.url).get_data(as_text=True))
     other_browser = app.test_client()
     other_browser.get(request.url)
-    response = other_browser.post(request.url, data={"step": "card", "persona_id": "yamada-hanako", "csrf_token": token})
+    response = other_browser.post(request.url,
+                                  data={"step": "card", "persona_id": "yamada-hanako", "csrf_token": token})
     assert response.status_code == 400
 
 

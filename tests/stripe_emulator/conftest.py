@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import stripe
@@ -83,7 +84,7 @@ class WebhookReceiver:
         with self._lock:
             return [event for event in self.events if event.type == event_type]
 
-    def wait_until(self, predicate: Callable[["WebhookReceiver"], bool], timeout: float = 5.0) -> None:
+    def wait_until(self, predicate: Callable[[WebhookReceiver], bool], timeout: float = 5.0) -> None:
         deadline = time.monotonic() + timeout
         while not predicate(self):
             if time.monotonic() > deadline:

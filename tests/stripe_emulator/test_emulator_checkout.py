@@ -136,7 +136,8 @@ def test_konbini_issued_then_paid_after_clock_advance(make_session, client, emul
 
 
 def test_konbini_voucher_lapses(make_session, client, emulator, receiver) -> None:
-    session = make_session(payment_method_types=["konbini"], payment_method_options={"konbini": {"expires_after_days": 1}})
+    session = make_session(payment_method_types=["konbini"],
+                           payment_method_options={"konbini": {"expires_after_days": 1}})
     emulator.outcome(session.id, "konbini_issued")
     advanced = emulator.advance_clock(days=3)
     assert {"action": "konbini_expired", "id": session.payment_intent} == {
@@ -207,16 +208,19 @@ def test_line_items_endpoint(make_session, client) -> None:
     ("overrides", "param"),
     [
         ({"line_items": None}, "line_items"),
-        ({"payment_method_options": {"konbini": {"expires_after_days": 61}}}, "payment_method_options[konbini][expires_after_days]"),
+        ({"payment_method_options": {"konbini": {"expires_after_days": 61}}},
+         "payment_method_options[konbini][expires_after_days]"),
         ({"payment_method_types": ["card", "alipay"]}, "payment_method_types[1]"),
         ({"mode": "subscription"}, "mode"),
         ({"success_url": "not a url"}, "success_url"),
         ({"bogus_param": "1"}, "bogus_param"),
         (
-            {"line_items": [{"price_data": {"currency": "usd", "unit_amount": 300, "product_data": {"name": "x"}}, "quantity": 1}]},
+            {"line_items": [{"price_data": {"currency": "usd", "unit_amount": 300, "product_data": {"name": "x"}},
+                             "quantity": 1}]},
             "line_items[0][price_data][currency]",
         ),
-        ({"line_items": [{"price_data": {"currency": "jpy", "unit_amount": 300}, "quantity": 1}]}, "line_items[0][price_data][product_data][name]"),
+        ({"line_items": [{"price_data": {"currency": "jpy", "unit_amount": 300}, "quantity": 1}]},
+         "line_items[0][price_data][product_data][name]"),
     ],
 )
 def test_invalid_session_params(client, base_params, overrides, param) -> None:
@@ -232,7 +236,8 @@ def test_konbini_amount_limits(client, base_params) -> None:
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.checkout.sessions.create(params=base_params(line_items=cheap))
     # The same amount is fine for card-only sessions (card minimum is ¥50).
-    session = client.v1.checkout.sessions.create(params=base_params(line_items=cheap, payment_method_types=["card"], payment_method_options={}))
+    session = client.v1.checkout.sessions.create(params=base_params(line_items=cheap, payment_method_types=["card"],
+                                                                    payment_method_options={}))
     assert session.amount_total == 100
 
 
@@ -257,7 +262,8 @@ def test_authentication(emulator, base_params) -> None:
 
 
 def test_unknown_route_is_stripe_json(emulator) -> None:
-    response = requests.get(f"{emulator.base_url}/v1/customers_nope", headers={"Authorization": "Bearer sk_test_x"}, timeout=5)
+    response = requests.get(f"{emulator.base_url}/v1/customers_nope", headers={"Authorization": "Bearer sk_test_x"},
+                            timeout=5)
     assert response.status_code == 404
     assert response.json()["error"]["type"] == "invalid_request_error"
 

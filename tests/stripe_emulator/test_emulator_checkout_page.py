@@ -26,7 +26,8 @@ def test_page_renders_amount_items_and_allowed_buttons(make_session, http) -> No
         payment_method_types=["card", "paypay"],
         payment_method_options={},
         line_items=[
-            {"price_data": {"currency": "jpy", "unit_amount": 1300, "product_data": {"name": "<script>alert(1)</script>戸籍謄本"}}, "quantity": 1}
+            {"price_data": {"currency": "jpy", "unit_amount": 1300,
+                            "product_data": {"name": "<script>alert(1)</script>戸籍謄本"}}, "quantity": 1}
         ],
     )
     response = http.get(session.url, timeout=5)
@@ -50,7 +51,8 @@ def test_decline_then_success_via_buttons(make_session, client, http) -> None:
     page = http.get(session.url, timeout=5).text
     nonce = _nonce(page)
 
-    declined = http.post(session.url, data={"nonce": nonce, "outcome": "card_declined"}, allow_redirects=False, timeout=5)
+    declined = http.post(session.url, data={"nonce": nonce, "outcome": "card_declined"}, allow_redirects=False,
+                         timeout=5)
     assert declined.status_code == 402
     assert 'role="alert"' in declined.text and "カードが拒否されました" in declined.text
     new_nonce = _nonce(declined.text)
@@ -82,7 +84,8 @@ def test_cancel_redirects_and_keeps_session_open(make_session, client, http) -> 
 def test_konbini_voucher_page_flow(make_session, client, emulator, http) -> None:
     session = make_session(payment_method_types=["konbini"])
     nonce = _nonce(http.get(session.url, timeout=5).text)
-    issued = http.post(session.url, data={"nonce": nonce, "outcome": "konbini_issued", "store": "seicomart"}, allow_redirects=False, timeout=5)
+    issued = http.post(session.url, data={"nonce": nonce, "outcome": "konbini_issued", "store": "seicomart"},
+                       allow_redirects=False, timeout=5)
     assert issued.status_code == 303
 
     pi = client.v1.payment_intents.retrieve(session.payment_intent)
@@ -92,7 +95,8 @@ def test_konbini_voucher_page_flow(make_session, client, emulator, http) -> None
     assert pi.next_action.konbini_display_details.stores.lawson.payment_code in voucher.text
     assert "¥1,050" in voucher.text
 
-    paid = http.post(voucher_url, data={"nonce": _nonce(voucher.text), "store": "lawson"}, allow_redirects=True, timeout=5)
+    paid = http.post(voucher_url, data={"nonce": _nonce(voucher.text), "store": "lawson"}, allow_redirects=True,
+                     timeout=5)
     assert paid.status_code == 200 and "お支払い済み" in paid.text
     pi = client.v1.payment_intents.retrieve(session.payment_intent, params={"expand": ["latest_charge"]})
     assert pi.status == "succeeded"

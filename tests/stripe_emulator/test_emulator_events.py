@@ -40,7 +40,8 @@ def test_event_list_filters_and_pagination(make_session, client, emulator) -> No
     assert [e.id for e in back.data] == [e.id for e in page1.data]
 
     # auto_paging_iter walks every page via starting_after.
-    assert [e.id for e in client.v1.events.list(params={"limit": 2}).auto_paging_iter()] == [e.id for e in everything.data]
+    assert [e.id for e in client.v1.events.list(params={"limit": 2}).auto_paging_iter()] == \
+        [e.id for e in everything.data]
 
     one = client.v1.events.retrieve(completed.data[0].id)
     assert one.type == "checkout.session.completed" and one.api_version

@@ -48,7 +48,8 @@ def test_same_key_on_another_endpoint_is_rejected(client, base_params, emulator)
     session = client.v1.checkout.sessions.create(params=base_params(), options={"idempotency_key": "shared"})
     emulator.outcome(session.id, "card_success")
     with pytest.raises(stripe.IdempotencyError):
-        client.v1.refunds.create(params={"payment_intent": session.payment_intent}, options={"idempotency_key": "shared"})
+        client.v1.refunds.create(params={"payment_intent": session.payment_intent},
+                                 options={"idempotency_key": "shared"})
 
 
 def test_validation_failures_are_not_stored(client, base_params) -> None:

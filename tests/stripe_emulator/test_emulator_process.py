@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def _params() -> dict:
     return {
         "mode": "payment",
-        "line_items": [{"price_data": {"currency": "jpy", "unit_amount": 500, "product_data": {"name": "手数料"}}, "quantity": 1}],
+        "line_items": [{"price_data": {"currency": "jpy", "unit_amount": 500, "product_data": {"name": "手数料"}},
+                        "quantity": 1}],
         "success_url": "http://portal.test/ok",
     }
 

@@ -18,7 +18,8 @@ def paid_session(make_session, emulator):
 
 def test_full_refund(paid_session, client, emulator, receiver) -> None:
     refund = client.v1.refunds.create(
-        params={"payment_intent": paid_session.payment_intent, "reason": "requested_by_customer", "metadata": {"case": "A-1"}}
+        params={"payment_intent": paid_session.payment_intent, "reason": "requested_by_customer",
+                "metadata": {"case": "A-1"}}
     )
     assert refund.id.startswith("re_") and refund.object == "refund"
     assert (refund.amount, refund.status, refund.currency) == (1050, "succeeded", "jpy")
@@ -88,7 +89,8 @@ def test_dashboard_refund_emits_charge_refunded(paid_session, client, emulator, 
     event = receiver.of_type("charge.refunded")[0]
     assert event.data.object.amount_refunded == 200
     assert event.request.idempotency_key is None
-    assert [r.id for r in client.v1.refunds.list(params={"payment_intent": paid_session.payment_intent}).data] == [refund["id"]]
+    assert [r.id for r in client.v1.refunds.list(params={"payment_intent": paid_session.payment_intent}).data] == \
+        [refund["id"]]
 
 
 def test_konbini_refund_waits_for_bank_details(make_session, client, emulator, receiver) -> None:

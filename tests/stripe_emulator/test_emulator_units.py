@@ -39,7 +39,8 @@ def test_decodes_sdk_encoding_round_trip() -> None:
 
 
 def test_decodes_empty_brackets_and_keeps_numeric_metadata_keys() -> None:
-    decoded = decode_pairs([("expand[]", "payment_intent"), ("expand[]", "line_items"), ("metadata[0]", "x"), ("metadata[1]", "y")])
+    decoded = decode_pairs([("expand[]", "payment_intent"), ("expand[]", "line_items"), ("metadata[0]", "x"),
+                            ("metadata[1]", "y")])
     assert decoded["expand"] == ["payment_intent", "line_items"]
     assert decoded["metadata"] == {"0": "x", "1": "y"}
 
@@ -74,7 +75,8 @@ def test_konbini_voucher_expires_at_end_of_jst_day() -> None:
     # 2026-04-01 23:30 JST + 2 days -> 2026-04-03 23:59:59 JST
     issued = int(datetime(2026, 4, 1, 23, 30, tzinfo=JST).timestamp())
     expires = datetime.fromtimestamp(konbini_expiry(issued, 2), JST)
-    assert (expires.year, expires.month, expires.day, expires.hour, expires.minute, expires.second) == (2026, 4, 3, 23, 59, 59)
+    assert (expires.year, expires.month, expires.day, expires.hour, expires.minute, expires.second) == \
+        (2026, 4, 3, 23, 59, 59)
 
 
 def test_urlencoded_query_with_brackets_decodes() -> None:

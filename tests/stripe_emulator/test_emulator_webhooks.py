@@ -23,7 +23,8 @@ def test_every_delivery_is_signed_like_stripe(make_session, emulator, receiver) 
     assert set(parts) == {"t", "v1"}
     assert abs(int(parts["t"]) - time.time()) < 60
     # Same payload, verified independently of the receiver.
-    assert stripe.WebhookSignature.verify_header(receiver.raw[0]["body"], header, "whsec_test_suite_secret", tolerance=300)
+    assert stripe.WebhookSignature.verify_header(receiver.raw[0]["body"], header, "whsec_test_suite_secret",
+                                                 tolerance=300)
 
 
 def test_signature_uses_real_time_after_clock_advance(make_session, emulator, receiver) -> None:
@@ -40,7 +41,8 @@ def test_retries_after_failures(make_session, emulator, receiver) -> None:
     paid(make_session, emulator)
     assert emulator.wait_for_webhooks()
     # Retried events arrive after later ones, as with real Stripe.
-    assert receiver.types() == ["payment_intent.succeeded", "checkout.session.completed", "payment_intent.created", "charge.succeeded"]
+    assert receiver.types() == \
+        ["payment_intent.succeeded", "checkout.session.completed", "payment_intent.created", "charge.succeeded"]
     assert len(receiver.events) == 4
     statuses = [d["status"] for d in emulator.deliveries()]
     assert statuses.count("retrying") == 2
@@ -86,7 +88,8 @@ def test_hold_until_flush(make_session, emulator, receiver) -> None:
     assert receiver.events == []
     assert emulator.flush_webhooks() == 4
     assert emulator.wait_for_webhooks()
-    assert receiver.types() == ["payment_intent.created", "charge.succeeded", "payment_intent.succeeded", "checkout.session.completed"]
+    assert receiver.types() == \
+        ["payment_intent.created", "charge.succeeded", "payment_intent.succeeded", "checkout.session.completed"]
 
 
 def test_reorder_delivers_held_in_reverse(make_session, emulator, receiver) -> None:
@@ -94,7 +97,8 @@ def test_reorder_delivers_held_in_reverse(make_session, emulator, receiver) -> N
     paid(make_session, emulator)
     assert emulator.flush_webhooks() == 4
     assert emulator.wait_for_webhooks()
-    assert receiver.types() == ["checkout.session.completed", "payment_intent.succeeded", "charge.succeeded", "payment_intent.created"]
+    assert receiver.types() == \
+        ["checkout.session.completed", "payment_intent.succeeded", "charge.succeeded", "payment_intent.created"]
     # Faults are one-shot: the next events flow normally.
     assert emulator.control("GET", "/webhooks/faults") == {"drop": 0, "duplicate": 0, "hold": False, "reorder": False}
 

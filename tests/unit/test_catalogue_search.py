@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.procedures.definition import DefinitionError, Definition, validate
+from portal.procedures.definition import Definition, DefinitionError, validate
 from portal.procedures.search import haystack, matches, romaji, search_key
 
 
@@ -50,7 +50,8 @@ def test_a_definition_is_found_by_its_reading_and_english_title():
     definition = Definition({
         "id": "dog", "version": 1, "kind": "generic", "category": "kurashi", "audience": "anyone",
         "title": {"ja": "犬の死亡届", "en": "Notification of a dog's death"}, "title_kana": "いぬ の しぼう とどけ",
-        "keywords": ["ペット"], "steps": [{"id": "s", "title": "t", "fields": [{"id": "a", "type": "text", "label": "a"}]}],
+        "keywords": ["ペット"],
+        "steps": [{"id": "s", "title": "t", "fields": [{"id": "a", "type": "text", "label": "a"}]}],
     })
     for query in ("いぬ", "イヌ", "inu", "shibou todoke", "shibo", "dog", "ぺっと", "petto"):
         assert matches(definition.search_key, query), query
@@ -59,7 +60,8 @@ def test_a_definition_is_found_by_its_reading_and_english_title():
 
 def test_title_kana_is_optional_and_must_be_kana():
     content = {"id": "dog", "version": 1, "kind": "generic", "category": "kurashi", "audience": "anyone",
-               "title": "犬の死亡届", "steps": [{"id": "s", "title": "t", "fields": [{"id": "a", "type": "text", "label": "a"}]}]}
+               "title": "犬の死亡届",
+               "steps": [{"id": "s", "title": "t", "fields": [{"id": "a", "type": "text", "label": "a"}]}]}
     validate(content, "dog.yaml")
     validate({**content, "title_kana": "いぬ の しぼう とどけ"}, "dog.yaml")
     validate({**content, "title_kana": "イヌノシボウトドケ"}, "dog.yaml")

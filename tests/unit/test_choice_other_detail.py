@@ -11,7 +11,8 @@ PURPOSE = {"id": "purpose", "type": "choice", "label": "使いみち", "required
                        {"value": "other", "label": "その他", "detail": "purpose_note"}]}
 NOTE = {"id": "purpose_note", "type": "text", "label": "使いみちの詳細", "max_length": 100}
 TOPICS = {"id": "topics", "type": "choices", "label": "分野",
-          "options": [{"value": "roads", "label": "道路"}, {"value": "other", "label": "その他", "detail": "topic_note"}]}
+          "options": [{"value": "roads", "label": "道路"},
+                      {"value": "other", "label": "その他", "detail": "topic_note"}]}
 TOPIC_NOTE = {"id": "topic_note", "type": "textarea", "label": "分野の内容"}
 
 
@@ -78,8 +79,10 @@ def test_the_label_says_when_the_detail_is_required(render):
 @pytest.mark.parametrize(("fields", "expected"), [
     ((PURPOSE,), "steps[0].fields[0].options[1].detail: no field 'purpose_note' after this one in the same step"),
     ((NOTE, PURPOSE), "steps[0].fields[1].options[1].detail: no field 'purpose_note' after this one"),
-    ((PURPOSE, {"id": "purpose_note", "type": "number", "label": "数"}), "steps[0].fields[0].options[1].detail: field 'purpose_note' must be of type text"),
-    ((PURPOSE, {**NOTE, "required": True}), "steps[0].fields[0].options[1].detail: field 'purpose_note' must be optional"),
+    ((PURPOSE, {"id": "purpose_note", "type": "number", "label": "数"}),
+     "steps[0].fields[0].options[1].detail: field 'purpose_note' must be of type text"),
+    ((PURPOSE, {**NOTE, "required": True}),
+     "steps[0].fields[0].options[1].detail: field 'purpose_note' must be optional"),
     ((PURPOSE, {**NOTE, "when": {"field": "purpose", "equals": "other"}}), "steps[0].fields[1].when: condition refers"),
 ])
 def test_definitions_with_a_broken_detail_are_refused(fields, expected):

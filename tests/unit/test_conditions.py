@@ -32,7 +32,8 @@ def test_evaluate(condition, expected):
 
 
 def test_referenced_fields_walks_combinators():
-    condition = {"all": [{"field": "a", "equals": 1}, {"not": {"any": [{"field": "b", "filled": True}, {"field": "c", "in": [1]}]}}]}
+    condition = {"all": [{"field": "a", "equals": 1},
+                         {"not": {"any": [{"field": "b", "filled": True}, {"field": "c", "in": [1]}]}}]}
     assert referenced_fields(condition) == {"a", "b", "c"}
 
 

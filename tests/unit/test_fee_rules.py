@@ -10,7 +10,8 @@ from portal.procedures.kinds.base import ProcedureKind
 BASE = {
     "id": "fee-test", "version": 1, "kind": "generic", "category": "kurashi",
     "title": {"ja": "テスト"}, "audience": "anyone",
-    "steps": [{"id": "s", "title": {"ja": "s"}, "fields": [{"id": "copies", "type": "number", "label": {"ja": "通数"}}]}],
+    "steps": [{"id": "s", "title": {"ja": "s"},
+               "fields": [{"id": "copies", "type": "number", "label": {"ja": "通数"}}]}],
 }
 
 

@@ -50,7 +50,8 @@ def test_input_names():
 
 
 def test_parse_valid_address_normalises():
-    parsed = make(required=True).parse(typed("４９１８５０１", "愛知県", "一宮市", "本町", "２丁目５－６", "ﾒｿﾞﾝ一宮　１０１"))
+    parsed = make(required=True).parse(typed("４９１８５０１", "愛知県", "一宮市", "本町", "２丁目５－６",
+                                             "ﾒｿﾞﾝ一宮　１０１"))
     assert parsed.errors == []
     assert parsed.value == {"postal_code": "491-8501", "prefecture": "愛知県", "city": "一宮市", "town": "本町",
                             "line": "2丁目5-6", "building": "メゾン一宮 101"}
@@ -66,7 +67,8 @@ def test_parse_required_empty_and_optional_empty():
 def test_parse_missing_parts():
     parsed = make().parse(typed(postal_code="491-8501"))
     assert parsed.value is None
-    assert parsed.errors == ["住所の都道府県を選んでください", "住所の市区町村を入力してください", "住所の番地を入力してください"]
+    assert parsed.errors == \
+        ["住所の都道府県を選んでください", "住所の市区町村を入力してください", "住所の番地を入力してください"]
     assert parsed.raw["addr__postal_code"] == "491-8501"
 
 
@@ -84,7 +86,8 @@ def test_town_and_building_optional():
 
 # --- the 「住所を検索」 action ------------------------------------------------------------------
 def test_action_fills_from_postal_code_and_keeps_other_parts():
-    raw, messages = make().perform_action(typed("４９１８５０１", line="2丁目5-6", building="ビル", field_action="addr"))
+    raw, messages = make().perform_action(typed("４９１８５０１", line="2丁目5-6", building="ビル",
+                                                field_action="addr"))
     assert messages == []
     assert raw == {"addr__postal_code": "491-8501", "addr__prefecture": "愛知県", "addr__city": "一宮市",
                    "addr__town": "本町", "addr__line": "2丁目5-6", "addr__building": "ビル"}
@@ -92,7 +95,8 @@ def test_action_fills_from_postal_code_and_keeps_other_parts():
 
 def test_action_unknown_code():
     raw, messages = make().perform_action(typed("000-0000", city="どこか"))
-    assert messages == ["郵便番号「000-0000」の住所が見つかりませんでした。郵便番号を確かめるか、住所を入力してください"]
+    assert messages == \
+        ["郵便番号「000-0000」の住所が見つかりませんでした。郵便番号を確かめるか、住所を入力してください"]
     assert raw["addr__city"] == "どこか" and raw["addr__postal_code"] == "000-0000"
 
 

@@ -14,7 +14,8 @@ def number(**spec):
     return field_for({"id": "copies", "type": "number", "label": "通数", **spec})
 
 
-@pytest.mark.parametrize("typed, value", [("3", 3), ("３", 3), (" 12 ", 12), ("1,000", 1000), ("１，０００", 1000), ("0", 0)])
+@pytest.mark.parametrize("typed, value",
+                         [("3", 3), ("３", 3), (" 12 ", 12), ("1,000", 1000), ("１，０００", 1000), ("0", 0)])
 def test_number_parses(typed, value):
     parsed = number().parse(form(copies=typed))
     assert parsed.errors == [] and parsed.value == value

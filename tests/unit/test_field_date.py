@@ -92,8 +92,10 @@ def test_past_and_future():
 
 def test_min_max():
     field = make(min="2000-01-01", max="2000-12-31")
-    assert field.parse(typed("1999", "12", "31")).errors == ["生年月日は2000年1月1日（平成12年）以降の日付を入力してください"]
-    assert field.parse(typed("2001", "1", "1")).errors == ["生年月日は2000年12月31日（平成12年）以前の日付を入力してください"]
+    assert field.parse(typed("1999", "12", "31")).errors == \
+        ["生年月日は2000年1月1日（平成12年）以降の日付を入力してください"]
+    assert field.parse(typed("2001", "1", "1")).errors == \
+        ["生年月日は2000年12月31日（平成12年）以前の日付を入力してください"]
     assert field.parse(typed("2000", "6", "1")).errors == []
 
 

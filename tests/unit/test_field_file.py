@@ -7,7 +7,8 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from portal.procedures.fields import UploadContext, field_for
 from portal.procedures.fields.file import format_size, sniff_kind
 
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89" + b"\x00" * 64
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       + b"\x00" * 64)
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + b" " * 64
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64
 HEIC = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64
@@ -49,7 +50,8 @@ def test_sniff(data, kind):
 def test_valid_upload_is_stored(store):
     parsed = make(accept=["pdf"]).parse(MultiDict(), upload(PDF, "申請書.pdf", "application/pdf"), ctx(store))
     assert parsed.errors == []
-    assert parsed.value == {"token": "tok1", "filename": "申請書.pdf", "size": len(PDF), "content_type": "application/pdf"}
+    assert parsed.value == \
+        {"token": "tok1", "filename": "申請書.pdf", "size": len(PDF), "content_type": "application/pdf"}
     assert store.calls[0][:2] == ("申請書.pdf", "doc")
     assert store.calls[0][3] == PDF  # stream rewound before storing
     assert parsed.raw == {"doc__existing": "tok1", "doc__existing_name": "申請書.pdf"}
@@ -89,9 +91,11 @@ def test_empty_file_rejected(store):
 
 
 def test_required_and_optional(store):
-    assert make(required=True).parse(MultiDict(), MultiDict(), ctx(store)).errors == ["本人確認書類のファイルを選んでください"]
+    assert make(required=True).parse(MultiDict(), MultiDict(), ctx(store)).errors == \
+        ["本人確認書類のファイルを選んでください"]
     no_file = MultiDict([("doc", FileStorage(io.BytesIO(b""), filename="", name="doc"))])
-    assert make(required=True).parse(MultiDict(), no_file, ctx(store)).errors == ["本人確認書類のファイルを選んでください"]
+    assert make(required=True).parse(MultiDict(), no_file, ctx(store)).errors == \
+        ["本人確認書類のファイルを選んでください"]
     parsed = make().parse(MultiDict(), None, ctx(store))
     assert parsed.value is None and parsed.errors == []
 

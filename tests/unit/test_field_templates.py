@@ -2,7 +2,6 @@
 import re
 
 import pytest
-from markupsafe import Markup
 
 from portal.procedures.fields import field_for
 
@@ -37,7 +36,7 @@ def check_wiring(html: str, field):
     assert controls
     all_ids = ids(html)
     assert len(all_ids) == len(set(all_ids)), "ids must be unique"
-    for tag, attrs in controls:
+    for _tag, attrs in controls:
         if 'type="hidden"' in attrs:
             continue
         name = re.search(r'name="([^"]+)"', attrs).group(1)
@@ -140,7 +139,8 @@ def test_address_parts_and_lookup_button(render):
                         ("line", "address-line1"), ("building", "address-line2")]:
         assert f'id="f-addr__{name}"' in html and f'for="f-addr__{name}"' in html
         assert f'autocomplete="{token}"' in html
-    assert '<button type="submit" class="button button--secondary" name="field_action" value="addr" formnovalidate>住所を検索</button>' in html
+    assert ('<button type="submit" class="button button--secondary" name="field_action" value="addr" formnovalidate>'
+            '住所を検索</button>') in html
     assert 'data-postal-lookup="/api/postal-codes/"' in html and 'data-postal-part="postal_code"' in html
     assert '<option value="愛知県" selected>愛知県</option>' in html
     assert html.count("<option") == 48
@@ -150,7 +150,8 @@ def test_address_parts_and_lookup_button(render):
 
 
 def test_file_existing_and_hint(render):
-    html = render(make("file"), raw={"x__existing": "tok1", "x__existing_name": "免許証.pdf"}, max_bytes=10 * 1024 * 1024)
+    html = render(make("file"), raw={"x__existing": "tok1", "x__existing_name": "免許証.pdf"},
+                  max_bytes=10 * 1024 * 1024)
     assert '<input type="hidden" name="x__existing" value="tok1">' in html
     assert "免許証.pdf" in html
     assert "PDF、JPEG形式、10 MBまで" in html

@@ -1,11 +1,10 @@
 """text, textarea, kana, email, phone."""
 import pytest
+from werkzeug.datastructures import MultiDict
 
 from portal.procedures.fields import REGISTRY, field_for
 from portal.procedures.fields.kana import normalise_kana
 from portal.procedures.fields.phone import format_phone
-
-from werkzeug.datastructures import MultiDict
 
 
 def form(**values) -> MultiDict:
@@ -50,10 +49,12 @@ def test_text_max_length_default_200():
 
 
 def test_text_pattern_and_message():
-    field = make("text", label="番号", pattern=r"[A-Z]\d{3}", pattern_message={"ja": "番号はA123のように入力してください", "en": "x"})
+    field = make("text", label="番号", pattern=r"[A-Z]\d{3}",
+                 pattern_message={"ja": "番号はA123のように入力してください", "en": "x"})
     assert field.parse(form(f="A123")).errors == []
     assert field.parse(form(f="a123")).errors == ["番号はA123のように入力してください"]
-    assert make("text", label="番号", pattern=r"\d+").parse(form(f="x")).errors == ["番号を正しい形式で入力してください"]
+    assert make("text", label="番号",
+                pattern=r"\d+").parse(form(f="x")).errors == ["番号を正しい形式で入力してください"]
 
 
 def test_textarea_normalises_newlines_and_limits():
@@ -82,7 +83,8 @@ def test_kana_normalises_to_full_width_katakana(typed, expected):
     assert parsed.raw == {"f": typed}
 
 
-@pytest.mark.parametrize("typed, bad", [("山田 たろう", "「山」、「田」"), ("yamada", "「y」、「a」、「m」、「d」"), ("ヤマダ1", "「1」"),
+@pytest.mark.parametrize("typed, bad", [("山田 たろう", "「山」、「田」"), ("yamada", "「y」、「a」、「m」、「d」"),
+                                        ("ヤマダ1", "「1」"),
                                         ("ヤマダ-タロウ", "「-」")])
 def test_kana_rejects_kanji_latin_digits(typed, bad):
     parsed = make("kana", label="フリガナ").parse(form(f=typed))
@@ -92,7 +94,8 @@ def test_kana_rejects_kanji_latin_digits(typed, bad):
 
 
 def test_kana_required():
-    assert make("kana", label="フリガナ", required=True).parse(form(f="\u3000")).errors == ["フリガナを入力してください"]
+    assert make("kana", label="フリガナ",
+                required=True).parse(form(f="\u3000")).errors == ["フリガナを入力してください"]
 
 
 # --- email ------------------------------------------------------------------------------------
@@ -182,7 +185,8 @@ LANDLINE_TYPINGS = [
     "0586 28 8100", "０５８６　２８　８１００", "(0586)28-8100", "（０５８６）２８－８１００", "+81-586-28-8100",
     "＋８１ ５８６ ２８ ８１００",
 ]
-MOBILE_TYPINGS = ["090-1234-5678", "09012345678", "０９０－１２３４－５６７８", "０９０１２３４５６７８", "090ー1234ー5678",
+MOBILE_TYPINGS = ["090-1234-5678", "09012345678", "０９０－１２３４－５６７８", "０９０１２３４５６７８",
+                  "090ー1234ー5678",
                   "０９０ー１２３４ー５６７８", "090−1234−5678", "090 1234 5678", "＋８１ ９０ １２３４ ５６７８"]
 
 

@@ -10,7 +10,8 @@ RESIDENT = SimpleNamespace(
         "name": "一宮 花子",
         "birthdate": "1990-04-12",
         "gender": "female",
-        "address": {"postal_code": "4910859", "region": "愛知県", "locality": "一宮市", "street_address": "本町2丁目5番6号"},
+        "address": {"postal_code": "4910859", "region": "愛知県", "locality": "一宮市",
+                    "street_address": "本町2丁目5番6号"},
     },
     remembered={"phone": "09012345678"},
 )

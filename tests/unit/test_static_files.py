@@ -1,10 +1,10 @@
 """Static files: hashed names only for fresh copies, a year's immutable cache for them, brotli or gzip."""
 from __future__ import annotations
 
-import brotli
 import gzip
 import shutil
 
+import brotli
 import pytest
 from flask import Flask, render_template_string, url_for
 from flask_static_digest.digester import compile as digest_compile
@@ -57,7 +57,8 @@ def test_after_a_build_hashed_names_immutable_and_compressed(folder):
     client = app.test_client()
     with app.test_request_context():
         hashed = url_for("static", filename="css/site.css")
-    assert hashed.startswith("/static/css/site-") and hashed.endswith(".css") and len(hashed) == len("/static/css/site-.css") + 32
+    assert hashed.startswith("/static/css/site-") and hashed.endswith(".css") \
+        and len(hashed) == len("/static/css/site-.css") + 32
     assert not (folder / "LICENSE.gz").exists()  # the licence is left alone
 
     br = client.get(hashed, headers={"Accept-Encoding": "gzip, deflate, br"})

@@ -6,7 +6,7 @@ never disagree. Facilities live in Japan: dates are Tokyo dates, moments are sto
 from __future__ import annotations
 
 import calendar as _stdlib_calendar
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from functools import lru_cache
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, fields
-from functools import lru_cache
 from datetime import date, time
+from functools import lru_cache
 
 from portal.booking.domain.calendar import DayType
 from portal.booking.domain.lottery import LotteryPolicy, LotterySchedule, LotteryScope, Moment
@@ -66,7 +66,8 @@ def _price_table(data: dict) -> PriceTable:
 def fee_schedule(data: dict) -> FeeSchedule:
     try:
         return FeeSchedule(_price_table(data["default"]),
-                           {time.fromisoformat(t): _price_table(p) for t, p in (data.get("by_start_time") or {}).items()})
+                           {time.fromisoformat(t): _price_table(p)
+                            for t, p in (data.get("by_start_time") or {}).items()})
     except (TypeError, ValueError, KeyError) as exc:
         raise ConfigError(f"prices: {exc}") from exc
 
@@ -192,7 +193,8 @@ def bands_of(facility, start_date: date, end_date: date) -> tuple[Slot, ...]:
 
 
 @lru_cache(maxsize=512)
-def _bands(hours: str, pattern: str, closures: tuple[Closure, ...], start_date: date, end_date: date) -> tuple[Slot, ...]:
+def _bands(hours: str, pattern: str, closures: tuple[Closure, ...], start_date: date,
+           end_date: date) -> tuple[Slot, ...]:
     """Bands are a pure function of the facility's settings and the dates, and slots are immutable: each
     month a facility shows is worked out once per process, until its settings or closures change."""
     closures += tuple(year_end_closures(start_date, end_date))

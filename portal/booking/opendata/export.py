@@ -21,7 +21,7 @@ SCHEMAS = {"recommended": HERE / "facilities_recommended.yaml", "current": HERE 
 DEFAULT_SCHEMA = "recommended"
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema(name: str) -> Mapping:
     """The mapping of a schema name (KeyError for an unknown one); loaded once per process."""
     return load_mapping(SCHEMAS[name])

@@ -19,7 +19,12 @@ from sqlalchemy.orm import Session
 from portal.booking.services import date_range
 from portal.booking.services import facility_form as admin_form
 from portal.booking.models import (
-    Facility, FacilityClosure, FacilityUnit, LotteryApplication, LotteryRound, ReservationSlot,
+    Facility,
+    FacilityClosure,
+    FacilityUnit,
+    LotteryApplication,
+    LotteryRound,
+    ReservationSlot,
 )
 
 UNIT_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
@@ -106,7 +111,8 @@ def _unit_fields(name: str, name_en: str, capacity: str, href: str) -> tuple[str
         errors.append({"href": f"#{href}-name_en", "message": _("区画の名前（英語）は200文字以内で入力してください")})
     text = unicodedata.normalize("NFKC", capacity).strip()
     if text and not (text.isdigit() and 1 <= int(text) <= 100_000):
-        errors.append({"href": f"#{href}-capacity", "message": _("区画の定員は1以上の整数で入力するか、空欄にしてください")})
+        errors.append({"href": f"#{href}-capacity",
+                       "message": _("区画の定員は1以上の整数で入力するか、空欄にしてください")})
     if errors:
         raise Invalid(errors)
     return name, name_en, int(text) if text else None
@@ -117,7 +123,8 @@ def add_unit(dbs: Session, facility: Facility, slug: str, name: str, name_en: st
     slug = unicodedata.normalize("NFKC", slug).strip().lower()
     errors = []
     if not UNIT_SLUG.match(slug):
-        errors.append({"href": "#f-unit-slug", "message": _("区画の記号は半角英小文字・数字・「-」で入力してください（例：court-a）")})
+        errors.append({"href": "#f-unit-slug",
+                       "message": _("区画の記号は半角英小文字・数字・「-」で入力してください（例：court-a）")})
     elif any(u.slug == slug for u in facility.units):
         errors.append({"href": "#f-unit-slug", "message": _("この記号の区画はすでにあります")})
     try:
@@ -207,7 +214,8 @@ def parse_closure(first_day: str, last_day: str, reason: str, today: date) -> tu
     first, last = date_range.parse_range(first_day, last_day, today, errors)
     reason = reason.strip()
     if not reason or len(reason) > 200:
-        errors.append({"href": "#f-reason", "message": _("休館の理由（住民に表示されます）を200文字以内で入力してください")})
+        errors.append({"href": "#f-reason",
+                       "message": _("休館の理由（住民に表示されます）を200文字以内で入力してください")})
     if errors:
         raise Invalid(errors)
     return first, last, reason

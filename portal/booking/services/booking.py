@@ -46,7 +46,8 @@ class BookingRefused(Exception):
 
 
 def _just_taken(keys: Sequence[str]) -> BookingRefused:
-    return BookingRefused([Violation("just_taken", "選んだ枠は、たった今ほかの方が予約しました。別の枠を選んでください。",
+    return BookingRefused([Violation("just_taken",
+                                     "選んだ枠は、たった今ほかの方が予約しました。別の枠を選んでください。",
                                      "Someone has just booked the slot you chose. Please choose another.")], keys)
 
 

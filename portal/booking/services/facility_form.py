@@ -12,8 +12,7 @@ import unicodedata
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import date, time
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from portal.booking.domain import config
 from portal.booking.domain.calendar import DayType
@@ -134,8 +133,8 @@ def values_from_facility(facility=None) -> dict:
     if facility is None:
         return _new_facility_values()
     values = {name: "" for name in TEXT_FIELDS}
-    for name in ("slug", "category", "name", "name_kana", "name_en", "area", "area_en", "postal_code", "address", "phone",
-                 "description", "description_en", "accessibility", "accessibility_en",
+    for name in ("slug", "category", "name", "name_kana", "name_en", "area", "area_en", "postal_code", "address",
+                 "phone", "description", "description_en", "accessibility", "accessibility_en",
                  "usage_rules", "usage_rules_en", "booking_procedure", "closed_notice"):
         values[name] = getattr(facility, name) or ""
     for name in ("latitude", "longitude", "capacity"):
@@ -192,7 +191,8 @@ def _slot_values(pattern: dict) -> dict:
         "step_minutes": str(pattern.get("step_minutes") or "60"),
         "slot_bands": _bands_text(pattern.get("ranges")),
         "slot_bands_by_weekday": "\n".join(
-            f"{WEEKDAY_CHARS[int(d)]} " + ", ".join(f"{s}-{e}" for s, e in ranges) for d, ranges in sorted(by_weekday.items())),
+            f"{WEEKDAY_CHARS[int(d)]} " + ", ".join(f"{s}-{e}" for s, e in ranges)
+            for d, ranges in sorted(by_weekday.items())),
         "slot_bands_holiday": _bands_text(pattern.get("holiday")),
     }
 
@@ -376,7 +376,8 @@ def _basic(values: dict, errors: _Errors) -> dict:
         data[name] = _text(values, name, label, errors, max_length=MAX_TEXT)
     procedure = _normal(values.get("booking_procedure", ""))
     if not PROCEDURE_KEY.match(procedure):
-        errors.add("booking_procedure", _("予約の手続きのキーを半角英小文字・数字・「-」で入力してください（例：facility-booking）"))
+        errors.add("booking_procedure",
+                   _("予約の手続きのキーを半角英小文字・数字・「-」で入力してください（例：facility-booking）"))
     data["booking_procedure"] = procedure
     data["published"], data["closed"] = bool(values.get("published")), bool(values.get("closed"))
     data["closed_notice"] = _text(values, "closed_notice", _("休止のお知らせ"), errors, max_length=1000)
@@ -435,7 +436,8 @@ def _opening_hours(values: dict, errors: _Errors) -> OpeningHours | None:
     if any(texts):
         opens, closes = _time(texts[0]), _time(texts[1])
         if opens is None or closes is None or opens >= closes:
-            errors.add("holiday_open", _("祝日の開館・閉館時刻を「9:00」の形で両方とも入力するか、両方とも空欄にしてください（閉館は開館より後）"))
+            errors.add("holiday_open", _("祝日の開館・閉館時刻を「9:00」の形で両方とも入力するか、"
+                                         "両方とも空欄にしてください（閉館は開館より後）"))
             ok = False
         else:
             holiday = (opens, closes)
@@ -484,7 +486,8 @@ def _weekday_bands(text: str, errors: _Errors) -> dict[int, list]:
         day = WEEKDAY_WORDS.get(match[1].lower()) if match else None
         if day is None or day in result:
             errors.add("slot_bands_by_weekday",
-                       _("%(n)s行目：「土 09:00-12:00, 13:00-17:00」のように曜日（1行に1つ）と時間帯を入力してください", n=number))
+                       _("%(n)s行目：「土 09:00-12:00, 13:00-17:00」のように曜日（1行に1つ）と時間帯を入力してください",
+                         n=number))
             return {}
         bands = _bands(match[2], "slot_bands_by_weekday", errors)
         if bands is None:
@@ -518,7 +521,8 @@ def _check_bands_open(pattern: SlotPattern, hours: OpeningHours, errors: _Errors
 
 
 def _price_table(values: dict, key: str, title: str, errors: _Errors) -> PriceTable | None:
-    amounts = {c: _int(values, key.format(column=c), f"{title}（{label}）", errors) for c, label in PRICE_COLUMNS.items()}
+    amounts = {c: _int(values, key.format(column=c), f"{title}（{label}）", errors)
+               for c, label in PRICE_COLUMNS.items()}
     return PriceTable(**amounts) if None not in amounts.values() else None
 
 
@@ -535,7 +539,8 @@ def _prices(values: dict, errors: _Errors, starts: set[time] | None) -> FeeSched
         elif at in evening:
             errors.add(f"evening_time_{i}", _("時間帯別料金の開始時刻%(at)sが2回入力されています", at=f"{at:%H:%M}"))
         elif starts is not None and at not in starts:
-            errors.add(f"evening_time_{i}", _("時間帯別料金の開始時刻%(at)sに始まる予約枠がありません", at=f"{at:%H:%M}"))
+            errors.add(f"evening_time_{i}",
+                       _("時間帯別料金の開始時刻%(at)sに始まる予約枠がありません", at=f"{at:%H:%M}"))
         table = _price_table(flat, f"evening_{{column}}_{i}", _("%(at)sからの使用料", at=row.get("time", "")), errors)
         if at is not None and table is not None:
             evening[at] = table
@@ -545,7 +550,8 @@ def _prices(values: dict, errors: _Errors, starts: set[time] | None) -> FeeSched
 def _rules(values: dict, errors: _Errors) -> BookingRules | None:
     numbers = {
         "max_days_ahead": _int(values, "max_days_ahead", _("何日先まで予約できるか"), errors, maximum=730),
-        "min_notice_hours": _int(values, "min_notice_hours", _("予約の締切（利用開始の何時間前）"), errors, maximum=24 * 60),
+        "min_notice_hours": _int(values, "min_notice_hours", _("予約の締切（利用開始の何時間前）"), errors,
+                                 maximum=24 * 60),
         "max_slots_per_person_per_month": _int(values, "max_slots_per_person_per_month", _("1人1か月の予約枠数の上限"),
                                                errors, minimum=1, maximum=1000),
         "hold_minutes": _int(values, "hold_minutes", _("支払待ちの予約を確保する時間（分）"), errors, minimum=5,
@@ -576,7 +582,8 @@ def _cancellation(values: dict, errors: _Errors) -> CancellationPolicy | None:
     if len(errors) > count:
         return None
     if no_cancel is not None and no_cancel > free_until:
-        errors.add("no_cancel_within_days", _("キャンセルできなくなる日数は、無料でキャンセルできる期限の日数以下にしてください"))
+        errors.add("no_cancel_within_days",
+                   _("キャンセルできなくなる日数は、無料でキャンセルできる期限の日数以下にしてください"))
         return None
     return CancellationPolicy(free_until, late_fee_percent=percent, late_fee_yen=yen, no_cancel_within_days=no_cancel)
 
@@ -591,8 +598,9 @@ def _lottery(values: dict, errors: _Errors, starts: set[time] | None) -> Lottery
         end_of_day = bool(values.get(f"lot_{name}_end_of_day"))
         at = time(0, 0) if end_of_day else _time(values.get(f"lot_{name}_time", ""))
         if at is None:
-            errors.add(f"lot_{name}_time", _("%(moment)sの時刻を「10:00」の形で入力するか、「その日の終わりまで」を選んでください",
-                                             moment=label))
+            errors.add(f"lot_{name}_time",
+                       _("%(moment)sの時刻を「10:00」の形で入力するか、「その日の終わりまで」を選んでください",
+                         moment=label))
         if months_before is not None and day is not None and at is not None:
             moments[name] = Moment(months_before, day, at, end_of_day)
     schedule = None

@@ -1,7 +1,7 @@
 """An iCalendar (RFC 5545) file for a confirmed booking: one VEVENT per slot, times in UTC."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from portal.booking.models import Reservation
 
@@ -24,7 +24,7 @@ def _fold(line: str) -> list[str]:
 
 
 def _utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def calendar(reservation: Reservation, public_url: str) -> str:

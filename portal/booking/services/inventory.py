@@ -82,7 +82,8 @@ def taken(dbs: Session, facility: Facility, start_date: date, end_date: date, no
     return _taken(dbs, facility, start_date, end_date, now, Reservation)
 
 
-def taken_by(dbs: Session, facility: Facility, start_date: date, end_date: date, now: datetime) -> dict[str, str | None]:
+def taken_by(dbs: Session, facility: Facility, start_date: date, end_date: date,
+             now: datetime) -> dict[str, str | None]:
     """Slot key → the person (``sub``) taking it: what the availability grid needs, without loading whole
     reservations (a month of a busy facility is hundreds of them)."""
     return _taken(dbs, facility, start_date, end_date, now, Reservation.person_sub)

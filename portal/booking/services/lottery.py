@@ -40,7 +40,7 @@ class Month:
     month: int
 
     @classmethod
-    def parse(cls, text: str) -> "Month":
+    def parse(cls, text: str) -> Month:
         found = parse_month(text)
         if found is None:
             raise ValueError(text)
@@ -236,7 +236,8 @@ def run_draw(dbs: Session, round_id: int, now: datetime) -> bool:
             is_resident=application.is_resident, group_id=application.group_id, group_name=application.group_name,
             lang=application.lang)
         application.status, application.outcome = "won", "won"
-        application.won_slot_key, application.won_rank, application.reservation_id = win.slot_key, win.rank, reservation.id
+        (application.won_slot_key, application.won_rank,
+         application.reservation_id) = win.slot_key, win.rank, reservation.id
     for application_id, reason in result.losers.items():
         by_id[application_id].status, by_id[application_id].outcome = "lost", reason
     round_.record = {
@@ -329,7 +330,8 @@ def _queue_result_email(dbs: Session, facility: Facility, application: LotteryAp
     if application.won_slot_key:
         won = slots[application.won_slot_key]
         unit = next(u for u in facility.units if u.slug == won.unit_id)
-        won_slot = f"{unit.display_name(application.lang)} {won.local_starts_at:%Y-%m-%d %H:%M}–{won.local_ends_at:%H:%M}"
+        won_slot = (f"{unit.display_name(application.lang)} "
+                    f"{won.local_starts_at:%Y-%m-%d %H:%M}–{won.local_ends_at:%H:%M}")
     mail.queue(dbs, application.contact_email, "lottery_result", application.lang, facility.municipality_id,
                municipality=facility.municipality, facility=facility, application=application, calendar=cal,
                won_slot=won_slot,

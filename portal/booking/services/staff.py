@@ -12,8 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -174,7 +173,8 @@ def book_at_counter(dbs: Session, facility: Facility, keys: Sequence[str], now: 
     if not phone:
         violations.append(Violation("phone", "連絡先の電話番号を入力してください。", "Enter the phone number."))
     if facility.closed:
-        violations.append(Violation("facility_closed", "この施設は休止中のため予約できません。", "The facility is closed."))
+        violations.append(Violation("facility_closed", "この施設は休止中のため予約できません。",
+                                    "The facility is closed."))
     try:
         slots = inventory.resolve(facility, keys)
     except inventory.UnknownSlot:
@@ -266,7 +266,8 @@ def block(dbs: Session, facility: Facility, now: datetime, *, first_day: str, la
                   if f"{s.local_starts_at:%H:%M}" in wanted_starts]
     if len(candidates) > MAX_BLOCK_SLOTS:
         raise Invalid([{"href": "#f-last_day",
-                        "message": _("一度に押さえられるのは%(n)s枠までです。期間を分けてください", n=MAX_BLOCK_SLOTS)}])
+                        "message": _("一度に押さえられるのは%(n)s枠までです。期間を分けてください",
+                                     n=MAX_BLOCK_SLOTS)}])
     result = BlockResult(skipped=[s for s in candidates if s.is_closed or s.starts_at <= now])
     free = [s for s in candidates if not s.is_closed and s.starts_at > now]
     holders: dict[int, Holder] = {}
@@ -344,7 +345,8 @@ def parse_closing(scope: str, notice: str, first_day: str, last_day: str, today:
     errors: list[dict] = []
     notice = notice.strip()
     if not notice or len(notice) > MAX_NOTICE:
-        errors.append({"href": "#f-notice", "message": _("休館の理由（住民に表示し、メールでお知らせします）を200文字以内で入力してください")})
+        errors.append({"href": "#f-notice", "message": _("休館の理由（住民に表示し、メールでお知らせします）"
+                                                         "を200文字以内で入力してください")})
     first = last = None
     if scope == "range":
         first, last = date_range.parse_range(first_day, last_day, today, errors)

@@ -90,7 +90,8 @@ class AddressField(FieldType):
         if not parts["line"]:
             errors.append(_("%(label)sの番地を入力してください", label=self.label))
         if any(len(text) > MAX_PART_LENGTH for text in parts.values()):
-            errors.append(_("%(label)sの各欄は%(max)s文字以内で入力してください", label=self.label, max=MAX_PART_LENGTH))
+            errors.append(_("%(label)sの各欄は%(max)s文字以内で入力してください", label=self.label,
+                            max=MAX_PART_LENGTH))
         if errors:
             return Parsed(value=None, raw=raw, errors=errors)
         return Parsed(value=parts, raw=raw)
@@ -111,7 +112,8 @@ class AddressField(FieldType):
         raw[self.name("postal_code")] = postal.format_code(digits)
         found = postal.lookup(digits)
         if found is None:
-            return raw, [_("郵便番号「%(code)s」の住所が見つかりませんでした。郵便番号を確かめるか、住所を入力してください",
+            return raw, [_("郵便番号「%(code)s」の住所が見つかりませんでした。郵便番号を確かめるか、"
+                           "住所を入力してください",
                            code=postal.format_code(digits))]
         same_area = (raw[self.name("prefecture")] == found["prefecture"]
                      and raw[self.name("city")] == found["city"])

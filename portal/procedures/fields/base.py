@@ -19,17 +19,17 @@ from werkzeug.datastructures import MultiDict
 from portal.i18n import localized
 from portal.procedures.localized_text import LOCALIZED_TEXT  # noqa: F401  (the field types' text schema)
 
-REGISTRY: dict[str, type["FieldType"]] = {}
+REGISTRY: dict[str, type[FieldType]] = {}
 
 
-def register(cls: type["FieldType"]) -> type["FieldType"]:
+def register(cls: type[FieldType]) -> type[FieldType]:
     if cls.type_name in REGISTRY:
         raise ValueError(f"field type {cls.type_name!r} registered twice")
     REGISTRY[cls.type_name] = cls
     return cls
 
 
-def field_for(spec: dict) -> "FieldType":
+def field_for(spec: dict) -> FieldType:
     return REGISTRY[spec["type"]](spec)
 
 
@@ -66,7 +66,7 @@ class FieldType:
         self.id: str = spec["id"]
         self.required: bool = bool(spec.get("required", False))
         #: (choice field, option value) pairs whose choice makes this field required; set by the definition
-        self.detail_of: list[tuple["FieldType", str]] = []
+        self.detail_of: list[tuple[FieldType, str]] = []
 
     # --- presentation -------------------------------------------------------------------------
     @property
@@ -106,7 +106,8 @@ class FieldType:
         return [choice.option_label(value) for choice, value in self.detail_of]
 
     def detail_required_message(self, option_label: str) -> str:
-        return str(_l("「%(option)s」を選んだ場合は、%(label)sを入力してください", option=option_label, label=self.label))
+        return str(_l("「%(option)s」を選んだ場合は、%(label)sを入力してください", option=option_label,
+                      label=self.label))
 
     def required_details(self, value: Any) -> list[tuple[str, str]]:
         """``(option label, field id)`` of the fields this answer makes required (a choice's 「その他」 and

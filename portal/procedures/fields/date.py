@@ -140,12 +140,14 @@ class DateField(FieldType):
         era_bounds = None
         if re.fullmatch(r"\d+", year_text):
             if len(year_text) != 4 or int(year_text) < 1000:
-                return self._error(raw, _("%(label)sの年は4桁の数字（西暦）で入力してください（例：1985）", label=self.label))
+                return self._error(raw, _("%(label)sの年は4桁の数字（西暦）で入力してください（例：1985）",
+                                          label=self.label))
             year = int(year_text)
         else:
             era_year = _era_year(year_text)
             if era_year is None:
-                return self._error(raw, _("%(label)sの年は4桁の数字（西暦）で入力してください（例：1985）", label=self.label))
+                return self._error(raw, _("%(label)sの年は4桁の数字（西暦）で入力してください（例：1985）",
+                                          label=self.label))
             year, era_bounds = era_year
         if not re.fullmatch(r"\d{1,2}", month_text) or not 1 <= int(month_text) <= 12:
             return self._error(raw, _("%(label)sの月は1から12の数字で入力してください", label=self.label))
@@ -154,7 +156,8 @@ class DateField(FieldType):
         month, day_number = int(month_text), int(day_text)
         last = calendar.monthrange(year, month)[1]
         if day_number > last:
-            return self._error(raw, _("%(label)sは実在する日付を入力してください（%(year)s年%(month)s月は%(last)s日までです）",
+            return self._error(raw, _("%(label)sは実在する日付を入力してください"
+                                      "（%(year)s年%(month)s月は%(last)s日までです）",
                                       label=self.label, year=year, month=month, last=last))
         day = dt.date(year, month, day_number)
         if era_bounds is not None:

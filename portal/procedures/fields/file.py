@@ -135,7 +135,8 @@ class FileField(FieldType):
 
         size = _stream_size(storage)
         if size == 0:
-            return Parsed(value=None, raw=raw, errors=[_("%(label)sで選んだファイルは空です。別のファイルを選んでください", label=self.label)])
+            return Parsed(value=None, raw=raw, errors=[_("%(label)sで選んだファイルは空です。"
+                                                         "別のファイルを選んでください", label=self.label)])
         limit = self.max_bytes(files_ctx)
         if limit and size > limit:
             return Parsed(value=None, raw=raw, errors=[

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import pytest
 
@@ -8,8 +8,6 @@ from portal.booking.domain.calendar import (
     DayType, YEAR_END_DAYS, add_months, day_type, is_holiday, is_national_holiday, jst, local_date,
     national_holiday_name, to_local,
 )
-
-UTC = timezone.utc
 
 
 @pytest.mark.parametrize("day, name", [

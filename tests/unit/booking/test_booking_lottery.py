@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import pytest
 
@@ -12,7 +12,6 @@ from portal.booking.domain.lottery import (
 from portal.booking.domain.rules import BookingRules
 from portal.booking.domain.slots import Slot
 
-UTC = timezone.utc
 SCHEDULE = LotterySchedule()   # apply 1st–10th of M-2, draw 12th 10:00, confirm to the 20th, first-come 1st of M-1 9:00
 NOVEMBER = SCHEDULE.calendar_for(2026, 11)
 

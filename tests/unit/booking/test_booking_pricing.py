@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import pytest
 
@@ -10,7 +10,6 @@ from portal.booking.domain.pricing import (
 )
 from portal.booking.domain.slots import Slot
 
-UTC = timezone.utc
 TABLE = PriceTable(resident_weekday=1000, resident_holiday=1500, non_resident_weekday=2000, non_resident_holiday=3000)
 
 WEDNESDAY = Slot.from_local("gym-a", date(2026, 11, 4), time(9), time(12))
@@ -145,4 +144,5 @@ def test_cancellation_dates_of_the_usual_policy():
     assert dates.no_cancel_from == date(2026, 12, 8)      # 当日不可
     assert cancellation_dates(CancellationPolicy(0), jst(date(2026, 12, 8), time(9))) == (date(2026, 12, 8), None)
     # A slot just after midnight in Tokyo is on the Tokyo day, not the UTC day before.
-    assert cancellation_dates(CancellationPolicy(1), jst(date(2026, 12, 8), time(0, 30))).free_until == date(2026, 12, 7)
+    assert cancellation_dates(CancellationPolicy(1), jst(date(2026, 12, 8), time(0, 30))).free_until == \
+        date(2026, 12, 7)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
@@ -10,7 +10,6 @@ from portal.booking.domain.rules import (
 )
 from portal.booking.domain.slots import Slot
 
-UTC = timezone.utc
 RULES = BookingRules(max_days_ahead=90, min_notice_hours=24, max_slots_per_person_per_month=4,
                      resident_only=False, group_required=False, hold_minutes=30)
 NOW = jst(date(2026, 11, 1), time(10))
@@ -156,7 +155,8 @@ def test_status_with_rules_knows_notice_and_horizon():
 
 def test_status_labels():
     assert (SlotStatus.FREE.label_ja, SlotStatus.LOTTERY.label_ja, SlotStatus.BOOKED.label_ja,
-            SlotStatus.CLOSED.label_ja, SlotStatus.PAST.label_ja) == ("空き", "抽選受付中", "予約済", "休館", "受付終了")
+            SlotStatus.CLOSED.label_ja, SlotStatus.PAST.label_ja) == ("空き", "抽選受付中", "予約済", "休館",
+                                                                      "受付終了")
     assert SlotStatus.FREE.label_en == "Available"
     assert SlotStatus.FREE == "free"
     assert all(s.label_ja and s.label_en for s in SlotStatus)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -9,7 +9,6 @@ from portal.booking.domain.slots import (
     REGULAR_CLOSED_REASON, Closure, OpeningHours, SlotPattern, generate_slots, year_end_closures,
 )
 
-UTC = timezone.utc
 THREE_BANDS = SlotPattern.fixed(("09:00", "12:00"), ("13:00", "17:00"), ("18:00", "21:00"))
 # 9–21 on weekdays, 9–17 on Saturday, 9–19 on Sunday, closed on Monday (月曜休館).
 HOURS = OpeningHours({1: ("09:00", "21:00"), 2: ("09:00", "21:00"), 3: ("09:00", "21:00"), 4: ("09:00", "21:00"),

@@ -4,8 +4,14 @@ from __future__ import annotations
 import pytest
 
 from portal.booking.opendata.computed import (
-    AddressParts, absolute_url, availability_notes, available_weekdays, closing_time, facility_page_url,
-    opening_time, split_address,
+    AddressParts,
+    absolute_url,
+    availability_notes,
+    available_weekdays,
+    closing_time,
+    facility_page_url,
+    opening_time,
+    split_address,
 )
 
 NINE_TO_NINE = ["09:00", "21:00"]

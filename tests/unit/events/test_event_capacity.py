@@ -3,7 +3,15 @@ from __future__ import annotations
 import pytest
 
 from portal.events.domain.capacity import (
-    AVAILABLE, FEW_LEFT, FULL, FULL_WAITLIST, PartyError, availability, party_size, remaining, take,
+    AVAILABLE,
+    FEW_LEFT,
+    FULL,
+    FULL_WAITLIST,
+    PartyError,
+    availability,
+    party_size,
+    remaining,
+    take,
 )
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -30,6 +30,6 @@ def test_unknown_participant_types_and_parties_over_the_limit_are_refused():
 
 
 def test_konbini_only_when_the_payment_deadline_leaves_days_to_pay():
-    now = datetime(2026, 12, 2, 3, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
     assert konbini_allowed(now=now, pay_by=now + timedelta(days=4), days_to_pay=3)
     assert not konbini_allowed(now=now, pay_by=now + timedelta(days=2), days_to_pay=3)

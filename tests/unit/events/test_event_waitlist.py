@@ -1,12 +1,21 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from portal.events.domain.waitlist import (
-    CONFIRMED, LAPSED, OFFERED, TRANSITIONS, WAITING, WITHDRAWN, InvalidTransition, Waiting, check_transition,
-    offer_deadline, to_offer,
+    CONFIRMED,
+    LAPSED,
+    OFFERED,
+    TRANSITIONS,
+    WAITING,
+    WITHDRAWN,
+    InvalidTransition,
+    Waiting,
+    check_transition,
+    offer_deadline,
+    to_offer,
 )
 
 STATES = (WAITING, OFFERED, CONFIRMED, LAPSED, WITHDRAWN)
@@ -34,7 +43,7 @@ def test_freed_seats_go_to_the_earliest_entries_whose_party_fits():
     assert to_offer(queue, free_seats=0) == []
 
 
-NOW = datetime(2026, 12, 2, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 2, 0, 0, tzinfo=UTC)
 
 
 def test_an_offer_is_held_for_the_hold_time_but_never_past_the_closing_time_before_the_start():

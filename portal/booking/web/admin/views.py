@@ -176,7 +176,8 @@ def unit_active(facility_id: int, unit_id: int):
     else:
         flash(_("区画「%(name)s」を無効にしました。新しい予約は受け付けません。", name=unit.name), "success")
         if booked:
-            flash(_("この区画には今後の予約が%(n)s枠あります。取り消されてはいないため、利用者への連絡が必要です。", n=booked),
+            flash(_("この区画には今後の予約が%(n)s枠あります。取り消されてはいないため、利用者への連絡が必要です。",
+                    n=booked),
                   "warning")
     return redirect(url_for(".units", facility_id=facility.id))
 
@@ -295,5 +296,6 @@ def closure_remove(facility_id: int, closure_id: int):
         return _closures_page(facility, invalid.errors, status=409)
     common.audit("admin.facility_closure_remove", "facility", facility.id, **detail)
     db.session().commit()
-    flash(_("休館日（%(first)s〜%(last)s）を削除しました。", first=detail["first_day"], last=detail["last_day"]), "success")
+    flash(_("休館日（%(first)s〜%(last)s）を削除しました。", first=detail["first_day"], last=detail["last_day"]),
+          "success")
     return redirect(url_for(".closures", facility_id=facility.id))

@@ -220,7 +220,8 @@ def block_release(slug: str, reservation_id: int):
     facility = _acting_on(slug)
     reservation = _reservation_or_404(facility, reservation_id)
     if staff_service.release_block(db.session(), reservation, now(), common.audit):
-        flash(_("「%(event)s」の押さえを解除しました。枠は予約できるようになりました。", event=reservation.note), "success")
+        flash(_("「%(event)s」の押さえを解除しました。枠は予約できるようになりました。", event=reservation.note),
+              "success")
     return redirect(url_for(".blocks", slug=facility.slug), 303)
 
 

@@ -55,9 +55,32 @@ def _init_apps() -> tuple[Callable[[Flask], None], ...]:
     The registries areas add to (the staff menu, retention's purgers and sweepers, periodic tasks) are read only
     when a request or a task runs, so for them an area's place in the list does not matter.
     """
-    from portal import (admin, backoffice, booking, cli, clock, db, errors, events, i18n, identity, mypage,
-                        notifications, ops, page_cache, payments, procedures, ratelimit, retention, security, staff,
-                        static_files, tasks, templating, tenancy)
+    from portal import (
+        admin,
+        backoffice,
+        booking,
+        cli,
+        clock,
+        db,
+        errors,
+        events,
+        i18n,
+        identity,
+        mypage,
+        notifications,
+        ops,
+        page_cache,
+        payments,
+        procedures,
+        ratelimit,
+        retention,
+        security,
+        staff,
+        static_files,
+        tasks,
+        templating,
+        tenancy,
+    )
     from portal.extensions import babel, csrf, limiter
     from portal.i18n import select_locale
 

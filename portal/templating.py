@@ -11,8 +11,8 @@ from markupsafe import Markup
 from portal import page_parts
 from portal.clock import TOKYO
 from portal.i18n import current_lang, localized, localized_count
-from portal.procedures.kinds import templating as kind_templating
 from portal.procedures.field_html import field_html
+from portal.procedures.kinds import templating as kind_templating
 
 STATUS_LABELS = {
     "draft": _l("下書き"),

@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     import portal.models  # noqa: F401  (every table, and the search-key listeners)
-    from portal.backoffice.common import ROLE_LABELS
     from portal.backoffice import counter, views  # noqa: F401  (their routes are on the blueprint)
     from portal.backoffice.blueprint import bp
+    from portal.backoffice.common import ROLE_LABELS
     from portal.staff import menu
 
     app.register_blueprint(bp)

@@ -106,7 +106,8 @@ def counter():
         nav="counter",
         procedures=[(row, d) for row, d in common.procedures_in_scope(include_unpublished=True)
                     if KINDS[row.kind].offered_at_counter],
-        drafts=[(d, counter_definition(d.definition), journey.next_step(counter_definition(d.definition), d)) for d in drafts],
+        drafts=[(d, counter_definition(d.definition), journey.next_step(counter_definition(d.definition), d))
+                for d in drafts],
     )
 
 

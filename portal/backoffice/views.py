@@ -13,13 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import db, excel_csv
-from portal.backoffice import common
-from portal.backoffice import queue as bq
+from portal.backoffice import common, queue as bq
 from portal.backoffice.blueprint import bp
 from portal.backoffice.models import SubmissionNote
 from portal.clock import TOKYO
-from portal.params import int_arg, parse_int
 from portal.notifications import status as status_mail
+from portal.params import int_arg, parse_int
 from portal.procedures import correction, workflow
 from portal.procedures.catalogue import definition_of
 from portal.procedures.filenames import safe_filename

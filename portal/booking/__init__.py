@@ -25,14 +25,14 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from portal.booking.cli import booking_cli
+    from portal.booking.opendata.views import bp as opendata_bp
     from portal.booking.web import templating
     from portal.booking.web.admin.views import bp as admin_bp
-    from portal.booking.cli import booking_cli
-    from portal.booking.web.groups.staff import bp as groups_bp
-    from portal.booking.opendata.views import bp as opendata_bp
-    from portal.booking.web.staff.views import bp as staff_bp
     from portal.booking.web.groups import resident as group_views  # noqa: F401  (routes on the booking blueprint)
+    from portal.booking.web.groups.staff import bp as groups_bp
     from portal.booking.web.resident import bp
+    from portal.booking.web.staff.views import bp as staff_bp
 
     app.register_blueprint(bp)
     app.register_blueprint(opendata_bp)
@@ -68,5 +68,6 @@ def _add_page_parts(app: Flask) -> None:
     page_parts.add_nav_entry(app, "booking.facilities", _l("施設予約"))
     page_parts.add_mypage_section(
         app, "booking/kind/_mypage_upcoming.html",
-        lambda session, municipality, resident, now: {"bookings": service.upcoming(session, municipality.id, resident, now)})
+        lambda session, municipality, resident, now: {
+            "bookings": service.upcoming(session, municipality.id, resident, now)})
     page_parts.add_mypage_link(app, "booking.my_bookings", _l("施設の予約と抽選"))

@@ -23,9 +23,7 @@ def draw_command():
 def tick_command():
     """Once, by hand, what the task queue does every minute: release run-out holds, the lottery steps that are
     due, and the day-before reminders (their emails go out through the queue)."""
-    from portal.booking.services import reminders
-    from portal.booking.services import booking as service
-    from portal.booking.services import lottery as lottery_service
+    from portal.booking.services import booking as service, lottery as lottery_service, reminders
     from portal.payments.gateway import gateway
 
     dbs = db.session()

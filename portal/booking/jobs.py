@@ -4,9 +4,7 @@ from __future__ import annotations
 from huey import crontab
 
 from portal import db
-from portal.booking.services import lottery as lottery_service
-from portal.booking.services import reminders
-from portal.booking.services import booking as service
+from portal.booking.services import booking as service, lottery as lottery_service, reminders
 from portal.clock import now
 from portal.payments.gateway import gateway
 from portal.tasks.queue import periodic

@@ -149,8 +149,7 @@ class BookingKind(ProcedureKind):
 
     def payment_email(self, session, submission, payment, waiting: bool) -> bool:
         """The booking's own email: what was booked, where and when, rather than a fee of a procedure."""
-        from portal.booking.services import mailing
-        from portal.booking.services import booking as service
+        from portal.booking.services import booking as service, mailing
 
         reservation = service.for_submission(session, submission)
         if reservation is None:
@@ -160,8 +159,7 @@ class BookingKind(ProcedureKind):
 
     def on_discard(self, session, draft) -> None:
         """Deleting the booking's draft gives up the held slots at once, rather than when the hold runs out."""
-        from portal.booking.services import inventory
-        from portal.booking.services import booking as service
+        from portal.booking.services import booking as service, inventory
 
         reservation = service.for_draft(session, draft)
         if reservation is not None and reservation.status == "held":
@@ -171,8 +169,7 @@ class BookingKind(ProcedureKind):
     def after_transition(self, session, submission, frm: str, to: str) -> None:
         """A rejected booking gives its slots back at once; the fee it paid is flagged for the refund that
         staff make under お支払い (a transition never talks to the payment provider)."""
-        from portal.booking.services import inventory
-        from portal.booking.services import booking as service
+        from portal.booking.services import booking as service, inventory
         from portal.payments.service import fee_record
 
         if to != "rejected":

@@ -1,5 +1,5 @@
-"""What a fee is made of — 300円 × 2通 = 600円, or the lines the procedure's kind gives — for every page that shows a fee
-total, the receipt and the provider's line items, so they all agree. Texts are in the current language."""
+"""What a fee is made of — 300円 × 2通 = 600円, or the lines the procedure's kind gives — for every page that shows
+a fee total, the receipt and the provider's line items, so they all agree. Texts are in the current language."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -12,8 +12,8 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from portal import db, excel_csv
-from portal.clock import TOKYO
 from portal.backoffice import common
+from portal.clock import TOKYO
 from portal.params import date_arg, int_arg, parse_int
 from portal.payments import accounting, reconcile, service
 from portal.payments.gateway import GatewayError, gateway

@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from portal.db import utcnow
 from portal.procedures.catalogue import definition_of
-from portal.procedures.uploads import file_path
 from portal.procedures.kinds import KINDS
 from portal.procedures.models import Draft, UploadedFile
+from portal.procedures.uploads import file_path
 from portal.ratelimit import counters, limits_enabled
 from portal.tenancy.models import Municipality
 

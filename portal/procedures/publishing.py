@@ -7,8 +7,8 @@ version is refused, so what a resident once answered stays readable as it was.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session

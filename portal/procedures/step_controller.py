@@ -8,8 +8,8 @@ where uploads belong) and in what a successful page does next.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 from flask import request
 from werkzeug.datastructures import MultiDict

@@ -30,11 +30,11 @@ class UploadPlace:
     submission_id: int | None = None
 
     @classmethod
-    def of_draft(cls, session: Session, draft: Draft, config: Mapping) -> "UploadPlace":
+    def of_draft(cls, session: Session, draft: Draft, config: Mapping) -> UploadPlace:
         return cls(session, draft.municipality_id, config["UPLOAD_DIR"], config["UPLOAD_MAX_BYTES"], draft_id=draft.id)
 
     @classmethod
-    def of_submission(cls, session: Session, submission: Submission, config: Mapping) -> "UploadPlace":
+    def of_submission(cls, session: Session, submission: Submission, config: Mapping) -> UploadPlace:
         return cls(session, submission.municipality_id, config["UPLOAD_DIR"], config["UPLOAD_MAX_BYTES"],
                    submission_id=submission.id)
 

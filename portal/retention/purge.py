@@ -15,8 +15,8 @@ from portal.db import utcnow
 from portal.notifications.models import OutboxEmail
 from portal.payments.models import Payment, PaymentTransition, Refund, SubmissionFee
 from portal.procedures.history import SubmissionEvent
-from portal.procedures.uploads import file_path
 from portal.procedures.models import Draft, FormDefinition, Submission, UploadedFile
+from portal.procedures.uploads import file_path
 from portal.procedures.workflow import FINAL
 from portal.retention.policy import Policy, policy_for, years_before
 from portal.retention.purgers import purge_draft, purge_submission

@@ -7,7 +7,6 @@ from flask import Flask
 
 from portal.ops.health import add_check
 from portal.ops.metrics import add_gauge
-
 from portal.tasks.queue import huey, queue_depth, queue_ready
 
 __all__ = ["huey", "init_app", "queue_depth", "queue_ready"]

@@ -71,7 +71,8 @@ def world(app, db, make_staff):
 
 
 def call(client, endpoint, rule, method, values):
-    url = build_url(next(r for r in RULES if r.endpoint == endpoint and r.rule == rule), {"municipality": "ichinomiya", **values})
+    url = build_url(next(r for r in RULES if r.endpoint == endpoint and r.rule == rule),
+                    {"municipality": "ichinomiya", **values})
     data = {"csrf_token": csrf_token(client)} if method == "POST" else None
     response = client.open(url, method=method, data=data)
     response.get_data()

@@ -13,9 +13,7 @@ from portal.booking.demo import load_demo_facilities
 from portal.booking.domain import config
 from portal.booking.domain.calendar import local_date
 from portal.booking.models import Facility, FacilityClosure, FacilityUnit
-from portal.booking.services import inventory
-from portal.booking.services import admin as admin_service
-from portal.booking.services import facility_form as admin_form
+from portal.booking.services import admin as admin_service, facility_form as admin_form, inventory
 from portal.db import utcnow
 from tests.integration.backoffice import municipality, sign_in_staff
 from tests.integration.booking_factory import make_facility

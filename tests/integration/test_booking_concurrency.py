@@ -10,9 +10,15 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import NullPool
 
 from portal.booking.domain.calendar import jst
-from portal.booking.models import BookingGroup, BookingGroupMember, Facility, LotteryApplication, LotteryRound, Reservation
-from portal.booking.services import booking as service
-from portal.booking.services import lottery as lottery_service
+from portal.booking.models import (
+    BookingGroup,
+    BookingGroupMember,
+    Facility,
+    LotteryApplication,
+    LotteryRound,
+    Reservation,
+)
+from portal.booking.services import booking as service, lottery as lottery_service
 from portal.db import make_engine
 from portal.identity.models import Resident
 from tests.integration.booking_factory import make_facility

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, time
 
 from portal.booking.domain.calendar import TOKYO, jst
-from tests.integration.booking_env import book_and_submit, clock, facility, reservation_of  # noqa: F401
+from tests.integration.booking_env import book_and_submit, facility, reservation_of
 from tests.integration.helpers import csrf_token
 from tests.integration.test_booking_first_come import SLOTS, pay_by_card
 from tests.integration.test_booking_lottery_month import LOTTERY, S1, S2, apply

@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from portal.booking.domain.calendar import jst
 from portal.booking.models import LotteryApplication, LotteryRound
-from portal.booking.services import booking as service
-from portal.booking.services import lottery as lottery_service
+from portal.booking.services import booking as service, lottery as lottery_service
 from portal.notifications import mail
 from portal.payments.gateway import gateway
 from tests.integration.booking_env import answer_booking, book_slots, facility, second_resident

@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import date, time
 
 from portal.booking.domain.calendar import jst
-from tests.integration.booking_env import book_and_submit, book_slots, clock, facility, reservation_of, second_resident  # noqa: F401
-from tests.integration.helpers import csrf_token
 from tests.conftest import sign_in_as
 from tests.integration.booking_env import book_and_submit, book_slots, facility, reservation_of, second_resident
 from tests.integration.helpers import csrf_token

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portal.audit.models import AuditEvent
 from portal.booking.models import Facility, FacilityPhoto
 from portal.booking.services import facility_form as admin_form
-from tests.integration.backoffice import make_staff, sign_in_staff  # noqa: F401
+from tests.integration.backoffice import sign_in_staff
 from tests.integration.booking_factory import make_facility
 from tests.integration.helpers import post
 from tests.integration.test_booking_admin import as_form

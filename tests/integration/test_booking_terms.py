@@ -8,11 +8,8 @@ import subprocess
 from datetime import date, time
 
 from portal.booking.domain.calendar import jst
-from tests.integration.booking_env import (  # noqa: F401
-    BOOKING_ANSWERS, answer_booking, book_slots, clock, facility,
-)
+from tests.integration.booking_env import BOOKING_ANSWERS, answer_booking, book_slots, facility
 from tests.integration.helpers import answer, location_path, post, switch_language
-from tests.integration.payments_env import pay, stripe_world  # noqa: F401
 
 # The test facility: free until 3 days before the day of use, then 50%, no cancelling on the day itself.
 THURSDAY = ["court-a/2026-12-10 09:00", "court-a/2026-12-10 11:00"]

@@ -32,7 +32,8 @@ def test_sections_come_in_order_with_their_labels(client):
 def test_a_features_category_has_its_own_section(client, db, allotments):
     publish(db, {"id": "allotment-lease", "version": 1, "kind": "generic", "category": "allotments",
                  "title": "市民農園の利用申込", "audience": "anyone",
-                 "steps": [{"id": "plot", "title": "区画", "fields": [{"id": "plot", "type": "text", "label": "区画"}]}]},
+                 "steps": [{"id": "plot", "title": "区画",
+                            "fields": [{"id": "plot", "type": "text", "label": "区画"}]}]},
             source="builder", municipality=None)
     db.commit()
     page = client.get("/ichinomiya/").get_data(as_text=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.conftest import sign_in_as
-from tests.integration.helpers import JUMINHYO_SELF, answer, draft_token, post, start, switch_language
+from tests.integration.helpers import JUMINHYO_SELF, answer, draft_token, start, switch_language
 
 
 def _english(client) -> None:

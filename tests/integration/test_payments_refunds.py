@@ -11,8 +11,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from portal.audit.models import AuditEvent
-from portal.payments import reconcile
 from portal.clock import TOKYO as JST
+from portal.payments import reconcile
 from portal.payments.gateway import gateway
 from portal.payments.models import Refund
 from portal.payments.service import settle_otherwise

@@ -13,7 +13,6 @@ from portal.payments.gateway import gateway
 from portal.payments.models import Refund
 from portal.procedures.models import FormDefinition
 from tests.integration.helpers import csrf_token, post, switch_language
-from tests.integration.payments_env import pay, stripe_world  # noqa: F401
 
 BASE = "/ichinomiya/mypage/submissions"
 

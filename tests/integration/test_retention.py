@@ -14,8 +14,8 @@ from portal.backoffice.models import SubmissionNote
 from portal.db import utcnow
 from portal.payments.models import Payment, PaymentTransition
 from portal.procedures.history import SubmissionEvent
-from portal.procedures.uploads import file_path
 from portal.procedures.models import Draft, FormDefinition, Submission, UploadedFile
+from portal.procedures.uploads import file_path
 from portal.retention import policy_for, run_retention
 from tests.integration.backoffice import make_submission, municipality
 

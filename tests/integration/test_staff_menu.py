@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.integration.backoffice import make_staff, sign_in_staff  # noqa: F401
+from tests.integration.backoffice import sign_in_staff
 
 STAFF_MENU = ["申請一覧", "窓口受付", "お支払い", "施設予約", "登録団体"]
 ADMIN_MENU = STAFF_MENU + ["手続きの公開", "職員", "施設", "監査ログ"]

@@ -13,7 +13,7 @@ from portal.procedures.catalogue import latest_version
 from portal.procedures.models import Draft, Submission, UploadedFile
 from portal.procedures.uploads import UploadPlace
 from tests.conftest import sign_in_as
-from tests.integration.backoffice import make_staff, municipality, sign_in_staff  # noqa: F401
+from tests.integration.backoffice import municipality, sign_in_staff
 from tests.integration.helpers import answer, draft_token, location_path, post, start
 from tests.integration.test_backoffice_correction import request_correction
 

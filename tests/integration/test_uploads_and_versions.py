@@ -110,7 +110,8 @@ def test_an_upload_name_with_line_breaks_or_nul_is_cleaned_and_every_download_wo
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
     # A raw line break would end the part's header: the name comes RFC 2231-encoded, which Werkzeug decodes.
     fields = {"csrf_token": csrf_token(client), **DOG}
-    body = b"".join(f'--b\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items())
+    body = b"".join(f'--b\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+                    for k, v in fields.items())
     body += (b"--b\r\nContent-Disposition: form-data; name=\"tag_photo\"; "
              b"filename*=UTF-8''tag%0D%0AX-Injected%3A%201%00.png\r\nContent-Type: image/png\r\n\r\n"
              + png + b"\r\n--b--\r\n")

@@ -22,7 +22,8 @@ def test_a_header_alone_is_a_file_too():
 def test_encoded_is_utf8_that_excel_and_the_csv_module_read_back():
     data = excel_csv.encoded(["金額", "備考"], [[300, "改行\nあり"]])
     assert data.startswith("\ufeff".encode())
-    assert list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))) == [["金額", "備考"], ["300", "改行\nあり"]]
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert rows == [["金額", "備考"], ["300", "改行\nあり"]]
 
 
 def test_chunks_come_one_per_row_as_the_rows_are_read():

@@ -14,8 +14,6 @@ import jpholiday
 
 from portal.timezone import TOKYO
 
-UTC = timezone.utc
-
 MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(7)
 
 # 年末年始: municipal facilities usually close Dec 29 – Jan 3, the days government offices are closed.

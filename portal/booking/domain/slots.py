@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from portal.booking.domain.calendar import (
-    SUNDAY, TOKYO, YEAR_END_DAYS, DayType, day_type, is_national_holiday, is_year_end, jst,
+    SUNDAY,
+    TOKYO,
+    YEAR_END_DAYS,
+    DayType,
+    day_type,
+    is_national_holiday,
+    is_year_end,
+    jst,
 )
 
 TimeRange = tuple[time, time]

@@ -16,8 +16,6 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.booking.services import date_range
-from portal.booking.services import facility_form as admin_form
 from portal.booking.models import (
     Facility,
     FacilityClosure,
@@ -26,6 +24,7 @@ from portal.booking.models import (
     LotteryRound,
     ReservationSlot,
 )
+from portal.booking.services import date_range, facility_form as admin_form
 
 UNIT_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 

@@ -123,7 +123,8 @@ def apply(dbs: Session, facility: Facility, resident: Resident, month: Month, pr
     problem. Caps bind the verified person (``sub``), so a second account of the same card counts too."""
     cal = calendar(facility, month)
     if cal is None:
-        raise BookingRefused([Violation("no_lottery", "この施設は抽選を行っていません。", "This facility has no lottery.")])
+        raise BookingRefused([Violation("no_lottery", "この施設は抽選を行っていません。",
+                                        "This facility has no lottery.")])
     lottery = settings_of(facility).lottery
     round_ = round_for(dbs, facility, month)
     inventory.lock_person(dbs, resident.sub)

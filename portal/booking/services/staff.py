@@ -24,8 +24,7 @@ from portal.booking.domain.rules import SlotStatus, Violation, check_booking
 from portal.booking.domain.slots import Slot
 from portal.booking.models import TAKING, BookingGroup, Facility, FacilityClosure, Reservation, ReservationSlot
 from portal.booking.presentation.formatting import slot_row_label, weekday
-from portal.booking.services import availability, date_range, inventory
-from portal.booking.services import booking as service
+from portal.booking.services import availability, booking as service, date_range, inventory
 from portal.booking.services.holders import Holder, holder
 from portal.booking.services.settings import settings_of
 from portal.notifications import mail

@@ -16,9 +16,15 @@ from portal.booking.domain.lottery import Phase
 from portal.booking.models import Facility, LotteryApplication, LotteryRound, Reservation
 from portal.booking.presentation.formatting import deadline, moment
 from portal.booking.presentation.labels import CATEGORY_LABELS
-from portal.booking.services import availability, groups, ics, lottery_draft, photos
-from portal.booking.services import booking as service
-from portal.booking.services import lottery as lottery_service
+from portal.booking.services import (
+    availability,
+    booking as service,
+    groups,
+    ics,
+    lottery as lottery_service,
+    lottery_draft,
+    photos,
+)
 from portal.booking.services.settings import settings_of
 from portal.clock import now
 from portal.extensions import limiter

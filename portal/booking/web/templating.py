@@ -6,11 +6,27 @@ from flask import Flask
 
 from portal import db
 from portal.booking.presentation.formatting import (
-    MONTH_MARKS, bands_of, booking_title, deadline, long_date, moment, month_day, month_weeks, outcome_label,
-    reservation_status, short_day, slot_key_label, slot_row_label, weekday, weekdays,
+    MONTH_MARKS,
+    bands_of,
+    booking_title,
+    deadline,
+    long_date,
+    moment,
+    month_day,
+    month_weeks,
+    outcome_label,
+    reservation_status,
+    short_day,
+    slot_key_label,
+    slot_row_label,
+    weekday,
+    weekdays,
 )
 from portal.booking.presentation.labels import (
-    APPLICATION_STATUS_LABELS, GROUP_STATUS_LABELS, RESERVATION_STATUS_LABELS, ROUND_STATUS_LABELS,
+    APPLICATION_STATUS_LABELS,
+    GROUP_STATUS_LABELS,
+    RESERVATION_STATUS_LABELS,
+    ROUND_STATUS_LABELS,
 )
 from portal.booking.services import booking as service
 from portal.booking.services.terms import booking_terms

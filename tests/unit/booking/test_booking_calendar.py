@@ -5,8 +5,16 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from portal.booking.domain.calendar import (
-    DayType, YEAR_END_DAYS, add_months, day_type, is_holiday, is_national_holiday, jst, local_date,
-    national_holiday_name, to_local,
+    YEAR_END_DAYS,
+    DayType,
+    add_months,
+    day_type,
+    is_holiday,
+    is_national_holiday,
+    jst,
+    local_date,
+    national_holiday_name,
+    to_local,
 )
 
 

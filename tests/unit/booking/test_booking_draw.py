@@ -8,7 +8,15 @@ from collections import Counter, defaultdict
 import pytest
 
 from portal.booking.domain.draw import (
-    Application, DrawResult, draw, inputs_digest, new_seed, order_key, seed_commitment, verify_commitment, verify_draw,
+    Application,
+    DrawResult,
+    draw,
+    inputs_digest,
+    new_seed,
+    order_key,
+    seed_commitment,
+    verify_commitment,
+    verify_draw,
 )
 
 SEED = "5eed" * 16   # 32 bytes, fixed so failures are reproducible

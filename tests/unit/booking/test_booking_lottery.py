@@ -7,7 +7,12 @@ import pytest
 from portal.booking.domain.calendar import DayType, jst
 from portal.booking.domain.draw import Application
 from portal.booking.domain.lottery import (
-    LotteryPolicy, LotterySchedule, LotteryScope, Moment, Phase, validate_application,
+    LotteryPolicy,
+    LotterySchedule,
+    LotteryScope,
+    Moment,
+    Phase,
+    validate_application,
 )
 from portal.booking.domain.rules import BookingRules
 from portal.booking.domain.slots import Slot

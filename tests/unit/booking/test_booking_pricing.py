@@ -6,7 +6,13 @@ import pytest
 
 from portal.booking.domain.calendar import DayType, jst
 from portal.booking.domain.pricing import (
-    CancellationPolicy, FeeSchedule, PriceTable, booking_fee, cancellation_dates, cancellation_terms, slot_fee,
+    CancellationPolicy,
+    FeeSchedule,
+    PriceTable,
+    booking_fee,
+    cancellation_dates,
+    cancellation_terms,
+    slot_fee,
 )
 from portal.booking.domain.slots import Slot
 

@@ -6,7 +6,13 @@ import pytest
 
 from portal.booking.domain.calendar import jst
 from portal.booking.domain.rules import (
-    BookingRules, SlotStatus, Violation, check_booking, hold_expires_at, hold_is_active, slot_status,
+    BookingRules,
+    SlotStatus,
+    Violation,
+    check_booking,
+    hold_expires_at,
+    hold_is_active,
+    slot_status,
 )
 from portal.booking.domain.slots import Slot
 

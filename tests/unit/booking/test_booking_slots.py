@@ -6,7 +6,12 @@ import pytest
 
 from portal.booking.domain.calendar import MONDAY, SATURDAY, SUNDAY, DayType
 from portal.booking.domain.slots import (
-    REGULAR_CLOSED_REASON, Closure, OpeningHours, SlotPattern, generate_slots, year_end_closures,
+    REGULAR_CLOSED_REASON,
+    Closure,
+    OpeningHours,
+    SlotPattern,
+    generate_slots,
+    year_end_closures,
 )
 
 THREE_BANDS = SlotPattern.fixed(("09:00", "12:00"), ("13:00", "17:00"), ("18:00", "21:00"))

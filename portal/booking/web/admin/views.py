@@ -9,10 +9,7 @@ from flask_babel import gettext as _
 from portal import clock, db
 from portal.backoffice import common
 from portal.booking.domain.calendar import local_date
-from portal.booking.services import photos
-from portal.booking.services import admin as admin_service
-from portal.booking.services import facility_form as admin_form
-from portal.booking.services import staff as staff_service
+from portal.booking.services import admin as admin_service, facility_form as admin_form, photos, staff as staff_service
 from portal.booking.services.admin import Invalid
 from portal.procedures.catalogue import definition_of, latest_versions
 from portal.staff import auth

@@ -19,9 +19,7 @@ from portal.booking.domain.calendar import local_date
 from portal.booking.domain.pricing import slot_fee
 from portal.booking.models import Facility, Reservation
 from portal.booking.presentation.labels import CATEGORY_LABELS, RESERVATION_KIND_LABELS
-from portal.booking.services import availability, inventory
-from portal.booking.services import booking as service
-from portal.booking.services import staff as staff_service
+from portal.booking.services import availability, booking as service, inventory, staff as staff_service
 from portal.booking.services.holders import holder
 from portal.booking.services.lottery import Month
 from portal.booking.services.settings import settings_of

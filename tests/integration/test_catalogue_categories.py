@@ -7,7 +7,7 @@ import pytest
 
 from portal.procedures.categories import CATEGORIES, register_category
 from portal.procedures.publishing import publish
-from tests.integration.helpers import post
+from tests.integration.helpers import switch_language
 
 
 def headings(page: str) -> list[tuple[str, str]]:
@@ -24,7 +24,7 @@ def allotments():
 def test_sections_come_in_order_with_their_labels(client):
     assert headings(client.get("/ichinomiya/").get_data(as_text=True)) == [
         ("shomeisho", "証明書"), ("shisetsu", "施設"), ("kurashi", "くらし・ご意見")]
-    post(client, "/lang", {"lang": "en", "next": "/ichinomiya/"}, page="/ichinomiya/")
+    switch_language(client, "en")
     assert headings(client.get("/ichinomiya/").get_data(as_text=True)) == [
         ("shomeisho", "Certificates"), ("shisetsu", "Facilities"), ("kurashi", "Daily life and feedback")]
 

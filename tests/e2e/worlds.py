@@ -10,7 +10,7 @@ import pytest
 
 from devtools.stripe_emulator.testing import run_in_thread
 from portal import create_app, db as portal_db
-from portal.booking.calendar import jst
+from portal.booking.domain.calendar import jst
 from tests.conftest import app_config, reset_database
 from tests.e2e.conftest import PHONE
 from tests.integration.booking_factory import make_facility

@@ -22,6 +22,7 @@ Times are aware datetimes in UTC, reasoned about in Asia/Tokyo; money is integer
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
@@ -41,8 +42,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     app.cli.add_command(booking_cli)
     templating.init_app(app)
-    from flask_babel import lazy_gettext as _l
-
     from portal.booking import jobs  # noqa: F401  (registers booking's periodic tasks)
     from portal.booking.services.retention import anonymise_reservations, purge_lottery_applications
     from portal.retention.purgers import register_purger
@@ -60,8 +59,6 @@ def init_app(app: Flask) -> None:
 def _add_page_parts(app: Flask) -> None:
     """The booking's entries on the generic pages: the header's 施設予約, and on my page the coming bookings
     and the link to 施設の予約と抽選."""
-    from flask_babel import lazy_gettext as _l
-
     from portal import page_parts
     from portal.booking.services import booking as service
 

@@ -12,9 +12,19 @@ register_category("event", _l("イベント"), 50)
 
 
 def init_app(app) -> None:
-    """Until the pages come, the package only brings its email templates and its periodic tasks."""
-    from flask import Blueprint
+    from portal import page_parts
+    from portal.events import jobs  # noqa: F401  (registers the events' periodic tasks)
+    from portal.events.web import apply, checkin, tickets  # noqa: F401  (routes on the blueprints below)
+    from portal.events.web.admin import bp as admin_bp
+    from portal.events.web.opendata import bp as opendata_bp
+    from portal.events.web.resident import bp
+    from portal.events.web.staff import bp as staff_bp
+    from portal.staff import menu
 
-    from portal.events import jobs  # noqa: F401  (registers the waiting list's and the reminders' tasks)
-
-    app.register_blueprint(Blueprint("events", __name__, template_folder="templates"))
+    app.register_blueprint(bp)
+    app.register_blueprint(staff_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(opendata_bp)
+    page_parts.add_nav_entry(app, "events.index", _l("イベント・講座"))
+    menu.add_entry(app, 45, "events", _l("イベント"), "events_staff.index")
+    menu.add_entry(app, 85, "events_admin", _l("イベント管理"), "events_admin.index", role="admin")

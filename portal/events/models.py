@@ -62,6 +62,10 @@ class Event(Base):
     cancel_until_hours: Mapped[int] = mapped_column(Integer, default=24)
     #: the definition of kind ``event`` holding the questions
     procedure_key: Mapped[str] = mapped_column(String(100), default="")
+    #: 対象 shown and filtered on the list: children | parents_children | elderly | adults
+    target_tags: Mapped[list] = mapped_column(JSON, default=list)
+    #: a seat with a fee due (first come, a lottery win, an accepted offer) is kept this long for the payment
+    pay_within_hours: Mapped[int] = mapped_column(Integer, default=72)
     #: draft | published | cancelled
     status: Mapped[str] = mapped_column(String(12), default="draft")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), default=utcnow)
@@ -108,9 +112,22 @@ class EventRegistration(Base):
     #: {"adult": 1, "child": 2}
     party: Mapped[dict] = mapped_column(JSON)
     party_size: Mapped[int] = mapped_column(Integer)
-    #: pending_payment | confirmed | applied (lottery) | lost | waiting | offered | lapsed | cancelled
+    #: the resident's draft of the event's questions, before the application is submitted (status ``draft``)
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("draft.id", ondelete="SET NULL"), index=True)
+    #: 受付番号 — what the resident reads out at the door and staff type at check-in
+    reference: Mapped[str | None] = mapped_column(String(20), unique=True)
+    #: the ticket's secret: the QR code carries it signed (portal.events.tickets), never a name or the reference
+    ticket_secret: Mapped[str | None] = mapped_column(String(32), unique=True)
+    #: draft | pending_payment | confirmed | applied (lottery) | lost | waiting | offered | lapsed | cancelled
+    #: | withdrawn
     status: Mapped[str] = mapped_column(String(16))
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    #: a seat taken with a fee due is given back when it is not paid by then
+    pay_by: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    #: added by staff at the door (当日参加): no resident, the name typed in
+    walk_in: Mapped[bool] = mapped_column(default=False)
+    walk_in_name: Mapped[str] = mapped_column(String(200), default="")
+    cancel_reason: Mapped[str] = mapped_column(String(100), default="")
     #: where the confirmation, offers and reminders go (empty: staff phone instead)
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     lang: Mapped[str] = mapped_column(String(5), default="ja")
@@ -134,6 +151,32 @@ class RegistrationSession(Base):
     rank: Mapped[int] = mapped_column(Integer, default=1)
     #: the day-before reminder for this session, claimed by the UPDATE that sets it (portal.events.reminders)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    #: 受付: set once by a conditional UPDATE, so a second check-in of the ticket is refused with this time
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    checked_in_by: Mapped[str] = mapped_column(String(100), default="")
 
     registration: Mapped[EventRegistration] = relationship(back_populates="seats")
     session: Mapped[EventSession] = relationship()
+
+
+class EventDraw(Base):
+    """An event's lottery at the close and its published record — the facility lottery's procedure: ``seed`` is
+    made and its SHA-256 ``seed_commitment`` published when applications close, the seed revealed with the
+    result, so anyone can re-run the draw from ``record``."""
+
+    __tablename__ = "event_draw"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), unique=True)
+    #: committed (seed hash published) → drawn
+    status: Mapped[str] = mapped_column(String(12), default="committed")
+    algorithm: Mapped[str] = mapped_column(String(40), default="")
+    seed: Mapped[str | None] = mapped_column(String(128))
+    seed_commitment: Mapped[str | None] = mapped_column(String(64))
+    inputs_digest: Mapped[str | None] = mapped_column(String(64))
+    #: the draw's inputs (pseudonymised) and trace, as published
+    record: Mapped[dict | None] = mapped_column(JSON)
+    committed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+
+    event: Mapped[Event] = relationship()

@@ -1,0 +1,13 @@
+"""Residents' side of events: the list and month calendar with filters, and an event's page — links and forms
+only, no JavaScript needed."""
+from __future__ import annotations
+
+from portal.tenancy.scope import tenant_blueprint
+
+bp = tenant_blueprint("events", __name__, url_prefix="/events", template_folder="../templates")
+
+
+@bp.get("")
+def index():
+    """Replaced by the list and calendar (placeholder of the skeleton)."""
+    return ""

@@ -67,7 +67,10 @@ def check(first, repeat, url: str) -> None:
         assert lowered.get("content-encoding") in ("br", "gzip"), address
     document = [headers for kind, _a, headers in fetched if kind == "Document"]
     assert {k.lower(): v for k, v in document[0].items()}.get("content-encoding") in ("br", "gzip")
-    assert [kind for kind, _address in repeat] == ["Document"], repeat
+    # Chromium's favicon service fetches the icon on a schedule of its own, past the page's HTTP cache: not the
+    # page's weight (its URL is hashed and immutable like every static file, checked above when it was fetched)
+    page_requests = [kind for kind, address in repeat if "/static/img/favicon-" not in address]
+    assert page_requests == ["Document"], repeat
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ register_category("event", _l("イベント"), 50)
 def init_app(app) -> None:
     from portal import page_parts
     from portal.events import jobs  # noqa: F401  (registers the events' periodic tasks)
-    from portal.events.web import apply, checkin, tickets  # noqa: F401  (routes on the blueprints below)
+    from portal.events.web import apply, cancel, checkin, draw, staff_cancel, tickets  # noqa: F401  (routes on the blueprints below)
     from portal.events.web.admin import bp as admin_bp
     from portal.events.web.opendata import bp as opendata_bp
     from portal.events.web.resident import bp

@@ -141,7 +141,8 @@ def page_lock_version(page: str) -> str:
     return match.group(1)
 
 
-BACKOFFICE_BLUEPRINTS = ("staff", "backoffice", "admin", "booking_admin", "booking_groups", "booking_staff")
+BACKOFFICE_BLUEPRINTS = ("staff", "backoffice", "admin", "booking_admin", "booking_groups", "booking_staff",
+                         "events_staff", "events_admin")
 #: staff sign-in pages: open to anyone by design (they are what anonymous visitors are sent to)
 PUBLIC_ENDPOINTS = {"staff.login", "staff.login_post", "staff.totp_code", "staff.totp_enrol", "staff.logout"}
 

@@ -23,6 +23,7 @@ from tests.integration.backoffice import (
     sign_in_staff,
 )
 from tests.integration.booking_factory import make_facility
+from tests.integration.events_factory import make_event
 from tests.integration.helpers import csrf_token
 
 _app = create_app({"SECRET_KEY": "x", "DATABASE_URL": "sqlite://", "OIDC_CLIENT_SECRET": "x"})
@@ -63,7 +64,9 @@ def world(app, db, make_staff):
                          representative_sub=representative.sub)
     db.add(group)
     db.commit()
-    values = {"reference": submission.reference, "token": draft.token, "key": "juminhyo", "step_id": "requester",
+    event = make_event(db)
+    values = {"event_id": event.id, "session_id": event.sessions[0].id,
+              "reference": submission.reference, "token": draft.token, "key": "juminhyo", "step_id": "requester",
               "staff_id": owner.id, "facility_id": facility.id, "unit_id": facility.units[0].id,
               "closure_id": closure.id, "group_id": group.id, "slug": facility.slug, "reservation_id": 1,
               "month": "2027-03"}

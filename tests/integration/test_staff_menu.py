@@ -6,8 +6,8 @@ import re
 
 from tests.integration.backoffice import sign_in_staff
 
-STAFF_MENU = ["申請一覧", "窓口受付", "お支払い", "施設予約", "登録団体"]
-ADMIN_MENU = STAFF_MENU + ["手続きの公開", "職員", "施設", "監査ログ"]
+STAFF_MENU = ["申請一覧", "窓口受付", "お支払い", "施設予約", "イベント", "登録団体"]
+ADMIN_MENU = STAFF_MENU + ["手続きの公開", "職員", "施設", "イベント管理", "監査ログ"]
 
 
 def menu(page: str) -> list[tuple[str, str, bool]]:
@@ -22,7 +22,7 @@ def test_staff_see_the_working_areas_in_order(client, db, make_staff):
     entries = menu(client.get("/ichinomiya/backoffice/").get_data(as_text=True))
     assert [label for _href, label, _current in entries] == STAFF_MENU + ["市民課 一宮"]
     assert entries[0] == ("/ichinomiya/backoffice/", "申請一覧", True)
-    assert [current for *_rest, current in entries[1:]] == [False] * 5
+    assert [current for *_rest, current in entries[1:]] == [False] * 6
 
 
 def test_admins_also_see_administration_in_english_too(client, db, make_staff):

@@ -2,6 +2,7 @@
 URLs: /<municipality>/backoffice/admin/events/…; every change is written to the audit log."""
 from __future__ import annotations
 
+from portal.staff.auth import staff_required
 from portal.tenancy.scope import tenant_blueprint
 
 bp = tenant_blueprint("events_admin", __name__, url_prefix="/backoffice/admin/events",
@@ -9,6 +10,7 @@ bp = tenant_blueprint("events_admin", __name__, url_prefix="/backoffice/admin/ev
 
 
 @bp.get("")
+@staff_required(role="admin")
 def index():
     """Replaced by the admins' event list (placeholder of the skeleton)."""
     return ""

@@ -2,4 +2,14 @@
 counts. Routes on the ``events_staff`` blueprint."""
 from __future__ import annotations
 
-from portal.events.web.staff import bp  # noqa: F401
+from flask import abort
+
+from portal.events.web.staff import bp
+from portal.staff.auth import staff_required
+
+
+@bp.route("/sessions/<int:session_id>/checkin", methods=["GET", "POST"])
+@staff_required()
+def checkin(session_id: int):
+    """Replaced by the check-in page (placeholder of the skeleton)."""
+    abort(404)

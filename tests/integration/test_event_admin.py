@@ -15,7 +15,7 @@ from portal.procedures.publishing import publish
 from tests.integration.backoffice import municipality, sign_in_staff
 from tests.integration.booking_factory import make_facility
 from tests.integration.events_factory import NOW, START, make_event
-from tests.integration.helpers import location_path, post
+from tests.integration.helpers import csrf_token, location_path, post
 
 BASE = "/ichinomiya/backoffice/admin/events"
 
@@ -358,3 +358,36 @@ def test_staff_who_are_not_admins_get_403(db, client, make_staff):
     assert client.get(BASE).status_code == 403
     assert client.get(f"{BASE}/{event.id}").status_code == 403
     assert post(client, f"{BASE}/{event.id}/unpublish", page="/ichinomiya/backoffice/").status_code == 403
+
+
+HOSTILE = ["", "-1", "99999999999999999999", "x" * 600, "nan", "9999-12-31T23:59", "2026-02-30", "１２"]
+
+
+def test_hostile_forms_never_get_a_server_error(db, admin_client, make_resident):
+    """Every POST of the event administration, with an empty form and with each field hand-edited, answers
+    without a 5xx (the refusals are 4xx pages that say what is wrong)."""
+    event_definition(db)
+    event = make_event(db, (3,), procedure_key="event-test", venue_name="会場", status="draft")
+    session = event.sessions[0]
+    forms = {
+        f"{BASE}/new": new_event(),
+        f"{BASE}/{event.id}": new_event(slug="smartphone"),
+        f"{BASE}/{event.id}/sessions": session_form(session),
+        f"{BASE}/{event.id}/sessions/{session.id}": session_form(session),
+        f"{BASE}/{event.id}/duplicate": {"title": "x", "slug": "copy-x", "shift": "weeks", "weeks": "1",
+                                         "first_day": "2027-01-01"},
+    }
+    failures = []
+    token = csrf_token(admin_client, BASE)
+    for url, complete in forms.items():
+        attempts = [{}] + [{**complete, name: value} for name in complete for value in HOSTILE]
+        for data in attempts:
+            response = admin_client.post(url, data={"csrf_token": token, **data})
+            if response.status_code >= 500:
+                failures.append((url, data))
+        db.rollback()
+    for url in (f"{BASE}/{event.id}/publish", f"{BASE}/{event.id}/unpublish",
+                f"{BASE}/{event.id}/sessions/{session.id}/delete"):
+        if admin_client.post(url, data={"csrf_token": token}).status_code >= 500:
+            failures.append((url, {}))
+    assert not failures, failures[:5]

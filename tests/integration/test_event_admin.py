@@ -391,3 +391,25 @@ def test_hostile_forms_never_get_a_server_error(db, admin_client, make_resident)
         if admin_client.post(url, data={"csrf_token": token}).status_code >= 500:
             failures.append((url, {}))
     assert not failures, failures[:5]
+
+
+def test_what_people_applied_by_cannot_change_under_them(db, admin_client, make_resident):
+    event_definition(db)
+    event = make_event(db, (5, 5), session_mode="choice", procedure_key="event-test", venue_name="会場",
+                       participant_types=[{"key": "adult", "label": "大人", "label_en": "Adult", "price": 0},
+                                          {"key": "child", "label": "子ども", "label_en": "Child", "price": 0}])
+    reg.apply(db, event, make_resident(), {"adult": 1, "child": 1}, [event.sessions[0].id], now=NOW)
+    db.commit()
+    edit = f"{BASE}/{event.id}"
+    page = admin_client.get(edit).get_data(as_text=True)
+    assert "申込があるため、開催の形" in page
+    form = new_event(slug="smartphone", session_mode="series", allocation="lottery", type_key_0="adult",
+                     type_label_0="大人", type_key_1="", type_label_1="", type_price_1="", type_label_en_1="",
+                     opens_at="2026-12-01T10:00", closes_at="2026-12-18T10:00")
+    response = post(admin_client, edit, form, page=edit)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "開催の形は変更できません" in page and "受付の方法（先着順・抽選）は変更できません" in page
+    assert "申込に使われている参加者の区分（子ども）は削除できません" in page
+    db.expire_all()
+    assert db.get(Event, event.id).session_mode == "choice"

@@ -104,6 +104,8 @@ def context(dbs: Session, registration: EventRegistration, now: datetime) -> dic
         "party_text": applying.party_text(event, registration.party, lang),
         "fee": service.fee_for(event, registration.party),
         "fee_items": applying.fee_items(event, registration.party, lang),
+        "fee_lines": [name.removeprefix(applying.title(event, lang)).strip()
+                      for name, _amount in applying.fee_items(event, registration.party, lang)],
         "status_label": status_label(registration.status),
         "status_tag": STATUS_TAGS.get(registration.status, "received"),
         "next_text": next_text(dbs, registration, now),

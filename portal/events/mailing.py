@@ -46,12 +46,12 @@ def _queue(dbs: Session, registration: EventRegistration, template: str, *, tick
     recipient = _recipient(dbs, registration)
     if not recipient or not registration.reference:
         return
-    event = registration.event
-    lang = registration.lang or "ja"
-    resident = dbs.get(Resident, registration.resident_id) if registration.resident_id else None
-    with force_locale(lang):
-        details = presenting.context(dbs, registration, now())
     try:
+        event = registration.event
+        lang = registration.lang or "ja"
+        resident = dbs.get(Resident, registration.resident_id) if registration.resident_id else None
+        with force_locale(lang):
+            details = presenting.context(dbs, registration, now())
         mail.queue(dbs, recipient, template, lang, event.municipality_id,
                    attachments=[qr_attachment(registration)] if ticket and registration.ticket_secret else None,
                    municipality=event.municipality, name=applying.person_name(registration, resident),

@@ -287,3 +287,75 @@ def test_the_start_page_of_the_questions_sends_residents_to_the_events(client, d
     response = client.get(f"/{CITY}/procedures/event-application")
     assert response.status_code == 302 and location_path(response).endswith("/events")
 
+
+
+def test_seats_taken_while_answering_refuse_at_submission_and_nothing_is_taken(client, db, signed_in, make_resident):
+    event = make_event(db, (3,), waitlist=False)
+    response = choose(client, event, {"party-adult": "3"})
+    token = location_path(response).split("/drafts/")[1].split("/")[0]
+    for step_id, data in (("contact", CONTACT), ("needs", NEEDS)):
+        answer(client, CITY, token, step_id, data)
+    reg.apply(db, event, make_resident(), {"adult": 2}, [event.sessions[0].id], now=NOW)   # someone was quicker
+    db.commit()
+    response = post(client, f"/{CITY}/drafts/{token}/submit", page=f"/{CITY}/drafts/{token}/check")
+    assert location_path(response).endswith("/check")
+    assert "残りの席は1席です" in client.get(location_path(response)).get_data(as_text=True)
+    assert sorted(r.status for r in registrations(db)) == ["confirmed", "draft"]
+    assert db.scalar(select(Submission)) is None
+    assert db.get(type(event.sessions[0]), event.sessions[0].id).taken == 2
+
+
+def test_a_lottery_takes_ranked_preferences_and_says_when_the_draw_is(client, db, signed_in, mail_sink):
+    event = make_event(db, (5, 5, 5), session_mode="choice", allocation="lottery")
+    first, _second, third = (s.id for s in event.sessions)
+    bad = choose(client, event, {"party-adult": "1", "preference1": str(first), "preference2": str(first)})
+    assert bad.status_code == 422 and "同じ日程を2回" in bad.get_data(as_text=True)
+    apply_through_pages(client, event, {"party-adult": "1", "preference1": str(third), "preference2": str(first)})
+    [registration] = registrations(db)
+    assert registration.status == "applied"
+    assert [s.id for s in applying.sessions_of(db, registration)] == [third, first]
+    page = client.get(f"/{CITY}/events/registrations/{registration.reference}").get_data(as_text=True)
+    assert "抽選申込済み" in page and "第1希望" in page and "抽選は受付締切" in page
+    assert mail_sink.wait_for(lambda m: "抽選の申込を受け付けました" in m["Subject"])
+
+
+def test_a_series_is_applied_for_whole_and_said_plainly(client, db, signed_in):
+    event = make_event(db, (5, 5, 5), session_mode="series")
+    assert "全3回の講座です" in client.get(f"/{CITY}/events/{event.slug}/apply").get_data(as_text=True)
+    apply_through_pages(client, event, {"party-adult": "2"})
+    db.expire_all()
+    assert [s.taken for s in db.get(type(event), event.id).sessions] == [2, 2, 2]
+
+
+def test_an_event_for_residents_refuses_someone_from_another_city(client, db, make_resident, clock):
+    event = make_event(db, audience="residents")
+    sign_in_as(client, make_resident("anjo"))
+    assert "お住まいの方が対象です" in client.get(f"/{CITY}/events/{event.slug}/apply").get_data(as_text=True)
+    assert choose(client, event).status_code == 403
+
+
+def test_a_waiting_place_is_emailed_in_the_language_applied_in(client, db, signed_in, make_resident, mail_sink):
+    event = make_event(db, (1,))
+    reg.apply(db, event, make_resident(), {"adult": 1}, [event.sessions[0].id], now=NOW)
+    db.commit()
+    client.get(f"/{CITY}/events/{event.slug}/apply?lang=en")
+    page = client.get(f"/{CITY}/events/{event.slug}/apply").get_data(as_text=True)
+    assert "Adult" in page
+    apply_through_pages(client, event)
+    registration = registrations(db)[-1]
+    assert registration.status == "waiting" and registration.lang == "en"
+    message = mail_sink.wait_for(lambda m: registration.reference in m["Subject"])
+    assert "Smartphone class" in message["Subject"]
+
+
+def test_staff_see_the_event_on_the_submission(client, db, signed_in, make_staff, app):
+    from tests.integration.backoffice import sign_in_staff
+
+    event = make_event(db, procedure_key="event-application")
+    apply_through_pages(client, event)
+    [registration] = registrations(db)
+    submission = db.get(Submission, registration.submission_id)
+    staff_client = app.test_client()
+    sign_in_staff(staff_client, make_staff(procedures=("event-application",)))
+    page = staff_client.get(f"/{CITY}/backoffice/submissions/{submission.reference}").get_data(as_text=True)
+    assert "スマホ教室" in page and registration.reference in page and "参加確定" in page

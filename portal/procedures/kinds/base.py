@@ -116,7 +116,7 @@ class ProcedureKind:
 
     def email_attachments(self, session, submission) -> list[dict]:
         """Files sent with the submission's confirmation email, made with ``portal.notifications.mail.attachment``
-        (an event ticket's QR code); none by default."""
+        (a ticket's QR code); none by default."""
         return []
 
     def on_discard(self, session, draft) -> None:

@@ -1,4 +1,4 @@
-"""The events' periodic tasks: the waiting list's offers and the day-before reminders."""
+"""The events' periodic tasks: the waiting list's offers, the day-before reminders and the payment deadlines."""
 from __future__ import annotations
 
 from huey import crontab
@@ -23,7 +23,7 @@ def event_reminders() -> None:
 
 
 @periodic(crontab(minute="*"))
-def payment_deadlines() -> None:
+def event_payment_deadlines() -> None:
     """Seats whose fee was not paid by its deadline go back, and the waiting list is offered them."""
     from portal.events import applying
 

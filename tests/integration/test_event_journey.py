@@ -359,3 +359,12 @@ def test_staff_see_the_event_on_the_submission(client, db, signed_in, make_staff
     sign_in_staff(staff_client, make_staff(procedures=("event-application",)))
     page = staff_client.get(f"/{CITY}/backoffice/submissions/{submission.reference}").get_data(as_text=True)
     assert "スマホ教室" in page and registration.reference in page and "参加確定" in page
+
+
+def test_applying_is_rate_limited_per_resident(limited_app, make_resident):
+    app = limited_app()
+    client = app.test_client()
+    sign_in_as(client, make_resident())
+    codes = [post(client, f"/{CITY}/events/no-such-event/apply").status_code for _ in range(31)]
+    assert codes[:30] == [404] * 30 and codes[30] == 429
+    assert client.get(f"/{CITY}/events/no-such-event/apply").status_code == 404   # reading the page is not counted

@@ -149,14 +149,24 @@ class EventKind(ProcedureKind):
         return applying.accept_payment(session, registration, _now())
 
     def after_transition(self, session, submission, frm: str, to: str) -> None:
-        """A rejected or withdrawn application gives its seats back (the waiting list is offered them)."""
+        """A rejected or withdrawn application gives its seats back (the waiting list is offered them), and a fee
+        it paid is flagged for refund."""
         from portal.events import registration as service
 
         if to not in ("rejected", "withdrawn"):
             return
+        from sqlalchemy import select
+
+        from portal.payments.models import Payment
+
         registration = _registration(session, submission=submission)
-        if registration is not None:
-            service.cancel(session, registration, now=_now())
+        if registration is None or not service.cancel(session, registration, now=_now()):
+            return
+        # a fee paid is flagged for the refund staff make under お支払い (a transition never talks to the provider)
+        payment = session.scalar(select(Payment).where(Payment.submission_id == submission.id,
+                                                       Payment.status.in_(("paid", "partially_refunded"))))
+        if payment is not None and payment.refunded_amount < payment.amount:
+            payment.needs_refund, payment.needs_refund_reason = True, f"submission_{to}"
 
     def email_attachments(self, session, submission) -> list[dict]:
         """The confirmation of a seat carries the ticket's QR code."""

@@ -368,3 +368,21 @@ def test_applying_is_rate_limited_per_resident(limited_app, make_resident):
     codes = [post(client, f"/{CITY}/events/no-such-event/apply").status_code for _ in range(31)]
     assert codes[:30] == [404] * 30 and codes[30] == 429
     assert client.get(f"/{CITY}/events/no-such-event/apply").status_code == 404   # reading the page is not counted
+
+
+def test_a_rejected_application_gives_its_seats_to_the_waiting_list(client, db, signed_in, make_resident, app):
+    from portal.procedures import workflow
+
+    event = make_event(db, (1,))
+    apply_through_pages(client, event)
+    [mine] = registrations(db)
+    waiting = reg.apply(db, event, make_resident(), {"adult": 1}, [event.sessions[0].id], now=NOW).registration
+    db.commit()
+    submission = db.get(Submission, mine.submission_id)
+    with app.test_request_context("/"):
+        workflow.transition(db, submission, "in_review", workflow.Actor("staff"))
+        workflow.transition(db, submission, "rejected", workflow.Actor("staff"), message="対象外のため")
+        db.commit()
+    db.expire_all()
+    assert db.get(EventRegistration, mine.id).status == "cancelled"
+    assert db.get(EventRegistration, waiting.id).status == "offered"

@@ -8,7 +8,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.events import applying, registration as service
+from portal.events import applying, registration as service, seats
 from portal.events.models import EventRegistration, RegistrationSession
 
 STATUS_LABELS = {
@@ -112,6 +112,9 @@ def context(dbs: Session, registration: EventRegistration, now: datetime) -> dic
         "lottery": event.allocation == "lottery",
         "series": event.session_mode == "series",
         "url": registration_url(registration) if registration.reference else "",
+        # a draft whose party does not fit whole now: submitting puts it on the waiting list (said on the check page)
+        "short_of_seats": registration.status == "draft" and event.allocation == "first_come"
+        and any(seats.remaining(dbs, s.id) < registration.party_size for s in sessions),
         "pay_by_text": deadline(registration.pay_by) if registration.pay_by else "",
         "offer_text": deadline(registration.offer_expires_at) if registration.offer_expires_at else "",
     }

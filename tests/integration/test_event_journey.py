@@ -386,3 +386,16 @@ def test_a_rejected_application_gives_its_seats_to_the_waiting_list(client, db, 
     db.expire_all()
     assert db.get(EventRegistration, mine.id).status == "cancelled"
     assert db.get(EventRegistration, waiting.id).status == "offered"
+
+
+def test_the_check_page_says_a_party_that_does_not_fit_goes_on_the_waiting_list(client, db, signed_in, make_resident):
+    event = make_event(db, (3,))
+    reg.apply(db, event, make_resident(), {"adult": 1}, [event.sessions[0].id], now=NOW)
+    db.commit()
+    token = location_path(choose(client, event, {"party-adult": "3"})).split("/drafts/")[1].split("/")[0]
+    for step_id, data in (("contact", CONTACT), ("needs", NEEDS)):
+        answer(client, CITY, token, step_id, data)
+    page = client.get(f"/{CITY}/drafts/{token}/check").get_data(as_text=True)
+    assert "申し込むとキャンセル待ちになります" in page
+    post(client, f"/{CITY}/drafts/{token}/submit", page=f"/{CITY}/drafts/{token}/check")
+    assert sorted(r.status for r in registrations(db)) == ["confirmed", "waiting"]

@@ -28,3 +28,17 @@ def init_app(app) -> None:
     page_parts.add_nav_entry(app, "events.index", _l("イベント・講座"))
     menu.add_entry(app, 45, "events", _l("イベント"), "events_staff.index")
     menu.add_entry(app, 85, "events_admin", _l("イベント管理"), "events_admin.index", role="admin")
+    _add_mypage_parts(app)
+
+
+def _add_mypage_parts(app) -> None:
+    """My page: the resident's coming events with their status, and the link to all their applications."""
+    from portal import page_parts
+    from portal.events import applying, presenting
+
+    def coming(session, municipality, resident, now):
+        rows = applying.upcoming(session, municipality.id, resident, now)
+        return {"registrations": [(r, presenting.context(session, r, now)) for r in rows]} if rows else None
+
+    page_parts.add_mypage_section(app, "events/kind/_mypage_upcoming.html", coming)
+    page_parts.add_mypage_link(app, "events.my_registrations", _l("イベント・講座の申込"))

@@ -1,4 +1,4 @@
-"""The events' periodic tasks: the waiting list's offers and the day-before reminders."""
+"""The events' periodic tasks: the waiting list's offers, the day-before reminders and the payment deadlines."""
 from __future__ import annotations
 
 from huey import crontab
@@ -20,3 +20,13 @@ def waiting_list_offers() -> None:
 @periodic(crontab(minute="*"))
 def event_reminders() -> None:
     reminders.send_due(db.session(), now())
+
+
+@periodic(crontab(minute="*"))
+def event_payment_deadlines() -> None:
+    """Seats whose fee was not paid by its deadline go back, and the waiting list is offered them."""
+    from portal.events import applying
+
+    session = db.session()
+    applying.lapse_unpaid(session, now=now())
+    session.commit()

@@ -74,7 +74,11 @@ def active_registration(dbs: Session, event: Event, person_sub: str) -> EventReg
 
 
 def apply(dbs: Session, event: Event, resident: Resident, party: dict[str, int], session_ids: Sequence[int], *,
-          now: datetime, lang: str = "ja", contact_email: str = "") -> Outcome:
+          now: datetime, lang: str = "ja", contact_email: str = "",
+          registration: EventRegistration | None = None) -> Outcome:
+    """Take the party's seats (first come), or enter it in the lottery / on the waiting list. ``registration``: a
+    draft registration (status ``draft``, sessions chosen) to fill instead of making a new one — the event's page
+    makes it with the draft of the questions; its sessions must be the ones ``session_ids`` name."""
     if event.status != "published":
         raise RegistrationRefused("not_published")
     if now < event.opens_at:
@@ -88,10 +92,19 @@ def apply(dbs: Session, event: Event, resident: Resident, party: dict[str, int],
     if active_registration(dbs, event, resident.sub) is not None:
         raise RegistrationRefused("already_registered")
 
-    registration = EventRegistration(municipality_id=event.municipality_id, event_id=event.id,
-                                     resident_id=resident.id, person_sub=resident.sub, party=dict(party),
-                                     party_size=size, status="applied", lang=lang, contact_email=contact_email)
-    registration.seats = [RegistrationSession(session_id=s.id, rank=rank) for rank, s in enumerate(sessions, 1)]
+    if registration is None:
+        registration = EventRegistration(municipality_id=event.municipality_id, event_id=event.id,
+                                         resident_id=resident.id, person_sub=resident.sub, party=dict(party),
+                                         party_size=size, status="applied", lang=lang, contact_email=contact_email)
+        registration.seats = [RegistrationSession(session_id=s.id, rank=rank) for rank, s in enumerate(sessions, 1)]
+    else:
+        chosen = [seat.session_id for seat in sorted(registration.seats, key=lambda seat: seat.rank)]
+        if registration.status != "draft" or registration.event_id != event.id \
+                or chosen != [s.id for s in sessions]:
+            raise RegistrationRefused("choose_session")
+        registration.resident_id, registration.person_sub = resident.id, resident.sub
+        registration.party, registration.party_size, registration.status = dict(party), size, "applied"
+        registration.lang, registration.contact_email = lang, contact_email
     if event.allocation == "first_come":
         try:
             seats.take(dbs, [s.id for s in sessions], size)
@@ -173,6 +186,11 @@ def offer_next(dbs: Session, event_id: int, *, now: datetime) -> list[int]:
                 seats.give_back(dbs, entry_sessions, size)   # another worker offered it first
                 continue
             offered.append(entry_id)
+    if offered:
+        from portal.events import mailing  # the offer email: queued here, for every seat offered, by whoever frees it
+
+        for entry_id in offered:
+            mailing.queue_offer(dbs, dbs.get(EventRegistration, entry_id, populate_existing=True))
     return offered
 
 

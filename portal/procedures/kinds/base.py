@@ -114,6 +114,11 @@ class ProcedureKind:
         paid); False leaves it to the generic one. Inside the payment's transaction."""
         return False
 
+    def email_attachments(self, session, submission) -> list[dict]:
+        """Files sent with the submission's confirmation email, made with ``portal.notifications.mail.attachment``
+        (a ticket's QR code); none by default."""
+        return []
+
     def on_discard(self, session, draft) -> None:
         """The resident deletes an unsubmitted draft (in the same transaction, nothing committed)."""
 

@@ -20,3 +20,11 @@ def waiting_list_offers() -> None:
 @periodic(crontab(minute="*"))
 def event_reminders() -> None:
     reminders.send_due(db.session(), now())
+
+
+@periodic(crontab(minute="*"))
+def event_lottery() -> None:
+    """Lottery moments are on the minute: commit the seed of every lottery whose applications closed, draw the due."""
+    from portal.events import lottery
+
+    lottery.run_due(db.session(), now())

@@ -161,6 +161,10 @@ def offer_next(dbs: Session, event_id: int, *, now: datetime) -> list[int]:
             .join(RegistrationSession, RegistrationSession.registration_id == EventRegistration.id)
             .where(RegistrationSession.session_id == session.id, EventRegistration.status == "waiting")
             .order_by(EventRegistration.created_at, EventRegistration.id)).all()
+        if event.allocation == "lottery":
+            from portal.events import lottery  # a drawn lottery's waiting list is in draw order
+
+            queue = lottery.waiting_order(dbs, event.id, queue)
         free = seats.remaining(dbs, session.id)
         for entry_id in waitlist.to_offer([waitlist.Waiting(r.id, r.party_size) for r in queue], free_seats=free):
             size = next(r.party_size for r in queue if r.id == entry_id)

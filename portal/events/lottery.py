@@ -213,7 +213,9 @@ def draw(dbs: Session, event_id: int, now: datetime) -> bool:
         won = sessions_of(key)
         seats.take(dbs, won, by_size[application_id])   # SeatsGone: the whole draw rolls back (capacities moved)
         fee = fee_for(event, registration.party)
-        values = {"pay_by": now + timedelta(hours=event.pay_within_hours)} if fee else {}
+        # the fee is due within the event's hours, and never after the (first) date won has started
+        starts = min(s.starts_at for s in sessions if s.id in won)
+        values = {"pay_by": min(now + timedelta(hours=event.pay_within_hours), starts)} if fee else {}
         if registration.reference is None:
             values.update(reference=tickets.new_reference(), ticket_secret=tickets.new_secret())
         target = "pending_payment" if fee else "confirmed"

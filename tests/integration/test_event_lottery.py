@@ -206,7 +206,7 @@ def test_a_cancellation_between_the_commit_and_the_draw_keeps_the_inputs_and_fre
 
 def test_winners_of_a_paid_event_owe_the_fee_by_the_deadline_and_everyone_is_emailed(app, db, make_resident,
                                                                                       mail_sink):
-    event = lottery_event(db, (3,), participant_types=PAID, pay_within_hours=72, venue_name="中央公民館",
+    event = lottery_event(db, (3,), participant_types=PAID, pay_within_hours=24, venue_name="中央公民館",
                           venue_address="一宮市本町1-1")
     emails = [f"p{i}@example.jp" for i in range(4)]
     registrations = [apply(db, event, make_resident(), email=emails[i], lang="en" if i == 3 else "ja",
@@ -214,7 +214,7 @@ def test_winners_of_a_paid_event_owe_the_fee_by_the_deadline_and_everyone_is_ema
     commit(app, db, event)
     run_draw(app, db)
     winners = [r for r in registrations if r.status == "pending_payment"]
-    assert len(winners) == 1 and winners[0].pay_by == DRAW + timedelta(hours=72)
+    assert len(winners) == 1 and winners[0].pay_by == DRAW + timedelta(hours=24)
     messages = {m["To"]: m for m in mail_sink.messages()}
     assert set(messages) == set(emails)
     won = winners[0]
@@ -222,7 +222,8 @@ def test_winners_of_a_paid_event_owe_the_fee_by_the_deadline_and_everyone_is_ema
     subject = messages[won.contact_email]["Subject"]
     if won.lang == "ja":
         assert "当選" in subject and "親子料理教室" in subject
-        assert "1,800円" in body and "12月21日" in body and "中央公民館" in body and won.reference in body
+        assert "1,800円" in body and "12月19日" in body and "12月20日" in body and "中央公民館" in body
+        assert won.reference in body
     else:
         assert "Parent and child cooking" in subject
     assert f"/ichinomiya/events/registrations/{won.reference}" in body
@@ -232,6 +233,14 @@ def test_winners_of_a_paid_event_owe_the_fee_by_the_deadline_and_everyone_is_ema
             text = messages[registration.contact_email].get_content()
             number = lottery.waiting_number(db, registration)
             assert f"キャンセル待ちの{number}番目" in text and "当選しませんでした" in text
+
+
+def test_the_fee_is_never_due_after_the_date_won_has_started(app, db, make_resident):
+    event = lottery_event(db, (1,), participant_types=PAID, pay_within_hours=72)
+    winner = apply(db, event, make_resident())
+    commit(app, db, event)
+    run_draw(app, db)
+    assert winner.status == "pending_payment" and winner.pay_by == START    # 72 hours would be after the start
 
 
 def test_two_workers_drawing_at_once_draw_once(app, db, make_resident):

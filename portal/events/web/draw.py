@@ -75,6 +75,8 @@ def draw_record(slug: str):
                 "closes_at": event.closes_at.isoformat(), "draw_at": lottery.draw_at(event).isoformat(),
                 "seed_commitment": event_draw.seed_commitment if event_draw else None,
                 "inputs_digest": event_draw.inputs_digest if event_draw else None,
+                "inputs_digest_of": 'SHA-256 of json.dumps({"algorithm": algorithm, "applications": applications '
+                                    'sorted by id}, ensure_ascii=False, separators=(",", ":")) in UTF-8',
                 "seed": event_draw.seed if drawn else None,
                 "record": event_draw.record if drawn else None}
     title = event.title_en or event.title if current_lang() == "en" else event.title

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.events import registration as service, seats, tickets
@@ -483,24 +483,6 @@ def fee_falls_due(dbs: Session, registration: EventRegistration, *, now: datetim
     dbs.flush()
 
 
-def accept_offer(dbs: Session, registration: EventRegistration, *, now: datetime) -> str | None:
-    """The offered resident takes the seat: the new status (confirmed, or pending_payment until the offer's own
-    deadline), or None when the offer is no longer open (a second click, or it ran out)."""
-    held_until = registration.offer_expires_at
-    if not service.accept_offer(dbs, registration, now=now):
-        return None
-    dbs.refresh(registration)
-    if registration.status == "pending_payment":
-        fee_falls_due(dbs, registration, now=now, pay_by=held_until)
-    from portal.events import mailing
-
-    if registration.status == "confirmed":
-        mailing.queue_confirmed(dbs, registration)
-    return registration.status
-
-
-# --- payment -----------------------------------------------------------------------------------------------------
-
 def payable(registration: EventRegistration, now: datetime) -> str | None:
     if registration.status != "pending_payment":
         return f"event_{registration.status}"
@@ -520,34 +502,3 @@ def accept_payment(dbs: Session, registration: EventRegistration, now: datetime)
         return None
     dbs.refresh(registration)
     return None if registration.status == "confirmed" else f"event_{registration.status}"
-
-
-def lapse_unpaid(dbs: Session, *, now: datetime) -> list[int]:
-    """Seats whose fee was not paid by ``pay_by`` go back and the waiting list is offered them; each lapsed
-    registration is emailed. Claimed by a conditional UPDATE: run twice, or on two workers, it lapses each once."""
-    from portal.events import mailing
-    from portal.payments.models import Payment
-
-    due = dbs.execute(select(EventRegistration.id, EventRegistration.event_id, EventRegistration.party_size,
-                             EventRegistration.submission_id)
-                      .where(EventRegistration.status == "pending_payment", EventRegistration.pay_by.is_not(None),
-                             EventRegistration.pay_by <= now)).all()
-    lapsed, events = [], set()
-    for row in due:
-        if row.submission_id is not None and dbs.scalar(select(Payment.id).where(
-                Payment.submission_id == row.submission_id, Payment.status == "processing")) is not None:
-            continue   # a konbini voucher is being paid: payment_pending kept the seat until it runs out
-        claimed = dbs.execute(update(EventRegistration)
-                              .where(EventRegistration.id == row.id, EventRegistration.status == "pending_payment")
-                              .values(status="lapsed", cancel_reason="payment_deadline"),
-                              execution_options={"synchronize_session": False})
-        if claimed.rowcount != 1:
-            continue
-        seats.give_back(dbs, service._session_ids(dbs, row.id), row.party_size)
-        registration = dbs.get(EventRegistration, row.id, populate_existing=True)
-        mailing.queue_payment_lapsed(dbs, registration)
-        lapsed.append(row.id)
-        events.add(row.event_id)
-    for event_id in sorted(events):
-        service.offer_next(dbs, event_id, now=now)
-    return lapsed

@@ -9,19 +9,12 @@ import logging
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
-from portal.events import applying, presenting, tickets
+from portal.events import applying, presenting, registration, tickets
 from portal.events.models import EventRegistration
 from portal.notifications import mail
 from portal.procedures.models import Submission
 
 log = logging.getLogger(__name__)
-
-
-def registration_url(registration: EventRegistration) -> str:
-    from portal.payments.service import public_url
-
-    return public_url("events.registration", municipality=registration.event.municipality.slug,
-                      reference=registration.reference)
 
 
 def qr_attachment(registration: EventRegistration) -> dict:
@@ -75,6 +68,9 @@ def queue_payment(dbs: Session, registration: EventRegistration, submission: Sub
 def queue_offer(dbs: Session, registration: EventRegistration) -> None:
     """A seat freed and is held for this waiting registration until ``offer_expires_at``."""
     _queue(dbs, registration, "event_offer")
+
+
+registration.listen_for_offers("email", queue_offer)
 
 
 def queue_payment_lapsed(dbs: Session, registration: EventRegistration) -> None:

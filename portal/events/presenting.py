@@ -89,7 +89,6 @@ def next_text(dbs: Session, registration: EventRegistration, now: datetime) -> s
 
 def context(dbs: Session, registration: EventRegistration, now: datetime) -> dict:
     from portal.booking.presentation.formatting import deadline
-    from portal.events.mailing import registration_url
     from portal.i18n import current_lang
 
     lang = current_lang()
@@ -118,3 +117,10 @@ def context(dbs: Session, registration: EventRegistration, now: datetime) -> dic
         "pay_by_text": deadline(registration.pay_by) if registration.pay_by else "",
         "offer_text": deadline(registration.offer_expires_at) if registration.offer_expires_at else "",
     }
+
+
+def registration_url(registration: EventRegistration) -> str:
+    from portal.payments.service import public_url
+
+    return public_url("events.registration", municipality=registration.event.municipality.slug,
+                      reference=registration.reference)

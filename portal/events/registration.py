@@ -7,7 +7,7 @@ cancelling at the same moment, never move one registration twice or offer one se
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 from portal.events import seats
 from portal.events.domain import waitlist
 from portal.events.domain.fees import ParticipantType, fee_lines, total
-from portal.events.models import HOLDING_SEATS, Event, EventRegistration, EventSession, RegistrationSession
+from portal.events.models import (
+    HOLDING_SEATS,
+    Event,
+    EventDraw,
+    EventRegistration,
+    EventSession,
+    RegistrationSession,
+)
 from portal.identity.models import Resident
 
 
@@ -174,6 +181,8 @@ def offer_next(dbs: Session, event_id: int, *, now: datetime) -> list[int]:
             .join(RegistrationSession, RegistrationSession.registration_id == EventRegistration.id)
             .where(RegistrationSession.session_id == session.id, EventRegistration.status == "waiting")
             .order_by(EventRegistration.created_at, EventRegistration.id)).all()
+        if event.allocation == "lottery":
+            queue = _in_draw_order(dbs, event.id, queue)
         free = seats.remaining(dbs, session.id)
         for entry_id in waitlist.to_offer([waitlist.Waiting(r.id, r.party_size) for r in queue], free_seats=free):
             size = next(r.party_size for r in queue if r.id == entry_id)
@@ -186,12 +195,29 @@ def offer_next(dbs: Session, event_id: int, *, now: datetime) -> list[int]:
                 seats.give_back(dbs, entry_sessions, size)   # another worker offered it first
                 continue
             offered.append(entry_id)
-    if offered:
-        from portal.events import mailing  # the offer email: queued here, for every seat offered, by whoever frees it
-
-        for entry_id in offered:
-            mailing.queue_offer(dbs, dbs.get(EventRegistration, entry_id, populate_existing=True))
+    for entry_id in offered:
+        for listener in _offer_listeners.values():
+            listener(dbs, dbs.get(EventRegistration, entry_id, populate_existing=True))
     return offered
+
+
+def _in_draw_order(dbs: Session, event_id: int, queue: list) -> list:
+    """A drawn lottery's waiting list in draw order (rows with ``.id``; others after, in their own order)."""
+    record = dbs.scalar(select(EventDraw.record).where(EventDraw.event_id == event_id))
+    order = (record or {}).get("waiting", [])
+    if not order:
+        return list(queue)
+    position = {registration_id: i for i, registration_id in enumerate(order)}
+    return sorted(queue, key=lambda row: position.get(row.id, len(position)))
+
+
+#: called with (session, registration) for every seat offered, whoever freed it — the offer email
+#: (portal.events.mailing) listens. A listener rather than an import: mailing presents this module's results.
+_offer_listeners: dict[str, Callable[[Session, EventRegistration], None]] = {}
+
+
+def listen_for_offers(name: str, listener: Callable[[Session, EventRegistration], None]) -> None:
+    _offer_listeners[name] = listener
 
 
 def accept_offer(dbs: Session, registration: EventRegistration, *, now: datetime) -> bool:

@@ -23,7 +23,7 @@ BASE = "/ichinomiya/backoffice/admin/events"
 def event_definition(db, slug="ichinomiya", key="event-test"):
     """A questions definition of kind ``event`` with a child's birth date (what a grade rule names)."""
     content = {"id": key, "version": 1, "kind": "event", "category": "event", "title": "イベントの申込（テスト）",
-               "audience": "signed_in",
+               "audience": "signed_in", "fee": {"rule": "kind"},
                "steps": [{"id": "child", "title": "お子さん", "fields": [
                    {"id": "child_birthdate", "type": "date", "label": "お子さんの生年月日"},
                    {"id": "allergies", "type": "text", "label": "アレルギー"}]}]}

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.events import applying, registration as reg, tickets
+from portal.events import applying, follow_up, registration as reg, tickets
 from portal.events.models import EventRegistration
 from portal.notifications.models import OutboxEmail
 from portal.procedures.models import Draft, Submission
@@ -241,7 +241,7 @@ def test_accepting_a_paid_offer_makes_the_fee_due_until_the_offers_deadline(db, 
         db.commit()
         db.refresh(second)
         deadline = second.offer_expires_at
-        assert applying.accept_offer(db, second, now=NOW) == "pending_payment"
+        assert follow_up.accept_offer(db, second, now=NOW) == "pending_payment"
         db.commit()
     assert second.pay_by == deadline
 
@@ -255,11 +255,11 @@ def test_the_payment_deadline_job_lapses_unpaid_seats_once_and_offers_them(db, m
         waiting = reg.apply(db, event, make_resident(), {"adult": 1}, [event.sessions[0].id], now=NOW).registration
         waiting.reference, waiting.contact_email = tickets.new_reference(), "waiting@example.jp"
         db.commit()
-        assert applying.lapse_unpaid(db, now=NOW) == []
+        assert follow_up.lapse_unpaid(db, now=NOW) == []
         later = NOW + timedelta(hours=2)
-        assert applying.lapse_unpaid(db, now=later) == [unpaid.id]
+        assert follow_up.lapse_unpaid(db, now=later) == [unpaid.id]
         db.commit()
-        assert applying.lapse_unpaid(db, now=later) == []
+        assert follow_up.lapse_unpaid(db, now=later) == []
         db.commit()
     db.expire_all()
     assert db.get(EventRegistration, unpaid.id).status == "lapsed"

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.events import applying
+from portal.events import follow_up
 from portal.events.models import EventRegistration
 from tests.integration.events_factory import NOW, PAID, make_event
 from tests.integration.helpers import answer, location_path, post
@@ -76,7 +76,7 @@ def test_money_for_a_seat_that_lapsed_is_flagged_for_refund(pay, clock):
     session_id = pay.checkout(submission)
     clock["now"] = NOW + timedelta(hours=event.pay_within_hours, minutes=1)
     registration_id = registration_of(pay, submission).id
-    assert applying.lapse_unpaid(pay.db, now=clock["now"]) == [registration_id]
+    assert follow_up.lapse_unpaid(pay.db, now=clock["now"]) == [registration_id]
     pay.db.commit()
     pay.outcome(session_id, "card_success")
     pay.wait()

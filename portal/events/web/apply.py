@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal import db
 from portal.clock import now
-from portal.events import applying, presenting, registration as service
+from portal.events import applying, follow_up, presenting, registration as service
 from portal.events.models import Event
 from portal.events.web.resident import bp
 from portal.extensions import limiter
@@ -138,7 +138,7 @@ def registration(reference: str):
 def accept_offer(reference: str):
     registration = _own_or_404(reference)
     dbs = db.session()
-    status = applying.accept_offer(dbs, registration, now=now())
+    status = follow_up.accept_offer(dbs, registration, now=now())
     dbs.commit()
     if status is None:
         dbs.refresh(registration)

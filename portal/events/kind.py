@@ -123,6 +123,16 @@ class EventKind(ProcedureKind):
         registration = _registration(session, submission=submission)
         return applying.payable(registration, _now()) if registration is not None else None
 
+    def payment_methods(self, session, submission, methods: list[str], konbini_days: int) -> list[str]:
+        """Konbini only when its voucher's days fit before the seat's payment deadline: a seat is not held past it."""
+        from datetime import timedelta
+
+        registration = _registration(session, submission=submission)
+        if registration is None or registration.pay_by is None \
+                or registration.pay_by >= _now() + timedelta(days=konbini_days):
+            return methods
+        return [m for m in methods if m != "konbini"]
+
     def payment_pending(self, session, submission, payment) -> None:
         """A konbini voucher: the seat waits for the shop payment until the voucher runs out."""
         registration = _registration(session, submission=submission)

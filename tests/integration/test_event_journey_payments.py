@@ -91,3 +91,21 @@ def test_after_the_deadline_the_pay_button_refuses(pay, clock):
     clock["now"] = NOW + timedelta(hours=event.pay_within_hours, minutes=1)
     response = pay.click_pay(submission)
     assert response.status_code == 303 and "/checkout/" not in response.headers["Location"]
+
+
+@pytest.mark.parametrize(("pay_within_hours", "konbini"), [(24, False), (24 * 7, True)])
+def test_konbini_is_offered_only_when_its_voucher_fits_before_the_payment_deadline(pay, clock, pay_within_hours,
+                                                                                  konbini):
+    event = make_event(pay.db, (10,), slug="oyako", title="親子クッキング", participant_types=PAID, max_party=3,
+                       procedure_key="event-kosodate", pay_within_hours=pay_within_hours)
+    pay.resident()
+    page = f"/{CITY}/events/{event.slug}/apply"
+    token = location_path(post(pay.client, page, {"party-adult": "1", "party-child": "2"}, page=page)
+                          ).split("/drafts/")[1].split("/")[0]
+    for step_id, data in (("children", KIDS), ("guardian", GUARDIAN)):
+        answer(pay.client, CITY, token, step_id, data)
+    response = post(pay.client, f"/{CITY}/drafts/{token}/submit", page=f"/{CITY}/drafts/{token}/check")
+    submission = pay.submission(location_path(response).split("/submissions/")[1].split("/")[0])
+    checkout = pay.emulator.client().v1.checkout.sessions.retrieve(pay.checkout(submission))
+    assert ("konbini" in checkout.payment_method_types) is konbini
+    assert "card" in checkout.payment_method_types

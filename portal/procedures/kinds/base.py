@@ -106,6 +106,11 @@ class ProcedureKind:
         """Why the fee cannot be paid online now (a code for ``NotPayable``), or None. May commit."""
         return None
 
+    def payment_methods(self, session, submission, methods: list[str], konbini_days: int) -> list[str]:
+        """The methods offered for this submission's fee, out of the municipality's ``methods``: a kind may leave
+        some out (konbini, whose voucher stays payable for ``konbini_days``, when its own deadline is sooner)."""
+        return methods
+
     def payment_pending(self, session, submission, payment) -> None:
         """A payment is waiting for the resident (a konbini voucher). Inside the payment's transaction."""
 

@@ -2,9 +2,8 @@
 query values answered without an error."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -157,7 +156,8 @@ def test_an_open_event_page_says_everything_and_links_to_apply(client, db):
     make_event(db, (10, 8), session_mode="series", participant_types=PAID, max_party=3, allocation="lottery",
                eligibility=[{"kind": "age", "minimum": 65, "subject": "applicant"},
                             {"kind": "grade", "first": 1, "last": 6, "subject": "children"}],
-               description="スマートフォンの使い方を学びます。", venue_name="一宮市役所", venue_address="一宮市本町2-5-6",
+               description="スマートフォンの使い方を学びます。", venue_name="一宮市役所",
+               venue_address="一宮市本町2-5-6",
                latitude=35.3034, longitude=136.8031, what_to_bring="スマートフォン", accessibility="エレベーターあり",
                department="高年福祉課", contact="0586-28-9000", audience="residents")
     html = detail(client)

@@ -12,8 +12,8 @@ from portal.clock import now
 from portal.events import listing
 from portal.events.models import Event, EventDraw
 from portal.i18n import current_lang
-from portal.tenancy.scope import tenant_blueprint
 from portal.templating import yen
+from portal.tenancy.scope import tenant_blueprint
 
 bp = tenant_blueprint("events", __name__, url_prefix="/events", template_folder="../templates")
 

@@ -198,16 +198,20 @@ def session_text(session: EventSession, lang: str, *, year: bool = False) -> str
     return f"{day} {start:%H:%M}{dash}{end:%H:%M}"
 
 
-def dates_text(event: Event, lang: str) -> str:
+def dates_text(event: Event, lang: str, this_year: int | None = None) -> str:
     """What the card says for when: the one session, 「全3回 12月6日（日）〜12月20日（日）」 for a series, or the
-    alternative dates 「12月6日（日）ほか 全2日程」."""
+    alternative dates 「12月6日（日）〜12月8日（火）（2日程から選択）」; with the year when it is not ``this_year``."""
     sessions = open_sessions(event) or list(event.sessions)
     if not sessions:
         return ""
+    year = this_year is not None and any(s.starts_at.astimezone(TOKYO).year != this_year for s in sessions)
     if len(sessions) == 1:
-        return session_text(sessions[0], lang)
-    first = local_day_text(sessions[0].starts_at.astimezone(TOKYO).date(), lang)
-    last = local_day_text(sessions[-1].starts_at.astimezone(TOKYO).date(), lang)
+        return session_text(sessions[0], lang, year=year)
+    first_day, last_day = (s.starts_at.astimezone(TOKYO).date() for s in (sessions[0], sessions[-1]))
+    first, last = local_day_text(first_day, lang), local_day_text(last_day, lang)
+    if year:
+        first = f"{first} {first_day.year}" if lang == "en" else f"{first_day.year}年{first}"
+        last = f"{last} {last_day.year}" if lang == "en" else f"{last_day.year}年{last}"
     if event.session_mode == "series":
         return _("全%(n)s回 %(first)s〜%(last)s", n=len(sessions), first=first, last=last)
     return _("%(first)s〜%(last)s（%(n)s日程から選択）", n=len(sessions), first=first, last=last)
@@ -243,7 +247,8 @@ def card(event: Event, now: datetime, lang: str, facilities: Mapping[int, object
         badge, badge_label = "lottery", str(_l("申込多数の場合は抽選"))
     else:
         badge_label = str(BADGE_LABELS[badge]) if badge else str(_l("終了"))
-    return Card(event=event, title=event_title(event, lang), dates=dates_text(event, lang),
+    dates = dates_text(event, lang, now.astimezone(TOKYO).year)
+    return Card(event=event, title=event_title(event, lang), dates=dates,
                 venue=venue_name(event, facilities, lang),
                 targets=[str(TARGET_LABELS[t]) for t in event.target_tags or [] if t in TARGET_LABELS],
                 category=str(CATEGORY_LABELS.get(event.category, event.category)), fee=fee_text(event, yen),

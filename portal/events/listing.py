@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import String, cast, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.events.domain import capacity
@@ -57,8 +58,6 @@ BADGE_LABELS = {
 _BADGE_RANK = {capacity.AVAILABLE: 3, capacity.FEW_LEFT: 2, capacity.FULL_WAITLIST: 1, capacity.FULL: 0}
 
 PAGE_SIZE = 20
-#: the calendar shows at most this many events (a month with more is unusual; the list pages through them)
-CALENDAR_CAP = 300
 WEEKDAYS_JA = "月火水木金土日"
 WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -256,6 +255,14 @@ def card(event: Event, now: datetime, lang: str, facilities: Mapping[int, object
                 window=window, window_label=str(WINDOW_LABELS[window]), badge=badge, badge_label=badge_label)
 
 
+@dataclass(frozen=True)
+class Page:
+    items: list
+    number: int
+    pages: int
+    total: int
+
+
 def _base_query(municipality_id: int):
     return select(Event).where(Event.municipality_id == municipality_id, Event.status == "published")
 
@@ -271,9 +278,7 @@ def _session_between(start: datetime | None, end: datetime | None):
 
 
 def _matches(event: Event, filters: Filters, now: datetime) -> bool:
-    """The filters the database cannot do on JSON columns portably (対象, fee) and the seat state."""
-    if filters.target and filters.target not in (event.target_tags or []):
-        return False
+    """The filters the database does not do: the fee (prices in JSON) and the seat state."""
     if filters.fee and (filters.fee == "free") != is_free(event):
         return False
     if filters.state == "available":
@@ -282,14 +287,17 @@ def _matches(event: Event, filters: Filters, now: datetime) -> bool:
     return True
 
 
-def find_events(dbs: Session, municipality_id: int, filters: Filters, now: datetime, *,
-                start: datetime | None = None, end: datetime | None = None) -> list[Event]:
-    """The published events of a municipality that pass the filters, by their first session. Without a date
-    range, only events with a session still to come (or under way); ``start``/``end`` (the calendar's month)
-    narrow further."""
+def _needs_python(filters: Filters) -> bool:
+    return bool(filters.fee) or filters.state == "available"
+
+
+def _query(municipality_id: int, filters: Filters, now: datetime, start: datetime | None, end: datetime | None):
     query = _base_query(municipality_id)
     if filters.category:
         query = query.where(Event.category == filters.category)
+    if filters.target:
+        # a JSON list of known codes, stored as json.dumps writes it: the quoted code is in its text
+        query = query.where(cast(Event.target_tags, String).like(f'%"{filters.target}"%'))
     if filters.state == "upcoming":
         query = query.where(Event.opens_at > now)
     elif filters.state == "closed":
@@ -306,12 +314,77 @@ def find_events(dbs: Session, municipality_id: int, filters: Filters, now: datet
         high = min(high, end) if high else end
     if low is None:
         low = now
-    query = query.where(_session_between(low, high))
+    return query.where(_session_between(low, high))
+
+
+def _ordered(query, *, full: bool = True):
     first_start = (select(EventSession.starts_at).where(EventSession.event_id == Event.id,
                                                         EventSession.status == "open")
                    .order_by(EventSession.starts_at).limit(1).scalar_subquery())
-    query = query.order_by(first_start, Event.id).options(selectinload(Event.sessions))
-    return [e for e in dbs.scalars(query) if _matches(e, filters, now)]
+    query = query.order_by(first_start, Event.id)
+    return query.options(selectinload(Event.sessions)) if full else query
+
+
+_LIGHT_EVENT = (Event.id, Event.participant_types, Event.allocation, Event.opens_at, Event.closes_at,
+                Event.waitlist, Event.session_mode)
+_LIGHT_SESSION = (EventSession.event_id, EventSession.starts_at, EventSession.ends_at, EventSession.capacity,
+                  EventSession.taken, EventSession.status)
+
+
+def _light(dbs: Session, query) -> list[SimpleNamespace]:
+    """The matching events with only what the filters and the calendar read — plain rows, no ORM objects — in
+    list order: two statements whatever their number."""
+    ordered = _ordered(query, full=False)
+    rows = dbs.execute(ordered.with_only_columns(*_LIGHT_EVENT)).all()
+    events = {row.id: SimpleNamespace(**row._mapping, sessions=[]) for row in rows}
+    if events:
+        sessions = dbs.execute(select(*_LIGHT_SESSION).where(EventSession.event_id.in_(list(events)))
+                               .order_by(EventSession.starts_at, EventSession.id))
+        for row in sessions:
+            events[row.event_id].sessions.append(SimpleNamespace(**row._mapping))
+    return list(events.values())
+
+
+def find_events(dbs: Session, municipality_id: int, filters: Filters, now: datetime, *,
+                start: datetime | None = None, end: datetime | None = None) -> list:
+    """The published events of a municipality that pass the filters, by their first session, as light rows
+    (id, prices, window, allocation, sessions). Without a date range, only events with a session still to come
+    (or under way); ``start``/``end`` (the calendar's month) narrow further."""
+    return [e for e in _light(dbs, _query(municipality_id, filters, now, start, end)) if _matches(e, filters, now)]
+
+
+def load_events(dbs: Session, ids: list[int]) -> list[Event]:
+    """Full events (with sessions) of the given ids, in that order."""
+    if not ids:
+        return []
+    found = {e.id: e for e in dbs.scalars(select(Event).where(Event.id.in_(ids)).options(selectinload(Event.sessions)))}
+    return [found[i] for i in ids if i in found]
+
+
+def find_page(dbs: Session, municipality_id: int, filters: Filters, now: datetime,
+              size: int = PAGE_SIZE) -> Page:
+    """One page of :func:`find_events` as full events: counted and cut in the database when every filter is SQL
+    (the usual case); otherwise decided on light rows and only the page's events loaded whole."""
+    if _needs_python(filters):
+        found = paginate(find_events(dbs, municipality_id, filters, now), filters.page, size)
+        return Page(load_events(dbs, [e.id for e in found.items]), found.number, found.pages, found.total)
+    query = _query(municipality_id, filters, now, None, None)
+    total = dbs.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // size))
+    number = min(max(1, filters.page), pages)
+    items = list(dbs.scalars(_ordered(query).limit(size).offset((number - 1) * size)))
+    return Page(items, number, pages, total)
+
+
+def day_counts(events: list, first: date, last: date) -> dict[date, int]:
+    """How many of the events hold an open session on each Tokyo day from ``first`` to ``last``."""
+    counts: dict[date, int] = {}
+    for event in events:
+        days = {s.starts_at.astimezone(TOKYO).date() for s in event.sessions if s.status == "open"}
+        for day in days:
+            if first <= day <= last:
+                counts[day] = counts.get(day, 0) + 1
+    return counts
 
 
 def facilities_of(dbs: Session, events: list[Event]) -> dict[int, object]:
@@ -324,14 +397,6 @@ def facilities_of(dbs: Session, events: list[Event]) -> dict[int, object]:
     return {f.id: f for f in dbs.scalars(select(Facility).where(Facility.id.in_(ids)))}
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list
-    number: int
-    pages: int
-    total: int
-
-
 def paginate(items: list, number: int, size: int = PAGE_SIZE) -> Page:
     pages = max(1, -(-len(items) // size))
     number = min(max(1, number), pages)
@@ -341,20 +406,18 @@ def paginate(items: list, number: int, size: int = PAGE_SIZE) -> Page:
 @dataclass(frozen=True)
 class CalendarDay:
     day: date
-    entries: list  # (Card, EventSession)
+    count: int
 
 
-def month_grid(first: date, cards: list[Card]) -> list[list[CalendarDay | None]]:
-    """Monday-first weeks of the month, each day with the sessions held on it (a series on each of its days)."""
-    last = (add_months(first, 1) or date(MAX_YEAR, 12, 31) + timedelta(days=1)) - timedelta(days=1)
-    by_day: dict[date, list] = {}
-    for c in cards:
-        for s in open_sessions(c.event):
-            day = s.starts_at.astimezone(TOKYO).date()
-            if first <= day <= last:
-                by_day.setdefault(day, []).append((c, s))
-    days = [CalendarDay(first + timedelta(days=i), sorted(by_day.get(first + timedelta(days=i), []),
-                                                          key=lambda e: e[1].starts_at))
+def month_last(first: date) -> date:
+    following = add_months(first, 1)
+    return following - timedelta(days=1) if following else date(MAX_YEAR, 12, 31)
+
+
+def month_grid(first: date, counts: Mapping[date, int]) -> list[list[CalendarDay | None]]:
+    """Monday-first weeks of the month, each day with the number of events held on it."""
+    last = month_last(first)
+    days = [CalendarDay(first + timedelta(days=i), counts.get(first + timedelta(days=i), 0))
             for i in range((last - first).days + 1)]
     cells: list = [None] * first.weekday() + days
     cells += [None] * (-len(cells) % 7)

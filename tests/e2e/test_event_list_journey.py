@@ -1,4 +1,4 @@
-"""A resident finds events on a phone (the pages have no script of their own): the list, a filter, the month calendar and an event's page,
+"""A resident finds events on a phone (no script of their own on the pages): the list, a filter, the calendar and
 with axe on each (screenshots kept under E2E_SCREENSHOTS)."""
 from __future__ import annotations
 

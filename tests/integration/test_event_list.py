@@ -124,22 +124,33 @@ def test_the_list_pages_through_many_events(client, db):
     assert "講座24番" in page(client, "?page=999")
 
 
-def test_the_month_calendar_counts_events_per_day_and_lists_them(client, db):
-    make_event(db, (5, 5, 5), slug="series", title="全3回の子育て講座", session_mode="series")  # 20, 27 Dec, 3 Jan
+def test_the_month_calendar_counts_events_per_day_and_lists_a_chosen_day(client, db):
+    make_event(db, (5, 5, 5), slug="series", title="全3回の子育て講座", session_mode="series",
+               category="childcare")  # 20, 27 Dec, 3 Jan
+    make_event(db, slug="one", title="一回の講座", category="ict")                                # 20 Dec
     html = page(client, "?view=calendar&month=2026-12")
-    assert "2026年12月" in html and 'href="#day-2026-12-20"' in html and 'href="#day-2026-12-27"' in html
-    assert "全3回の子育て講座" in html and "day-2027-01-03" not in html
+    assert "2026年12月" in html
+    assert re.search(r'day=2026-12-20#day"[^>]*>\s*<span class="month-grid__num">20</span>\s*'
+                     r'<span class="month-grid__mark" aria-hidden="true">2</span>', html)
+    assert "day=2026-12-27#day" in html and "day=2027-01-03" not in html and "全3回の子育て講座" not in html
+    chosen = page(client, "?view=calendar&month=2026-12&day=2026-12-27")
+    assert "12月27日（日）" in chosen and "全3回の子育て講座" in chosen and "一回の講座" not in chosen
     january = page(client, "?view=calendar&month=2027-01")
-    assert 'href="#day-2027-01-03"' in january and "day-2026-12-20" not in january
-    # the default month is the current one (December 2026)
+    assert "day=2027-01-03#day" in january and "day=2026-12-20" not in january
+    # the filters apply to the calendar too
+    assert "day=2026-12-27" not in page(client, "?view=calendar&month=2026-12&category=ict")
+    # the default month is the current one (December 2026); a day outside the month is ignored
     assert "2026年12月" in page(client, "?view=calendar")
+    assert "全3回の子育て講座" not in page(client, "?view=calendar&month=2026-12&day=2027-01-03")
+    assert "この月に条件に合うイベントはありません" in page(client, "?view=calendar&month=2027-03")
 
 
 @pytest.mark.parametrize("query", [
     "?view=calendar&month=0001-01", "?view=calendar&month=9999-12", "?view=calendar&month=2199-12",
     "?view=calendar&month=1900-01", "?view=calendar&month=garbage", "?from=0001-01-01&to=9999-12-31",
     "?from=2026-02-30", "?page=-1", "?page=99999999999999999999", "?page=%C2%B2", "?month=%00", "?view=%00",
-    "?category=%00&state=%ff",
+    "?category=%00&state=%ff", "?view=calendar&day=0001-01-01", "?view=calendar&month=2026-12&day=%00",
+    "?view=calendar&month=2199-12&day=2199-12-31", "?fee=free&page=999",
 ])
 def test_hostile_query_values_are_ignored(client, db, query):
     make_event(db)
@@ -203,3 +214,31 @@ def test_a_cancelled_event_says_so_without_an_apply_button(client, db):
     make_event(db, status="cancelled")
     html = detail(client)
     assert "中止になりました" in html and "/apply" not in html
+
+
+def count_queries(app, client, path: str) -> int:
+    from sqlalchemy import event as sa_event
+
+    engine = app.extensions["db_engine"]
+    seen = []
+
+    def note(*args):
+        seen.append(args[2])
+
+    sa_event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", note)
+    return len(seen)
+
+
+@pytest.mark.parametrize("query", ["", "?fee=free", "?view=calendar&month=2026-12"])
+def test_the_number_of_queries_does_not_grow_with_the_events(app, client, db, query):
+    for i in range(3):
+        make_event(db, (5, 5), slug=f"a{i}", session_mode="choice")
+    client.get(f"/ichinomiya/events{query}")   # the municipality is cached from the first request on
+    few = count_queries(app, client, f"/ichinomiya/events{query}")
+    for i in range(30):
+        make_event(db, (5, 5), slug=f"b{i}", session_mode="series")
+    assert count_queries(app, client, f"/ichinomiya/events{query}") == few

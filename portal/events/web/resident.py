@@ -2,6 +2,8 @@
 only, no JavaScript needed."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import abort, g, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
@@ -12,6 +14,7 @@ from portal.clock import now
 from portal.events import listing
 from portal.events.models import Event, EventDraw
 from portal.i18n import current_lang
+from portal.params import parse_date
 from portal.templating import yen
 from portal.tenancy.scope import tenant_blueprint
 
@@ -33,18 +36,26 @@ def index():
     common = {"filters": filters, "view": view, "labels": listing, "today": moment.astimezone(listing.TOKYO).date()}
     if view == "calendar":
         first = listing.parse_calendar_month(request.args.get("month"), common["today"])
+        last = listing.month_last(first)
         after = listing.add_months(first, 1)
-        end = listing.tokyo_start(after) if after else None
         events = listing.find_events(dbs, g.municipality.id, filters, moment, start=listing.tokyo_start(first),
-                                     end=end)[:listing.CALENDAR_CAP]
-        facilities = listing.facilities_of(dbs, events)
-        cards = [listing.card(e, moment, lang, facilities, yen) for e in events]
-        return render_template("events/calendar.html", month=first, weeks=listing.month_grid(first, cards),
+                                     end=listing.tokyo_start(after) if after else None)
+        day = parse_date(request.args.get("day"))
+        day = day if day is not None and first <= day <= last else None
+        cards, page = [], None
+        if day is not None:
+            page = listing.find_page(dbs, g.municipality.id,
+                                     replace(filters, date_from=day, date_to=day), moment)
+            facilities = listing.facilities_of(dbs, page.items)
+            cards = [listing.card(e, moment, lang, facilities, yen) for e in page.items]
+        counts = listing.day_counts(events, first, last)
+        return render_template("events/calendar.html", month=first, day=day, cards=cards, page=page,
+                               month_total=len(events),
+                               weeks=listing.month_grid(first, counts),
                                prev_month=listing.add_months(first, -1), next_month=after,
                                weekdays=listing.WEEKDAYS_EN if lang == "en" else listing.WEEKDAYS_JA,
-                               day_text=lambda d: listing.local_day_text(d, lang), **common)
-    events = listing.find_events(dbs, g.municipality.id, filters, moment)
-    page = listing.paginate(events, filters.page)
+                               day_text=listing.local_day_text(day, lang) if day else "", **common)
+    page = listing.find_page(dbs, g.municipality.id, filters, moment)
     facilities = listing.facilities_of(dbs, page.items)
     cards = [listing.card(e, moment, lang, facilities, yen) for e in page.items]
     return render_template("events/index.html", cards=cards, page=page, **common)

@@ -112,15 +112,14 @@ def test_dates_text_for_single_series_and_choice():
     assert listing.dates_text(event(), "en") == "Sun 20 Dec 10:00–12:00"
 
 
-def test_month_grid_is_monday_first_with_each_session_on_its_day():
-    cards = [listing.Card(event=event((5, 5), (0, 0), session_mode="series"), title="t", dates="", venue="",
-                          targets=[], category="", fee="", allocation="", window="open", window_label="",
-                          badge=None, badge_label="")]
-    weeks = listing.month_grid(date(2026, 12, 1), cards)
+def test_month_grid_is_monday_first_with_the_count_of_each_day():
+    e = event((5, 5), (0, 0), session_mode="series")
+    counts = listing.day_counts([e, event()], date(2026, 12, 1), date(2026, 12, 31))
+    assert counts == {date(2026, 12, 20): 2, date(2026, 12, 27): 1}
+    weeks = listing.month_grid(date(2026, 12, 1), counts)
     assert all(len(w) == 7 for w in weeks)
     assert weeks[0][0] is None and weeks[0][1].day == date(2026, 12, 1)     # 1 December 2026 is a Tuesday
-    days = {d.day: d for w in weeks for d in w if d}
-    assert len(days) == 31 and len(days[date(2026, 12, 20)].entries) == 1
-    assert len(days[date(2026, 12, 27)].entries) == 1 and not days[date(2026, 12, 21)].entries
-    last_month = [d for w in listing.month_grid(date(2199, 12, 1), []) for d in w if d]
+    days = {d.day: d.count for w in weeks for d in w if d}
+    assert len(days) == 31 and days[date(2026, 12, 20)] == 2 and days[date(2026, 12, 21)] == 0
+    last_month = [d for w in listing.month_grid(date(2199, 12, 1), {}) for d in w if d]
     assert len(last_month) == 31 and last_month[-1].day == date(2199, 12, 31)

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 EVENTS = 500
-ROUNDS = 5
+ROUNDS = 3
 REQUESTS_PER_ROUND = 40
 SEED = 20261213
 NOW = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)

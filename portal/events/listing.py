@@ -332,16 +332,20 @@ _LIGHT_SESSION = (EventSession.event_id, EventSession.starts_at, EventSession.en
 
 
 def _light(dbs: Session, query) -> list[SimpleNamespace]:
-    """The matching events with only what the filters and the calendar read — plain rows, no ORM objects — in
-    list order: two statements whatever their number."""
-    ordered = _ordered(query, full=False)
-    rows = dbs.execute(ordered.with_only_columns(*_LIGHT_EVENT)).all()
-    events = {row.id: SimpleNamespace(**row._mapping, sessions=[]) for row in rows}
+    """The matching events with only what the filters and the calendar read — plain rows through the Core, no
+    ORM objects — in list order: two statements whatever their number."""
+    connection = dbs.connection()
+    events: dict[int, SimpleNamespace] = {}
+    for id_, types, allocation, opens_at, closes_at, waitlist, mode in connection.execute(
+            _ordered(query, full=False).with_only_columns(*_LIGHT_EVENT)):
+        events[id_] = SimpleNamespace(id=id_, participant_types=types, allocation=allocation, opens_at=opens_at,
+                                      closes_at=closes_at, waitlist=waitlist, session_mode=mode, sessions=[])
     if events:
-        sessions = dbs.execute(select(*_LIGHT_SESSION).where(EventSession.event_id.in_(list(events)))
-                               .order_by(EventSession.starts_at, EventSession.id))
-        for row in sessions:
-            events[row.event_id].sessions.append(SimpleNamespace(**row._mapping))
+        for event_id, starts_at, ends_at, capacity_, taken, status in connection.execute(
+                select(*_LIGHT_SESSION).where(EventSession.event_id.in_(list(events)))
+                .order_by(EventSession.starts_at, EventSession.id)):
+            events[event_id].sessions.append(SimpleNamespace(starts_at=starts_at, ends_at=ends_at,
+                                                             capacity=capacity_, taken=taken, status=status))
     return list(events.values())
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib
 
 BENCHMARKS = ("bench.draw", "bench.queue", "bench.booking_contention", "bench.booking_availability",
+              "bench.event_list",
               "bench.outbox", "bench.pages")
 
 

@@ -244,6 +244,9 @@ def card(event: Event, now: datetime, lang: str, facilities: Mapping[int, object
     badge = seat_badge(event, now)
     if event.allocation == "lottery" and window != "closed":
         badge, badge_label = "lottery", str(_l("申込多数の場合は抽選"))
+    elif window == "closed" and badge is not None:
+        # seats left after the close are no one's to take: only the waiting list's offers move them
+        badge, badge_label = "closed", str(_l("受付終了"))
     else:
         badge_label = str(BADGE_LABELS[badge]) if badge else str(_l("終了"))
     dates = dates_text(event, lang, now.astimezone(TOKYO).year)

@@ -192,6 +192,8 @@ def test_after_the_close_the_page_says_closed_and_links_the_draw_record(client, 
     event = make_event(db, allocation="lottery", closes_at=NOW - timedelta(hours=1))
     html = detail(client)
     assert "受付は締め切りました" in html and "/apply" not in html and "/draw" not in html
+    assert "定員10人" in html and "残り" not in html and not badges(html)
+    assert badges(page(client, "?state=closed")) == ["受付終了"]
     db.add(EventDraw(event_id=event.id, status="drawn", drawn_at=NOW))
     db.commit()
     assert 'href="/ichinomiya/events/smartphone/draw"' in detail(client)

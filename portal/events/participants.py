@@ -178,7 +178,11 @@ def question_columns(dbs: Session, event: Event) -> list[tuple[str, str]]:
     if row is None:
         return []
     definition = definition_of(row)
-    return [(f.id, f.label) for f in definition.fields.values() if f.type_name not in NOT_ANSWERS]
+    # the applicant's name and reading are the list's own name column
+    kana = [f.id for f in definition.fields.values() if f.type_name == "kana"]
+    shown = {definition.content.get("applicant_name_field"), *kana[:1]}
+    return [(f.id, f.label) for f in definition.fields.values()
+            if f.type_name not in NOT_ANSWERS and f.id not in shown]
 
 
 def _answers(submission: Submission | None, columns: Sequence[tuple[str, str]]) -> dict[str, str]:
@@ -208,8 +212,8 @@ def _payment(dbs: Session, registration: EventRegistration, submission: Submissi
 
 def roster(dbs: Session, session: EventSession, columns: Sequence[tuple[str, str]] = (), *,
            statuses: Sequence[str] = LISTED) -> list[Participant]:
-    """The session's registrations in ``statuses``: seat holders first (by reading, then name), then lottery
-    applications, then the waiting list in its order."""
+    """The session's registrations in ``statuses``: seat holders first (by reading, those without one after them),
+    then lottery applications, then the waiting list in its order."""
     from portal.events.registration import fee_for
 
     event = session.event
@@ -239,7 +243,8 @@ def roster(dbs: Session, session: EventSession, columns: Sequence[tuple[str, str
         status = p.registration.status
         if status == "waiting":   # the waiting list keeps its order
             return (order[status], "", "")
-        return (order.get(status, 9), fold(p.person.kana), fold(p.person.name))
+        reading = fold(p.person.kana)
+        return (order.get(status, 9), not reading, reading, fold(p.person.name))
 
     return sorted(found, key=key)
 

@@ -317,3 +317,29 @@ def test_the_page_works_without_javascript_and_loads_the_camera_as_an_enhancemen
     assert links_static(page, "js/event-checkin.js")
     assert "<script>" not in page and " style=" not in page
     assert 'name="csrf_token"' in page and 'name="code"' in page and 'data-camera hidden' in page
+
+
+def test_hand_edited_values_never_answer_5xx(db, make_resident, door):
+    """What test_no_server_errors does for every route, here with a real event behind the session id (its world
+    has no events) and the form fields of the check-in's POSTs too."""
+    from tests.integration.test_no_server_errors import HOSTILE_QUERY
+
+    event = make_event(db, procedure_key=QUESTIONS_KEY)
+    register(db, event, make_resident(), answers=HANAKO)
+    session_id = event.sessions[0].id
+    failures = []
+    for value in HOSTILE_QUERY:
+        for url, query in ((f"{BASE}/sessions/{session_id}", {"print": value}),
+                           (f"{BASE}/sessions/{session_id}/checkin", {"q": value}),
+                           (f"{BASE}/sessions/{session_id}/participants.csv", {"print": value})):
+            response = door.get(url, query_string=query)
+            response.get_data()
+            if response.status_code >= 500:
+                failures.append((url, value, response.status_code))
+        for data in ({"code": value}, {"action": value, "code": value}, {"action": "undo", "seat_id": value},
+                     {"action": "walk_in", "name": value, "party_adult": value},
+                     {"action": "walk_in", "name": "三郎", "party_adult": "1", "party_x": value}):
+            response = door.post_checkin(session_id, **data)
+            if response.status_code >= 500:
+                failures.append(("POST", data, response.status_code))
+    assert not failures, failures

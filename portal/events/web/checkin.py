@@ -96,7 +96,7 @@ def _refused_person(dbs, event_session, refused):
     registration = refused.registration if refused is not None else None
     if registration is None or registration.event_id != event_session.event_id:
         return None
-    dates = [s.session for s in registration.seats]
+    dates = [s.session for s in registration.seats] if refused.code == "other_session" else []
     return participants.person(dbs, registration), registration, dates
 
 

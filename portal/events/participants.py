@@ -211,9 +211,10 @@ def _payment(dbs: Session, registration: EventRegistration, submission: Submissi
 # --- the list -------------------------------------------------------------------------------------------------
 
 def roster(dbs: Session, session: EventSession, columns: Sequence[tuple[str, str]] = (), *,
-           statuses: Sequence[str] = LISTED) -> list[Participant]:
+           statuses: Sequence[str] = LISTED, payments: bool = True) -> list[Participant]:
     """The session's registrations in ``statuses``: seat holders first (by reading, those without one after them),
-    then lottery applications, then the waiting list in its order."""
+    then lottery applications, then the waiting list in its order. ``payments=False`` leaves the payment state
+    out (``"unknown"``): the door needs names, not a few queries per participant."""
     from portal.events.registration import fee_for
 
     event = session.event
@@ -226,16 +227,21 @@ def roster(dbs: Session, session: EventSession, columns: Sequence[tuple[str, str
     submission_ids = [r.EventRegistration.submission_id for r in rows if r.EventRegistration.submission_id]
     submissions = {s.id: s for s in dbs.scalars(select(Submission).where(Submission.id.in_(submission_ids)))} \
         if submission_ids else {}
-    if submissions:  # the definitions the answers are read with, in one query
+    # the card claims and the definitions the answers are read with, one query each: held here, so that
+    # ``person`` and ``submission.definition`` find them in the (weak-referencing) identity map
+    resident_ids = {r.EventRegistration.resident_id for r in rows if r.EventRegistration.resident_id}
+    loaded = list(dbs.scalars(select(Resident).where(Resident.id.in_(resident_ids)))) if resident_ids else []
+    if submissions:
         definition_ids = {s.definition_id for s in submissions.values()}
-        list(dbs.scalars(select(FormDefinition).where(FormDefinition.id.in_(definition_ids))))
+        loaded += list(dbs.scalars(select(FormDefinition).where(FormDefinition.id.in_(definition_ids))))
     found = []
     for registration, seat in rows:
         submission = submissions.get(registration.submission_id)
         fee = fee_for(event, registration.party or {}) if registration.party else 0
         found.append(Participant(registration, seat, person(dbs, registration, submission),
                                  party_lines(event, registration.party or {}), _answers(submission, columns),
-                                 _payment(dbs, registration, submission, fee), fee))
+                                 _payment(dbs, registration, submission, fee) if payments else "unknown", fee))
+    del loaded
     order = {status: i for i, status in enumerate(("confirmed", "pending_payment", "offered", "applied",
                                                    "waiting"))}
 

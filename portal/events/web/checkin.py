@@ -68,7 +68,7 @@ def _recent(event_session, rows):
 def _page(event_session, status: int = 200, *, result=None, refusal: str = "", refused=None, walk_in_form=None,
           walk_in_error: str = "", query: str | None = None):
     dbs = db.session()
-    rows = participants.roster(dbs, event_session)
+    rows = participants.roster(dbs, event_session, payments=False)
     found = participants.search(rows, query) if query else None
     recent = _recent(event_session, rows)
     shown = {p.registration.id for p in (found or []) + recent}

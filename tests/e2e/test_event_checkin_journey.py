@@ -141,3 +141,61 @@ def test_check_in_with_javascript_off(browser, live, mail_sink):
     finally:
         context.close()
         live.portal.extensions.pop("clock", None)
+
+
+FAKE_CAMERA = """
+window.BarcodeDetector = class {
+  static getSupportedFormats() { return Promise.resolve(["qr_code"]); }
+  detect(source) {
+    // the QR code comes into view after a few frames
+    window.__frames = (window.__frames || 0) + 1;
+    return Promise.resolve(window.__frames > 3 && source.srcObject ? [{ rawValue: %s }] : []);
+  }
+};
+navigator.mediaDevices.getUserMedia = function () {
+  var canvas = document.createElement("canvas");
+  canvas.width = 64;
+  canvas.height = 64;
+  canvas.getContext("2d").fillRect(0, 0, 64, 64);
+  return Promise.resolve(canvas.captureStream(5));
+};
+"""
+
+
+def test_the_camera_reads_the_qr_code_and_the_counts_follow_the_other_phone(phone, live, a11y):
+    """Where the browser has BarcodeDetector (here a stand-in, with a canvas for the camera: headless Chromium on
+    Linux has neither) the camera button reads the ticket's token into the same form; the counts refresh from
+    the other phone's check-ins without reloading."""
+    import json
+
+    from playwright.sync_api import expect
+
+    from portal.events import checkin, tickets
+    from portal.events.models import EventRegistration, EventSession
+
+    _event_id, session_id, reference, unpaid = world(live)
+    create_staff(live, "uketsuke", procedures=(), display_name="受付 一郎")
+    with live.portal.app_context():
+        dbs = portal_db.session()
+        secret = dbs.query(EventRegistration).filter_by(reference=reference).one().ticket_secret
+        token = tickets.token(secret)
+    try:
+        page = phone
+        page.add_init_script(FAKE_CAMERA % json.dumps(token))
+        staff_sign_in(page, live, "uketsuke")
+        page.goto(f"{live.portal_url}/ichinomiya/backoffice/events/sessions/{session_id}/checkin")
+        camera = page.get_by_role("button", name="カメラでQRコードを読む")
+        camera.wait_for(state="visible")
+        a11y.check(page, "checkin-with-camera")
+        camera.click()
+        page.wait_for_selector("#checkin-result")
+        assert "受付しました" in page.locator("#checkin-result").inner_text()
+        assert page.locator("[data-count=arrived]").inner_text() == "3"
+
+        with live.portal.app_context():   # the other phone at the door
+            dbs = portal_db.session()
+            checkin.check_in(dbs, dbs.get(EventSession, session_id), unpaid, now=NOW, by="受付 二郎")
+            dbs.commit()
+        expect(page.locator("[data-count=arrived]")).to_have_text("4", timeout=20000)   # polled every 10 s
+    finally:
+        live.portal.extensions.pop("clock", None)

@@ -92,7 +92,7 @@ def check_in(dbs: Session, session: EventSession, typed: str, *, now: datetime, 
 
 def check_in_seat(dbs: Session, session: EventSession, registration: EventRegistration, seat: RegistrationSession,
                   *, now: datetime, by: str) -> CheckedIn:
-    if session.status != "open":
+    if session.status != "open" or session.event.status == "cancelled":
         raise CheckInRefused("session_cancelled", registration, seat)
     if seat.checked_in_at is not None:
         raise CheckInRefused("already", registration, seat)

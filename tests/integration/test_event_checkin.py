@@ -239,12 +239,21 @@ def test_a_walk_in_with_bad_answers_says_what_is_wrong(db, door, data, message):
     assert response.status_code == 422 and message in response.get_data(as_text=True)
 
 
-def test_no_walk_ins_for_a_cancelled_session(db, door):
-    event = make_event(db)
+def test_no_walk_ins_and_no_check_ins_for_a_cancelled_session_or_event(db, make_resident, door):
+    event = make_event(db, (5, 5))
+    first = register(db, event, make_resident())
+    second = register(db, event, make_resident(), session=1)
     event.sessions[0].status = "cancelled"
     db.commit()
     response = door.post_checkin(event.sessions[0].id, action="walk_in", name="三郎", party_adult="1")
     assert response.status_code == 422 and "この回は受付していません" in response.get_data(as_text=True)
+    response = door.post_checkin(event.sessions[0].id, code=first.reference)
+    assert response.status_code == 409 and "この回は中止になっています" in response.get_data(as_text=True)
+    event.status = "cancelled"
+    db.commit()
+    response = door.post_checkin(event.sessions[1].id, code=second.reference)
+    assert response.status_code == 409 and "この回は中止になっています" in response.get_data(as_text=True)
+    assert fresh(db, first).checked_in_at is None and fresh(db, second).checked_in_at is None
 
 
 # --- undo, search, counts -----------------------------------------------------------------------------------------

@@ -211,7 +211,7 @@ def _payment(dbs: Session, registration: EventRegistration, submission: Submissi
 # --- the list -------------------------------------------------------------------------------------------------
 
 def roster(dbs: Session, session: EventSession, columns: Sequence[tuple[str, str]] = (), *,
-           statuses: Sequence[str] = LISTED, payments: bool = True) -> list[Participant]:
+           statuses: Sequence[str] = LISTED, payments: bool = True, lang: str = "ja") -> list[Participant]:
     """The session's registrations in ``statuses``: seat holders first (by reading, those without one after them),
     then lottery applications, then the waiting list in its order. ``payments=False`` leaves the payment state
     out (``"unknown"``): the door needs names, not a few queries per participant."""
@@ -239,7 +239,7 @@ def roster(dbs: Session, session: EventSession, columns: Sequence[tuple[str, str
         submission = submissions.get(registration.submission_id)
         fee = fee_for(event, registration.party or {}) if registration.party else 0
         found.append(Participant(registration, seat, person(dbs, registration, submission),
-                                 party_lines(event, registration.party or {}), _answers(submission, columns),
+                                 party_lines(event, registration.party or {}, lang), _answers(submission, columns),
                                  _payment(dbs, registration, submission, fee) if payments else "unknown", fee))
     del loaded
     order = {status: i for i, status in enumerate(("confirmed", "pending_payment", "offered", "applied",

@@ -285,3 +285,17 @@ def test_an_empty_session_says_so(app, db, make_staff, clock):
     page = client.get(f"{BASE}/sessions/{event.sessions[0].id}").get_data(as_text=True)
     assert "この回の申込はまだありません。" in page
     assert START  # the factory's session date is what the header shows
+
+
+def test_the_pages_render_in_english_too(app, db, make_staff, make_resident, clock):
+    event, hanako, *_ = roster_world(db, make_resident)
+    _staff, client = staff_client(app, make_staff)
+    session_id = event.sessions[0].id
+    for url in (BASE, f"{BASE}/{event.id}", f"{BASE}/sessions/{session_id}", f"{BASE}/sessions/{session_id}/checkin"):
+        response = client.get(url, query_string={"lang": "en"}, follow_redirects=True)
+        assert response.status_code == 200, url
+        page = response.get_data(as_text=True)
+        assert '<html lang="en"' in page and "Smartphone class" in page, url
+    assert "Sun 20 Dec 2026 10:00–12:00" in page and "Adult 1" in page
+    csv_text = client.get(f"{BASE}/sessions/{session_id}/participants.csv").get_data(as_text=True)
+    assert "受付番号" in csv_text and "参加確定" in csv_text

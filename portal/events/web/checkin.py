@@ -17,6 +17,7 @@ from portal.clock import TOKYO, now
 from portal.events import checkin as service, participants
 from portal.events.models import RegistrationSession
 from portal.events.web.staff import bp, render, session_or_404
+from portal.i18n import current_lang
 from portal.params import parse_int
 from portal.staff.auth import staff_required
 
@@ -68,7 +69,7 @@ def _recent(event_session, rows):
 def _page(event_session, status: int = 200, *, result=None, refusal: str = "", refused=None, walk_in_form=None,
           walk_in_error: str = "", query: str | None = None):
     dbs = db.session()
-    rows = participants.roster(dbs, event_session, payments=False)
+    rows = participants.roster(dbs, event_session, payments=False, lang=current_lang())
     found = participants.search(rows, query) if query else None
     recent = _recent(event_session, rows)
     shown = {p.registration.id for p in (found or []) + recent}

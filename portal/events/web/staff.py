@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import abort, g, render_template, request
-from flask_babel import lazy_gettext as _l
+from flask_babel import force_locale, lazy_gettext as _l
 
 from portal import db, excel_csv
 from portal.backoffice import common
 from portal.clock import TOKYO, now
 from portal.events import participants
 from portal.events.models import Event, EventSession
+from portal.i18n import current_lang
 from portal.staff.auth import staff_required
 from portal.tenancy.scope import tenant_blueprint
 
@@ -72,7 +73,7 @@ def event(event_id: int):
 def _roster(session: EventSession):
     dbs = db.session()
     columns = participants.question_columns(dbs, session.event)
-    return columns, participants.roster(dbs, session, columns)
+    return columns, participants.roster(dbs, session, columns, lang=current_lang())
 
 
 @bp.get("/sessions/<int:session_id>")
@@ -108,6 +109,10 @@ def session_csv(session_id: int):
         return moment.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M") if moment else ""
 
     def lines():
+        with force_locale("ja"):   # the columns are the 主催課's, in Japanese like the header
+            yield from japanese_lines()
+
+    def japanese_lines():
         for p in rows:
             r = p.registration
             party = r.party or {}

@@ -15,6 +15,7 @@ from portal.events import seats, tickets
 from portal.events.models import HOLDING_SEATS, EventDraw, EventRegistration, RegistrationSession
 from portal.payments.models import SubmissionFee
 from portal.procedures.catalogue import latest_version
+from portal.procedures.kinds import KINDS
 from portal.procedures.models import Submission
 from portal.procedures.publishing import publish
 from portal.procedures.reference import new_reference
@@ -38,6 +39,9 @@ QUESTIONS = {
             {"value": "no", "label": {"ja": "不要", "en": "Not needed"}}]},
     ]}],
 }
+# the event kind computes the fee from the party (then it wants ``fee: {rule: kind}``) once the journey declares it
+if KINDS["event"].computes_fees:
+    QUESTIONS["fee"] = {"rule": "kind"}
 HANAKO = {"name": "一宮 花子", "name_kana": "いちのみや はなこ", "phone": "090-1234-5678",
           "email": "hanako@example.jp", "allergy": "卵", "care": "yes"}
 

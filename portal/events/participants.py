@@ -63,6 +63,8 @@ class Person:
     kana: str = ""
     email: str = ""
     phone: str = ""
+    #: more the door may search by: the portal's reading of the submission (a child's name in kana, say)
+    also_known: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,8 @@ class Participant:
         return self.registration.status in HOLDING_SEATS
 
     def matches(self, folded_query: str) -> bool:
-        return bool(folded_query) and folded_query in fold(self.person.name) + "|" + fold(self.person.kana)
+        return bool(folded_query) and folded_query in "|".join(
+            fold(text) for text in (self.person.name, self.person.kana, self.person.also_known))
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,22 @@ def _first_answer(definition, answers: dict, type_name: str) -> str:
     return ""
 
 
+def reading_field(definition) -> str | None:
+    """The applicant's reading: the kana field right after the name field (``applicant_name_field``), or
+    ``<name>_kana`` — not merely the first kana field, which may be a child's."""
+    name_field = definition.content.get("applicant_name_field")
+    if not name_field:
+        return None
+    for step in definition.steps:
+        ids = [f.id for f in step.fields]
+        if name_field in ids:
+            following = step.fields[ids.index(name_field) + 1:]
+            if following and following[0].type_name == "kana":
+                return following[0].id
+    named = definition.fields.get(f"{name_field}_kana")
+    return named.id if named is not None and named.type_name == "kana" else None
+
+
 def person(dbs: Session, registration: EventRegistration, submission: Submission | None = None) -> Person:
     """The registration's person: a walk-in's typed name; else the submission's applicant (and the reading, phone
     and email from its answers); else the resident's card claims."""
@@ -150,8 +169,10 @@ def person(dbs: Session, registration: EventRegistration, submission: Submission
         return Person(claimed, email=registration.contact_email)
     definition = definition_of(submission.definition)
     answers = submission.answers or {}
+    reading = reading_field(definition)
     return Person(submission.applicant_name or claimed,
-                  kana=_first_answer(definition, answers, "kana") or submission.applicant_kana,
+                  kana=str(answers.get(reading) or "") if reading else "",
+                  also_known=submission.applicant_kana,
                   email=registration.contact_email or submission.contact_email or _first_answer(
                       definition, answers, "email"),
                   phone=_first_answer(definition, answers, "phone"))
@@ -179,8 +200,7 @@ def question_columns(dbs: Session, event: Event) -> list[tuple[str, str]]:
         return []
     definition = definition_of(row)
     # the applicant's name and reading are the list's own name column
-    kana = [f.id for f in definition.fields.values() if f.type_name == "kana"]
-    shown = {definition.content.get("applicant_name_field"), *kana[:1]}
+    shown = {definition.content.get("applicant_name_field"), reading_field(definition)}
     return [(f.id, f.label) for f in definition.fields.values()
             if f.type_name not in NOT_ANSWERS and f.id not in shown]
 

@@ -303,3 +303,37 @@ def test_the_pages_render_in_english_too(app, db, make_staff, make_resident, clo
     assert "Sun 20 Dec 2026 10:00–12:00" in page and "Adult 1" in page
     csv_text = client.get(f"{BASE}/sessions/{session_id}/participants.csv").get_data(as_text=True)
     assert "受付番号" in csv_text and "参加確定" in csv_text
+
+
+FAMILY_KEY = "event-test-family"
+
+
+def test_a_childs_reading_is_an_answer_not_the_parents_and_the_door_finds_the_family_by_it(app, db, make_staff,
+                                                                                        make_resident, clock):
+    family = {**QUESTIONS, "id": FAMILY_KEY, "steps": [
+        {"id": "children", "title": {"ja": "お子さん", "en": "Children"}, "fields": [
+            {"id": "child_name", "type": "text", "label": {"ja": "子ども1 氏名", "en": "Child 1"}},
+            {"id": "child_kana", "type": "kana", "label": {"ja": "子ども1 ふりがな", "en": "Child 1 kana"}}]},
+        {"id": "guardian", "title": {"ja": "保護者", "en": "Parent"}, "fields": [
+            {"id": "name", "type": "text", "label": {"ja": "保護者 氏名", "en": "Parent"}, "required": True},
+            {"id": "email", "type": "email", "label": {"ja": "メールアドレス", "en": "Email"}, "required": True}]}]}
+    publish(db, family, source="test", municipality=None)
+    db.commit()
+    event = make_event(db, procedure_key=FAMILY_KEY)
+    resident = make_resident()
+    registration = register(db, event, resident)
+    row = latest_version(db, municipality(db, "ichinomiya"), FAMILY_KEY, include_unpublished=True)
+    submission = Submission(reference=new_reference(), municipality_id=event.municipality_id, definition_id=row.id,
+                            resident_id=resident.id, status="received", applicant_name="一宮 花子",
+                            answers={"child_name": "一宮 陽太", "child_kana": "いちのみや ようた", "name": "一宮 花子",
+                                     "email": "hanako@example.jp"}, contact_email="hanako@example.jp")
+    db.add(submission)
+    db.flush()
+    registration.submission_id = submission.id
+    db.commit()
+    _staff, client = staff_client(app, make_staff)
+    page = client.get(f"{BASE}/sessions/{event.sessions[0].id}").get_data(as_text=True)
+    assert "子ども1 ふりがな：</span>いちのみや ようた" in page and "子ども1 氏名：</span>一宮 陽太" in page
+    assert "保護者 氏名：" not in page   # the applicant is the name column
+    found = client.get(f"{BASE}/sessions/{event.sessions[0].id}/checkin?q=ようた").get_data(as_text=True)
+    assert registration.reference in found

@@ -199,6 +199,7 @@ def cancel_by_resident(dbs: Session, gateway_of, registration: EventRegistration
                        audit: Audit | None = None) -> Cancelled | None:
     """The resident cancels within the event's terms. Commits. None when nothing was cancelled: past the
     deadline, already ended, or a second click (the first one's cancellation stands)."""
+    dbs.refresh(registration)
     terms = quote(dbs, registration, now)
     if not terms.allowed:
         return None
@@ -214,6 +215,7 @@ def cancel_by_staff(dbs: Session, gateway_of, registration: EventRegistration, r
     """Staff cancel it (its session or the event is cancelled): always a full refund; the participant is emailed
     with the reason and the organiser's contact. Commits. None when it had ended already (nothing changes
     twice). ``scope``: session | event, for the email."""
+    dbs.refresh(registration)   # the session keeps what it loaded across commits: read the status as it is now
     if registration.status not in CANCELLABLE:
         return None
     plan = money_plan(dbs, registration)
@@ -226,10 +228,19 @@ def cancel_by_staff(dbs: Session, gateway_of, registration: EventRegistration, r
 
 def _cancel(dbs: Session, gateway_of, registration: EventRegistration, plan: withdrawal.Plan, *, reason: str,
             by: str, staff_id: int | None, now: datetime, audit: Audit | None) -> Cancelled | None:
-    reg_id, party_size, status = registration.id, registration.party_size, registration.status
+    reg_id, party_size = registration.id, registration.party_size
     who = person(dbs, registration)
     labels = [session_label(s) for s in sessions_of(dbs, registration)]
-    if not _claim(dbs, registration, reason, now):
+    for _attempt in range(3):
+        dbs.refresh(registration)
+        status = registration.status
+        if status not in CANCELLABLE:
+            dbs.rollback()
+            return None
+        if _claim(dbs, registration, reason, now):
+            break
+        # moved on meanwhile (an offer accepted, a payment confirmed): cancel it from where it is now
+    else:
         dbs.rollback()
         return None
     submission = submission_of(dbs, registration)

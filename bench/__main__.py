@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 
 BENCHMARKS = ("bench.draw", "bench.queue", "bench.booking_contention", "bench.booking_availability",
-              "bench.outbox", "bench.pages")
+              "bench.outbox", "bench.pages", "bench.event_draw", "bench.event_contention", "bench.event_list")
 
 
 def main() -> None:

@@ -65,15 +65,18 @@ def forms_sync():
 def demo_load():
     """Municipalities and procedures for trying the portal; running it twice changes nothing."""
     from portal.booking.demo import load_demo_facilities
+    from portal.clock import now
+    from portal.events.demo import load_demo_events
     from portal.procedures.sync import sync_directory
     from portal.tenancy.demo import load_municipalities
 
     session = db.session()
     added = load_municipalities(session)
     facilities_added = load_demo_facilities(session)
+    events_added = load_demo_events(session, now())
     result = sync_directory(session, Path(current_app.config["FORMS_DIR"]))
     session.commit()
-    click.echo(f"municipalities added: {added}; facilities added: {facilities_added}; "
+    click.echo(f"municipalities added: {added}; facilities added: {facilities_added}; events added: {events_added}; "
                f"definitions published: {', '.join(result.added) or 'none'}")
     if current_app.config.get("PORTAL_ENV") == "production":
         click.echo("PORTAL_ENV=production: no demo staff accounts (create the first admin with `flask staff create`)")

@@ -13,7 +13,8 @@ register_category("event", _l("イベント"), 50)
 
 def init_app(app) -> None:
     from portal import page_parts
-    from portal.events import jobs  # noqa: F401  (registers the events' periodic tasks)
+    from portal.events import jobs, mailing  # noqa: F401  (the periodic tasks; the offer email listens)
+    from portal.events.cli import events_cli
     from portal.events.web import apply, cancel, checkin, draw, staff_cancel, tickets  # noqa: F401  (routes on the blueprints below)
     from portal.events.web.admin import bp as admin_bp
     from portal.events.web.opendata import bp as opendata_bp
@@ -25,6 +26,21 @@ def init_app(app) -> None:
     app.register_blueprint(staff_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(opendata_bp)
+    app.cli.add_command(events_cli)
     page_parts.add_nav_entry(app, "events.index", _l("イベント・講座"))
     menu.add_entry(app, 45, "events", _l("イベント"), "events_staff.index")
     menu.add_entry(app, 85, "events_admin", _l("イベント管理"), "events_admin.index", role="admin")
+    _add_mypage_parts(app)
+
+
+def _add_mypage_parts(app) -> None:
+    """My page: the resident's coming events with their status, and the link to all their applications."""
+    from portal import page_parts
+    from portal.events import applying, presenting
+
+    def coming(session, municipality, resident, now):
+        rows = applying.upcoming(session, municipality.id, resident, now)
+        return {"registrations": [(r, presenting.context(session, r, now)) for r in rows]} if rows else None
+
+    page_parts.add_mypage_section(app, "events/kind/_mypage_upcoming.html", coming)
+    page_parts.add_mypage_link(app, "events.my_registrations", _l("イベント・講座の申込"))

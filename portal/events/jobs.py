@@ -1,4 +1,5 @@
-"""The events' periodic tasks: the waiting list's offers and the day-before reminders."""
+"""The events' periodic tasks: the waiting list's offers, the day-before reminders, the payment deadlines and
+the lotteries."""
 from __future__ import annotations
 
 from huey import crontab
@@ -20,3 +21,21 @@ def waiting_list_offers() -> None:
 @periodic(crontab(minute="*"))
 def event_reminders() -> None:
     reminders.send_due(db.session(), now())
+
+
+@periodic(crontab(minute="*"))
+def event_payment_deadlines() -> None:
+    """Seats whose fee was not paid by its deadline go back, and the waiting list is offered them."""
+    from portal.events import follow_up
+
+    session = db.session()
+    follow_up.lapse_unpaid(session, now=now())
+    session.commit()
+
+
+@periodic(crontab(minute="*"))
+def event_lottery() -> None:
+    """Lottery moments are on the minute: commit the seed of every lottery whose applications closed, draw the due."""
+    from portal.events import lottery
+
+    lottery.run_due(db.session(), now())

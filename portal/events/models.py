@@ -66,7 +66,7 @@ class Event(Base):
     target_tags: Mapped[list] = mapped_column(JSON, default=list)
     #: a seat with a fee due (first come, a lottery win, an accepted offer) is kept this long for the payment
     pay_within_hours: Mapped[int] = mapped_column(Integer, default=72)
-    #: draft | published | cancelled
+    #: draft | published | unpublished (公開停止: taken off the resident pages by an admin) | cancelled
     status: Mapped[str] = mapped_column(String(12), default="draft")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), default=utcnow, onupdate=utcnow)

@@ -7,7 +7,7 @@ cancelling at the same moment, never move one registration twice or offer one se
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 from portal.events import seats
 from portal.events.domain import waitlist
 from portal.events.domain.fees import ParticipantType, fee_lines, total
-from portal.events.models import HOLDING_SEATS, Event, EventRegistration, EventSession, RegistrationSession
+from portal.events.models import (
+    HOLDING_SEATS,
+    Event,
+    EventDraw,
+    EventRegistration,
+    EventSession,
+    RegistrationSession,
+)
 from portal.identity.models import Resident
 
 
@@ -74,7 +81,11 @@ def active_registration(dbs: Session, event: Event, person_sub: str) -> EventReg
 
 
 def apply(dbs: Session, event: Event, resident: Resident, party: dict[str, int], session_ids: Sequence[int], *,
-          now: datetime, lang: str = "ja", contact_email: str = "") -> Outcome:
+          now: datetime, lang: str = "ja", contact_email: str = "",
+          registration: EventRegistration | None = None) -> Outcome:
+    """Take the party's seats (first come), or enter it in the lottery / on the waiting list. ``registration``: a
+    draft registration (status ``draft``, sessions chosen) to fill instead of making a new one — the event's page
+    makes it with the draft of the questions; its sessions must be the ones ``session_ids`` name."""
     if event.status != "published":
         raise RegistrationRefused("not_published")
     if now < event.opens_at:
@@ -88,10 +99,19 @@ def apply(dbs: Session, event: Event, resident: Resident, party: dict[str, int],
     if active_registration(dbs, event, resident.sub) is not None:
         raise RegistrationRefused("already_registered")
 
-    registration = EventRegistration(municipality_id=event.municipality_id, event_id=event.id,
-                                     resident_id=resident.id, person_sub=resident.sub, party=dict(party),
-                                     party_size=size, status="applied", lang=lang, contact_email=contact_email)
-    registration.seats = [RegistrationSession(session_id=s.id, rank=rank) for rank, s in enumerate(sessions, 1)]
+    if registration is None:
+        registration = EventRegistration(municipality_id=event.municipality_id, event_id=event.id,
+                                         resident_id=resident.id, person_sub=resident.sub, party=dict(party),
+                                         party_size=size, status="applied", lang=lang, contact_email=contact_email)
+        registration.seats = [RegistrationSession(session_id=s.id, rank=rank) for rank, s in enumerate(sessions, 1)]
+    else:
+        chosen = [seat.session_id for seat in sorted(registration.seats, key=lambda seat: seat.rank)]
+        if registration.status != "draft" or registration.event_id != event.id \
+                or chosen != [s.id for s in sessions]:
+            raise RegistrationRefused("choose_session")
+        registration.resident_id, registration.person_sub = resident.id, resident.sub
+        registration.party, registration.party_size, registration.status = dict(party), size, "applied"
+        registration.lang, registration.contact_email = lang, contact_email
     if event.allocation == "first_come":
         try:
             seats.take(dbs, [s.id for s in sessions], size)
@@ -161,6 +181,8 @@ def offer_next(dbs: Session, event_id: int, *, now: datetime) -> list[int]:
             .join(RegistrationSession, RegistrationSession.registration_id == EventRegistration.id)
             .where(RegistrationSession.session_id == session.id, EventRegistration.status == "waiting")
             .order_by(EventRegistration.created_at, EventRegistration.id)).all()
+        if event.allocation == "lottery":
+            queue = _in_draw_order(dbs, event.id, queue)
         free = seats.remaining(dbs, session.id)
         for entry_id in waitlist.to_offer([waitlist.Waiting(r.id, r.party_size) for r in queue], free_seats=free):
             size = next(r.party_size for r in queue if r.id == entry_id)
@@ -173,7 +195,29 @@ def offer_next(dbs: Session, event_id: int, *, now: datetime) -> list[int]:
                 seats.give_back(dbs, entry_sessions, size)   # another worker offered it first
                 continue
             offered.append(entry_id)
+    for entry_id in offered:
+        for listener in _offer_listeners.values():
+            listener(dbs, dbs.get(EventRegistration, entry_id, populate_existing=True))
     return offered
+
+
+def _in_draw_order(dbs: Session, event_id: int, queue: list) -> list:
+    """A drawn lottery's waiting list in draw order (rows with ``.id``; others after, in their own order)."""
+    record = dbs.scalar(select(EventDraw.record).where(EventDraw.event_id == event_id))
+    order = (record or {}).get("waiting", [])
+    if not order:
+        return list(queue)
+    position = {registration_id: i for i, registration_id in enumerate(order)}
+    return sorted(queue, key=lambda row: position.get(row.id, len(position)))
+
+
+#: called with (session, registration) for every seat offered, whoever freed it — the offer email
+#: (portal.events.mailing) listens. A listener rather than an import: mailing presents this module's results.
+_offer_listeners: dict[str, Callable[[Session, EventRegistration], None]] = {}
+
+
+def listen_for_offers(name: str, listener: Callable[[Session, EventRegistration], None]) -> None:
+    _offer_listeners[name] = listener
 
 
 def accept_offer(dbs: Session, registration: EventRegistration, *, now: datetime) -> bool:

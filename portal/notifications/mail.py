@@ -3,6 +3,7 @@ on the queue sends each one (portal.notifications.jobs), retried with backoff. T
 from going out twice, whoever sends it: the task, its retry, the periodic sweep, or `flask notifications send`."""
 from __future__ import annotations
 
+import base64
 import smtplib
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -27,16 +28,25 @@ SWEEP_AFTER = timedelta(minutes=1)
 _QUEUED = "outbox_queued"
 
 
+def attachment(filename: str, content_type: str, data: bytes) -> dict:
+    """A file to send with an email, as ``OutboxEmail.attachments`` keeps it (JSON: the bytes in base64)."""
+    if "/" not in content_type or any(c in filename for c in '/\\\r\n"'):
+        raise ValueError(f"not an attachment: {filename!r} ({content_type})")
+    return {"filename": filename, "content_type": content_type, "data": base64.b64encode(data).decode("ascii")}
+
+
 def queue(session: Session, recipient: str | None, template: str, lang: str, municipality_id: int | None,
-          **context) -> OutboxEmail | None:
-    """Render ``notifications/email/<template>.txt`` (first line is the subject) in the resident's language."""
+          *, attachments: list[dict] | None = None, **context) -> OutboxEmail | None:
+    """Render ``notifications/email/<template>.txt`` (first line is the subject) in the resident's language;
+    ``attachments``: files made with :func:`attachment`, sent with the text."""
     if not recipient:
         return None
     with force_locale(lang):
         text = render_template(f"email/{template}.txt", lang=lang, **context)
     subject, _, body = text.strip().partition("\n")
     email = OutboxEmail(
-        municipality_id=municipality_id, recipient=recipient, subject=subject.strip(), body=body.strip() + "\n"
+        municipality_id=municipality_id, recipient=recipient, subject=subject.strip(), body=body.strip() + "\n",
+        attachments=list(attachments or []),
     )
     session.add(email)
     session.flush()
@@ -118,6 +128,10 @@ def _deliver(email: OutboxEmail) -> None:
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(idstring=f"outbox{email.id}")
     message.set_content(email.body, charset="utf-8")
+    for item in email.attachments or []:
+        maintype, _, subtype = item["content_type"].partition("/")
+        message.add_attachment(base64.b64decode(item["data"]), maintype=maintype, subtype=subtype,
+                               filename=item["filename"])
     with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=10) as smtp:
         if config["SMTP_STARTTLS"]:
             smtp.starttls()

@@ -161,9 +161,14 @@ def fee_state(dbs: Session, submission: Submission) -> FeeState:
     else:
         state = "due"
     settings = settings_for(dbs, submission.municipality)
-    methods = methods_for(submission.fee_amount, settings) if settings.enabled else []
+    methods = _methods(dbs, submission, settings) if settings.enabled else []
     return FeeState(submission.fee_amount, state, fee, active, receipt, payments,
                     can_pay=state == "due" and bool(methods) and wants_payment(submission, fee), methods=methods)
+
+
+def _methods(dbs: Session, submission: Submission, settings: Settings) -> list[str]:
+    return _kind(submission).payment_methods(dbs, submission, methods_for(submission.fee_amount, settings),
+                                             settings.konbini_expires_after_days)
 
 
 def _kind(submission: Submission):
@@ -220,7 +225,7 @@ def start_checkout(dbs: Session, gw: PaymentGateway, submission: Submission, lan
     settings = settings_for(dbs, submission.municipality)
     if not settings.enabled:
         raise NotPayable("disabled")
-    methods = methods_for(submission.fee_amount, settings)
+    methods = _methods(dbs, submission, settings)
     if not methods:
         raise NotPayable("no_method")
     for _attempt in range(4):

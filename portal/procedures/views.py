@@ -244,6 +244,7 @@ def _queue_confirmation(submission: Submission) -> None:
         greeting_name=addressee.greeting_name(submission),
         unverified=unverified,
         status_url=None if unverified else url_for("mypage.submission", reference=submission.reference, _external=True),
+        attachments=KINDS[submission.definition.kind].email_attachments(db.session(), submission),
     )
 
 

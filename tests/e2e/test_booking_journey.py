@@ -44,7 +44,7 @@ def answer_booking_questions(page, a11y, label: str, email: str) -> None:
 
 def pay_by_card(page, live, amount: str) -> None:
     """From the confirmation page: pay on the emulator's checkout page, come back, wait for the webhook."""
-    page.get_by_role("button", name=f"手数料 {amount} を支払う").click()
+    page.get_by_role("button", name=f"使用料 {amount} を支払う").click()
     page.wait_for_url(f"{live.emulator.base_url}/checkout/**")
     page.get_by_role("button", name=re.compile("カード決済 成功")).click()
     page.wait_for_url("**/payments/*/return**")

@@ -82,7 +82,7 @@ def test_no_route_changes_or_deletes_the_log(app, client, db, make_staff, make_r
     values = {"municipality": "ichinomiya", "reference": s.reference, "token": "x", "key": "juminhyo",
               "step_id": "requester", "staff_id": staff.id, "id": first_entry, "facility_id": facility.id,
               "unit_id": facility.units[0].id, "closure_id": 1, "group_id": 1,
-              "slug": facility.slug, "reservation_id": 1, "month": "2027-03"}
+              "slug": facility.slug, "reservation_id": 1, "month": "2027-03", "event_id": 1, "session_id": 1}
     for rule in backoffice_rules(app):
         if rule.endpoint == "staff.logout":
             continue

@@ -20,7 +20,7 @@ from portal.procedures.models import FormDefinition, Submission
 from portal.procedures.reference import new_reference
 from tests.integration.events_factory import NOW, PAID, make_event
 from tests.integration.helpers import csrf_token
-from tests.integration.test_event_cancel import walk_in
+from tests.integration.test_event_cancel import is_cancellation, walk_in
 
 CITY = "/ichinomiya"
 QUESTIONS = {
@@ -148,11 +148,11 @@ def test_a_card_payment_is_refunded_in_full_once(world, mail_sink):
     assert pay.db.get(Submission, registration.submission_id).status == "withdrawn"
     assert service.fee_record(pay.db, pay.db.get(Submission, registration.submission_id)).status == "refunded"
 
-    message = mail_sink.wait_for(lambda m: registration.reference in m["Subject"], timeout=10)
+    message = mail_sink.wait_for(lambda m: is_cancellation(m, registration.reference), timeout=10)
     body = message.get_content()
     assert "お支払いの 1,800円 を全額返金しました（カードへの返金は数日かかります）。" in body
     assert "クレジットカードに返金します" in body
-    assert len([m for m in mail_sink.messages() if registration.reference in m["Subject"]]) == 1
+    assert len([m for m in mail_sink.messages() if is_cancellation(m, registration.reference)]) == 1
 
     html = pay.client.get(cancel_url(registration)).get_data(as_text=True)
     assert "取消済み" in html and "返金: 1,800円（返金済み）" in html
@@ -176,7 +176,7 @@ def test_a_konbini_voucher_waiting_becomes_invalid(world, mail_sink):
     assert payment.status == "canceled" and not payment.needs_refund
     intent = pay.emulator.client().v1.payment_intents.retrieve(payment.provider_payment_intent_id)
     assert intent.status == "canceled"
-    body = mail_sink.wait_for(lambda m: registration.reference in m["Subject"], timeout=10).get_content()
+    body = mail_sink.wait_for(lambda m: is_cancellation(m, registration.reference), timeout=10).get_content()
     assert "発行したコンビニ払込票（1,800円）は無効にしました。" in body
 
 
@@ -206,7 +206,7 @@ def test_a_refund_the_provider_refuses_is_flagged_for_staff(world, mail_sink):
     payment = payment_of(pay, registration)
     assert payment.status == "paid" and payment.needs_refund
     assert payment.needs_refund_reason == "withdrawn_refund_failed"
-    body = mail_sink.wait_for(lambda m: registration.reference in m["Subject"], timeout=10).get_content()
+    body = mail_sink.wait_for(lambda m: is_cancellation(m, registration.reference), timeout=10).get_content()
     assert "お支払いの 1,800円 は、担当課が返金の手続きをしてご連絡します。" in body
 
 
@@ -241,12 +241,12 @@ def test_staff_cancel_a_session_paid_free_and_walk_in(world, mail_sink):
     refund = pay.db.scalar(select(Refund).where(Refund.payment_id == payment.id))
     assert (refund.source, refund.staff_id, refund.reason) == ("staff", staff.id, "イベントの中止")
 
-    ja = mail_sink.wait_for(lambda m: paid.reference in m["Subject"], timeout=10)
+    ja = mail_sink.wait_for(lambda m: is_cancellation(m, paid.reference), timeout=10)
     assert ja["Subject"] == f"【一宮市】「スマホ教室」の開催日が中止になりました（受付番号 {paid.reference}）"
     body = ja.get_content()
     assert "講師の急病のため" in body and "お支払いの 1,800円 を全額返金しました" in body
     assert "お問い合わせ: 一宮市 生涯学習課" in body and "電話 0586-28-9999" in body
-    en = mail_sink.wait_for(lambda m: free.reference in m["Subject"], timeout=10)
+    en = mail_sink.wait_for(lambda m: is_cancellation(m, free.reference), timeout=10)
     assert "Smartphone class" in en["Subject"]
     body = en.get_content()
     assert "Dear" in body and "Reference number" in body and "講師の急病のため" in body

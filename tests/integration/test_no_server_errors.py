@@ -219,7 +219,7 @@ def test_no_form_step_answers_5xx_to_a_date_at_the_edge_of_the_calendar(app, wor
     db, city = world["db"], world["city"]
     resident_client, staff_client = world["clients"]["resident"], world["clients"]["staff"]
     for row in latest_versions(db, city, include_unpublished=True):
-        if row.kind == "booking":
+        if row.kind in ("booking", "event"):  # started from their own pages (the kind's start_url), not here
             continue
         definition = definition_of(row)
         drafts = [(resident_client, start(resident_client, "ichinomiya", row.key).rsplit("/", 1)[0], "/")]

@@ -7,7 +7,7 @@ from datetime import datetime
 from portal import tasks
 
 EVERY_MINUTE = {"outbox_sweep", "release_holds", "lottery_steps", "booking_reminders", "waiting_list_offers",
-                "event_reminders"}
+                "event_reminders", "event_payment_deadlines", "event_lottery"}
 
 
 def due(hour: int, minute: int) -> set[str]:

@@ -106,6 +106,11 @@ class ProcedureKind:
         """Why the fee cannot be paid online now (a code for ``NotPayable``), or None. May commit."""
         return None
 
+    def payment_methods(self, session, submission, methods: list[str], konbini_days: int) -> list[str]:
+        """The methods offered for this submission's fee, out of the municipality's ``methods``: a kind may leave
+        some out (konbini, whose voucher stays payable for ``konbini_days``, when its own deadline is sooner)."""
+        return methods
+
     def payment_pending(self, session, submission, payment) -> None:
         """A payment is waiting for the resident (a konbini voucher). Inside the payment's transaction."""
 
@@ -113,6 +118,11 @@ class ProcedureKind:
         """Queue the kind's own email that the fee was paid (or, ``waiting``, that a konbini voucher waits to be
         paid); False leaves it to the generic one. Inside the payment's transaction."""
         return False
+
+    def email_attachments(self, session, submission) -> list[dict]:
+        """Files sent with the submission's confirmation email, made with ``portal.notifications.mail.attachment``
+        (a ticket's QR code); none by default."""
+        return []
 
     def on_discard(self, session, draft) -> None:
         """The resident deletes an unsubmitted draft (in the same transaction, nothing committed)."""

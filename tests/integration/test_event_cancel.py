@@ -140,6 +140,7 @@ def test_the_confirmation_page_says_what_happens_and_the_post_cancels_a_free_reg
     assert (entry.actor_kind, entry.actor_id, entry.object_id) == ("resident", resident.id, str(registration.id))
     assert entry.detail["status"] == "confirmed" and entry.detail["money"] == "none"
 
+    assert "このお申込みは取り消しました。" in client.get(response.headers["Location"]).get_data(as_text=True)
     # afterwards the page says it is cancelled, without a form
     html = client.get(cancel_url(registration)).get_data(as_text=True)
     assert "取消済み" in html and "このお申込みは取り消しました。" in html and "申込を取り消す" not in html

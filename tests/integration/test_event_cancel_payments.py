@@ -156,6 +156,9 @@ def test_a_card_payment_is_refunded_in_full_once(world, mail_sink):
 
     html = pay.client.get(cancel_url(registration)).get_data(as_text=True)
     assert "取消済み" in html and "返金: 1,800円（返金済み）" in html
+    # the registration's page, where the POST goes back to, says so too
+    html = pay.client.get(first.headers["Location"]).get_data(as_text=True)
+    assert "このお申込みは取り消しました。" in html and "返金: 1,800円（返金済み）" in html
     [entry] = pay.db.scalars(select(AuditEvent).where(AuditEvent.action == "events.registration_cancel")).all()
     assert entry.detail["money"] == "refund" and entry.detail["refund"] == 1800
 

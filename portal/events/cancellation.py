@@ -203,8 +203,8 @@ def cancel_by_resident(dbs: Session, gateway_of, registration: EventRegistration
     terms = quote(dbs, registration, now)
     if not terms.allowed:
         return None
-    done = _cancel(dbs, gateway_of, registration, terms.plan, reason=BY_RESIDENT, by="resident", staff_id=None,
-                   now=now, audit=audit)
+    done = _cancel(dbs, gateway_of, registration, reason=BY_RESIDENT, by="resident", staff_id=None, now=now,
+                   audit=audit)
     if done is not None:
         _email(dbs, registration, done, "event_cancelled", now=now)
     return done
@@ -218,16 +218,15 @@ def cancel_by_staff(dbs: Session, gateway_of, registration: EventRegistration, r
     dbs.refresh(registration)   # the session keeps what it loaded across commits: read the status as it is now
     if registration.status not in CANCELLABLE:
         return None
-    plan = money_plan(dbs, registration)
-    done = _cancel(dbs, gateway_of, registration, plan, reason=reason, by="staff", staff_id=staff_id, now=now,
+    done = _cancel(dbs, gateway_of, registration, reason=reason, by="staff", staff_id=staff_id, now=now,
                    audit=audit)
     if done is not None:
         _email(dbs, registration, done, "event_cancelled_by_city", now=now, reason=reason, scope=scope)
     return done
 
 
-def _cancel(dbs: Session, gateway_of, registration: EventRegistration, plan: withdrawal.Plan, *, reason: str,
-            by: str, staff_id: int | None, now: datetime, audit: Audit | None) -> Cancelled | None:
+def _cancel(dbs: Session, gateway_of, registration: EventRegistration, *, reason: str, by: str,
+            staff_id: int | None, now: datetime, audit: Audit | None) -> Cancelled | None:
     reg_id, party_size = registration.id, registration.party_size
     who = person(dbs, registration)
     labels = [session_label(s) for s in sessions_of(dbs, registration)]
@@ -237,6 +236,7 @@ def _cancel(dbs: Session, gateway_of, registration: EventRegistration, plan: wit
         if status not in CANCELLABLE:
             dbs.rollback()
             return None
+        plan = money_plan(dbs, registration)   # read before the submission is closed, as a withdrawal does
         if _claim(dbs, registration, reason, now):
             break
         # moved on meanwhile (an offer accepted, a payment confirmed): cancel it from where it is now
@@ -252,6 +252,15 @@ def _cancel(dbs: Session, gateway_of, registration: EventRegistration, plan: wit
               party_size=party_size, money=plan.outcome, refund=plan.refund if plan.outcome == "refund" else 0,
               **({"reason": reason} if by == "staff" else {}))
     dbs.commit()
+    if submission is not None and plan.outcome in ("unpaid", "voucher"):
+        fee = payments.fee_record(dbs, submission)
+        if fee is not None:
+            dbs.refresh(fee)
+        if fee is not None and fee.status == "paid" and fee.payment_id is not None:
+            # paid at that very moment, before the submission was closed: the money goes back all the same
+            paid = dbs.get(Payment, fee.payment_id, populate_existing=True)
+            if paid.refundable_amount > 0:
+                plan = withdrawal.Plan("refund", submission.fee_amount, refund=paid.refundable_amount, payment=paid)
     done = plan
     if submission is not None and plan.outcome != "none":
         done = withdrawal.carry_out(dbs, gateway_of, submission, plan,

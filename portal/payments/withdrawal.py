@@ -127,24 +127,29 @@ def withdraw(dbs: Session, gateway_of, submission: Submission, municipality) -> 
     except StaleDataError:
         dbs.rollback()
         return None
-    done = _carry_out(dbs, gateway_of, submission, decided)
+    done = carry_out(dbs, gateway_of, submission, decided)
     _queue_email(dbs, submission, municipality, done)
     dbs.commit()
     return done
 
 
-def _carry_out(dbs: Session, gateway_of, submission: Submission, decided: Plan) -> Plan:
+def carry_out(dbs: Session, gateway_of, submission: Submission, decided: Plan, *, reason: str = REFUND_REASON,
+              source: str = "resident", staff_id: int | None = None) -> Plan:
+    """Carry out ``decided`` for a submission that no longer wants its fee (withdrawn, or closed by its kind the
+    same way, before this is called): stop an open checkout or voucher, refund, or flag for staff; commits.
+    Returns what was done. ``reason``, ``source`` and ``staff_id`` go on the refund (a kind closing its own
+    submission, e.g. a cancellation by staff, names its own)."""
     active = service.active_payment(dbs, submission.id)
     if active is not None:
         try:
-            _stop(dbs, gateway_of(), active)
+            _stop(dbs, gateway_of(), active, source, staff_id)
         except GatewayError:  # the provider is unreachable: reconciliation closes it, late money is flagged
             dbs.rollback()
             log.exception("withdrawal of %s: could not stop payment %s", submission.reference, active.id)
     if decided.outcome == "refund":
         try:
-            service.refund(dbs, gateway_of(), dbs.get(Payment, decided.payment.id), decided.refund, REFUND_REASON,
-                           None, source="resident")
+            service.refund(dbs, gateway_of(), dbs.get(Payment, decided.payment.id), decided.refund, reason,
+                           staff_id, source=source)
         except (GatewayError, service.RefundRefused, service.Conflict):
             dbs.rollback()
             log.exception("withdrawal of %s: the refund failed; flagged for staff", submission.reference)
@@ -159,11 +164,11 @@ def _carry_out(dbs: Session, gateway_of, submission: Submission, decided: Plan) 
     return decided
 
 
-def _stop(dbs: Session, gw, payment: Payment) -> None:
+def _stop(dbs: Session, gw, payment: Payment, source: str = "resident", staff_id: int | None = None) -> None:
     if payment.status in ("created", "open"):
-        service.cancel_attempt(dbs, gw, payment, "resident")
+        service.cancel_attempt(dbs, gw, payment, source, actor_id=staff_id)
     elif payment.status == "processing":
-        service.cancel_voucher(dbs, gw, payment, "resident")
+        service.cancel_voucher(dbs, gw, payment, source, actor_id=staff_id)
 
 
 def _queue_email(dbs: Session, submission: Submission, municipality, done: Plan) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal import db
 from portal.clock import now
-from portal.events import applying, follow_up, presenting, registration as service
+from portal.events import applying, cancellation, follow_up, presenting, registration as service
 from portal.events.models import Event
 from portal.events.web.resident import bp
 from portal.extensions import limiter
@@ -126,8 +126,10 @@ def registration(reference: str):
     k = presenting.context(dbs, registration, at)
     cancellable = registration.status in ("pending_payment", "confirmed", "offered", "waiting", "applied") \
         and all(s.starts_at > at for s, _label in k["sessions"])
+    ended = registration.status in ("cancelled", "withdrawn")
     return render_template("events/registration.html", registration=registration, k=k, submission=submission,
                            draft=draft, cancellable=cancellable,
+                           refund=cancellation.refund_state(dbs, registration) if ended else None,
                            offer_open=registration.status == "offered" and registration.offer_expires_at is not None
                            and registration.offer_expires_at > at)
 

@@ -96,6 +96,8 @@ def sync_session(dbs: Session, session: EventSession, now: datetime, *, staff_id
              if not want or b.facility_id != facility.id or not _within(b, session)]
     result.released = _release(dbs, stale, now, audit)
     if want:
+        for block in blocks_of(dbs, event.municipality_id, session.id):
+            booking_staff.rename_block(dbs, block, note_of(event, session), audit)  # the event was renamed
         span = booking_staff.block_span(dbs, facility, now, starts_at=session.starts_at, ends_at=session.ends_at,
                                         note=note_of(event, session), staff_id=staff_id, audit=audit)
         ours = {b.id for b in blocks_of(dbs, event.municipality_id, session.id)}

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
-import pyotp
-
 from portal import clock, db as portal_db
 from portal.booking.domain.calendar import jst, local_date
 from portal.booking.services import inventory
@@ -56,7 +54,7 @@ def publish_event_definition(live):
         session.commit()
 
 
-def test_publishing_an_event_at_a_facility_blocks_its_slots(browser, live, a11y, phone):
+def test_publishing_an_event_at_a_facility_blocks_its_slots(browser, live, a11y, phone):  # phone: a clean database
     create_staff(live, "kanri", role="admin", display_name="子育て支援課 管理 一郎")
     publish_event_definition(live)
     event_id = course_at_the_courts(live)

@@ -86,7 +86,12 @@ def test_block_span_blocks_the_free_slots_and_reports_the_held_ones(db, city_app
                              note="イベント: 親子料理教室", staff_id=None, audit=audit)
     assert [s.key for s in third.blocked] == ["court-a/2026-12-08 11:00"]
 
+    assert staff.rename_block(db, result.reservation, "イベント: 親子料理教室（午前）", audit)
+    assert not staff.rename_block(db, result.reservation, "イベント: 親子料理教室（午前）", audit)
+    assert result.reservation.note == "イベント: 親子料理教室（午前）" and audit.rows[-1][0] == "booking.block_rename"
+
     assert staff.release_block(db, result.reservation, NOW, audit)
+    assert not staff.rename_block(db, result.reservation, "また", audit)
     assert statuses(db, facility)["court-a/2026-12-08 09:00"] == SlotStatus.FREE
 
 

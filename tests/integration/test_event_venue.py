@@ -271,6 +271,12 @@ def test_a_venue_change_moves_the_blocks_and_a_session_over_is_left_alone(db, in
     assert (result.released, len(result.blocked)) == (1, 2)
     assert [b.facility_id for b in blocks(db)] == [hall.id]
 
+    event.title = "親子料理教室（冬）"
+    db.commit()
+    [result] = venue.sync_event(db, event, NOW, staff_id=None, audit=Audit())
+    assert [b.note for b in blocks(db)] == [f"イベント: 親子料理教室（冬）［回#{event.sessions[0].id}］"]
+    assert not result.blocked and not result.released
+
     later = START + timedelta(hours=3)
     event.status = "unpublished"
     db.commit()

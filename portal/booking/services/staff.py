@@ -351,6 +351,17 @@ def release_block(dbs: Session, reservation: Reservation, now: datetime, audit: 
     return True
 
 
+def rename_block(dbs: Session, reservation: Reservation, note: str, audit: Audit) -> bool:
+    """The city's event was renamed: so is its block on the day sheet. False if there was nothing to do."""
+    note = note.strip()[:500]
+    if reservation.kind != "block" or reservation.status != "confirmed" or not note or note == reservation.note:
+        return False
+    audit("booking.block_rename", "reservation", reservation.id, before=reservation.note, after=note)
+    reservation.note = note
+    dbs.commit()
+    return True
+
+
 def _has_slot(start: datetime, end: datetime | None = None):
     """The reservation has an active slot starting in [start, end)."""
     condition = exists().where(ReservationSlot.reservation_id == Reservation.id, ReservationSlot.active.is_(True),

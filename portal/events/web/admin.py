@@ -122,7 +122,7 @@ def edit(event_id: int):
         common.audit("admin.event_update", "event", event.id, changes=changes)
         db.session().commit()
         flash(_("イベント「%(title)s」の設定を保存しました。", title=event.title), "success")
-        if "facility_id" in changes:
+        if "facility_id" in changes or "title" in changes:
             _sync_venue(event)
     else:
         flash(_("変更はありませんでした。"), "info")

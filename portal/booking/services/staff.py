@@ -267,8 +267,44 @@ def block(dbs: Session, facility: Facility, now: datetime, *, first_day: str, la
         raise Invalid([{"href": "#f-last_day",
                         "message": _("一度に押さえられるのは%(n)s枠までです。期間を分けてください",
                                      n=MAX_BLOCK_SLOTS)}])
+    return _block_slots(dbs, facility, now, candidates, event=event, staff_id=staff_id, audit=audit)
+
+
+def span_slots(facility: Facility, starts_at: datetime, ends_at: datetime,
+               units: Sequence[str] | None = None) -> list[Slot]:
+    """The slots of ``units`` (slugs; every active unit by default) that overlap [starts_at, ends_at)."""
+    if ends_at <= starts_at:
+        return []
+    chosen = [u for u in facility.units if u.active and (units is None or u.slug in units)]
+    last = ends_at - timedelta(microseconds=1)
+    return [s for s in config.slots_of(facility, local_date(starts_at), local_date(last), units=chosen)
+            if s.starts_at < ends_at and s.ends_at > starts_at]
+
+
+def block_span(dbs: Session, facility: Facility, now: datetime, *, starts_at: datetime, ends_at: datetime,
+               note: str, staff_id: int | None, audit: Audit, units: Sequence[str] | None = None) -> BlockResult:
+    """Block the slots that overlap one stretch of time [starts_at, ends_at) — something the city holds at the
+    facility then — on ``units`` (slugs; every active unit by default), fee 0, confirmed, with ``note`` as the
+    day sheet's name for it. As :func:`block`: slots someone already holds (another block included) are
+    reported in ``refused`` and left alone, closed or past ones in ``skipped``; calling it again for the same
+    stretch blocks only what has come free since. Commits (nothing pending in ``dbs``, please)."""
+    note = note.strip()[:500]
+    if not note:
+        raise ValueError("a block needs a note naming what it is for")
+    candidates = span_slots(facility, starts_at, ends_at, units)
+    if len(candidates) > MAX_BLOCK_SLOTS:
+        raise Invalid([{"href": "#main", "message": _("一度に押さえられるのは%(n)s枠までです。期間を分けてください",
+                                                      n=MAX_BLOCK_SLOTS)}])
+    return _block_slots(dbs, facility, now, candidates, event=note, staff_id=staff_id, audit=audit)
+
+
+def _block_slots(dbs: Session, facility: Facility, now: datetime, candidates: Sequence[Slot], *, event: str,
+                 staff_id: int | None, audit: Audit) -> BlockResult:
     result = BlockResult(skipped=[s for s in candidates if s.is_closed or s.starts_at <= now])
     free = [s for s in candidates if not s.is_closed and s.starts_at > now]
+    if not free:
+        return result
+    first, last = min(s.local_date for s in free), max(s.local_date for s in free)
     holders: dict[int, Holder] = {}
     while free:
         busy = inventory.taken(dbs, facility, first, last, now)
@@ -311,6 +347,17 @@ def release_block(dbs: Session, reservation: Reservation, now: datetime, audit: 
     reservation.cancel_reason = "行事の押さえを解除"
     audit("booking.block_release", "reservation", reservation.id, event=reservation.note,
           slots=len(reservation.slots))
+    dbs.commit()
+    return True
+
+
+def rename_block(dbs: Session, reservation: Reservation, note: str, audit: Audit) -> bool:
+    """The city's event was renamed: so is its block on the day sheet. False if there was nothing to do."""
+    note = note.strip()[:500]
+    if reservation.kind != "block" or reservation.status != "confirmed" or not note or note == reservation.note:
+        return False
+    audit("booking.block_rename", "reservation", reservation.id, before=reservation.note, after=note)
+    reservation.note = note
     dbs.commit()
     return True
 

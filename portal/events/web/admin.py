@@ -7,7 +7,9 @@ from flask_babel import gettext as _
 
 from portal import clock, db
 from portal.backoffice import common
-from portal.events import admin_forms as forms, admin_service as service
+from portal.booking.presentation.labels import RESERVATION_KIND_LABELS
+from portal.booking.services import staff as booking_staff
+from portal.events import admin_forms as forms, admin_service as service, venue
 from portal.events.admin_service import Invalid
 from portal.staff.auth import staff_required
 from portal.tenancy.scope import tenant_blueprint
@@ -50,6 +52,31 @@ def index():
     rows = service.event_rows(db.session(), g.municipality.id, clock.now())
     return render_template("events/admin/index.html", nav=NAV, rows=rows, statuses=service.STATUS_LABELS,
                            categories=forms.CATEGORY_LABELS)
+
+
+def _venue_flashes(results: list[venue.VenueResult]) -> None:
+    """Say what keeping the facility's slots did (nothing when nothing changed)."""
+    blocked = sum(len(r.blocked) for r in results)
+    refused = sum(len(r.refused) for r in results)
+    released = sum(r.released for r in results)
+    facility = next((r.facility for r in results if r.facility is not None), None)
+    if blocked and facility is not None:
+        flash(_("会場の施設「%(facility)s」の%(n)s枠を確保しました（住民は予約できなくなります）。",
+                facility=facility.name, n=blocked), "success")
+    if refused:
+        flash(_("会場の施設の%(n)s枠はすでに予約が入っているため確保できませんでした。"
+                "「回」のページで予約した方を確認し、調整してください。", n=refused), "warning")
+    if released:
+        flash(_("会場の施設の枠の確保を解除しました（%(n)s件）。", n=released), "info")
+
+
+def _sync_venue(event) -> None:
+    _venue_flashes(venue.sync_event(db.session(), event, clock.now(), staff_id=g.staff.id, audit=common.audit))
+
+
+def _sync_session_venue(session) -> None:
+    _venue_flashes([venue.sync_session(db.session(), session, clock.now(), staff_id=g.staff.id,
+                                       audit=common.audit)])
 
 
 # --- the event's settings --------------------------------------------------------------------------------------
@@ -95,6 +122,8 @@ def edit(event_id: int):
         common.audit("admin.event_update", "event", event.id, changes=changes)
         db.session().commit()
         flash(_("イベント「%(title)s」の設定を保存しました。", title=event.title), "success")
+        if "facility_id" in changes or "title" in changes:
+            _sync_venue(event)
     else:
         flash(_("変更はありませんでした。"), "info")
     return redirect(url_for(".edit", event_id=event.id))
@@ -108,7 +137,19 @@ def _sessions_page(event, errors: list[dict] | None = None, values: dict | None 
     return render_template("events/admin/sessions.html", nav=NAV, event=event, tab="sessions",
                            errors=errors or [], values=values or forms.session_values(None),
                            session_values=session_values or {}, form=forms, statuses=service.STATUS_LABELS,
-                           in_use=service.sessions_in_use(db.session(), event)), status
+                           in_use=service.sessions_in_use(db.session(), event), venue=_venue_context(event)), status
+
+
+def _venue_context(event) -> dict:
+    """The facility and each session's block state; showing who holds a slot is a view of personal data."""
+    dbs = db.session()
+    states = venue.venue_states(dbs, event, clock.now())
+    holders = sorted({who.reservation.id for state in states.values() for _, who in state.refused})
+    if holders:
+        common.audit("event.venue_holders_viewed", "event", event.id, reservations=holders)
+        dbs.commit()
+    return {"facility": venue.venue_of(dbs, event), "states": states, "slot_text": booking_staff.slot_text,
+            "kinds": RESERVATION_KIND_LABELS}
 
 
 def _session_form() -> dict:
@@ -139,6 +180,7 @@ def session_add(event_id: int):
     flash(_("回を追加しました（%(start)s、定員%(capacity)s人）。",
             start=session.starts_at.astimezone(clock.TOKYO).strftime("%Y-%m-%d %H:%M"), capacity=session.capacity),
           "success")
+    _sync_session_venue(session)
     return redirect(url_for(".sessions", event_id=event.id))
 
 
@@ -161,6 +203,8 @@ def session_update(event_id: int, session_id: int):
     common.audit("admin.event_session_update", "event_session", session.id, event_id=event.id, changes=changes)
     dbs.commit()
     flash(_("回を保存しました。"), "success")
+    if "starts_at" in changes or "ends_at" in changes:
+        _sync_session_venue(session)
     if ("starts_at" in changes or "ends_at" in changes) and session.id in service.sessions_in_use(dbs, event):
         flash(_("この回には申込があります。日時の変更は申込者に自動では知らされないため、連絡してください。"),
               "warning")
@@ -195,6 +239,8 @@ def session_delete(event_id: int, session_id: int):
     common.audit("admin.event_session_delete", "event_session", session_id, **detail)
     db.session().commit()
     flash(_("回を削除しました。"), "success")
+    _venue_flashes([venue.VenueResult(session_id, released=venue.release_blocks_of(
+        db.session(), g.municipality.id, session_id, clock.now(), common.audit))])
     return redirect(url_for(".sessions", event_id=event.id))
 
 
@@ -249,6 +295,7 @@ def publish(event_id: int):
                                                                                 "after": event.status}})
     db.session().commit()
     flash(_("「%(title)s」を公開しました。", title=event.title), "success")
+    _sync_venue(event)
     return redirect(url_for(".edit", event_id=event.id))
 
 
@@ -264,4 +311,20 @@ def unpublish(event_id: int):
         db.session().commit()
         flash(_("「%(title)s」の公開を停止しました。住民向けのページには表示されません。", title=event.title),
               "success")
+        _sync_venue(event)
     return redirect(url_for(".edit", event_id=event.id))
+
+
+# --- the venue's slots -------------------------------------------------------------------------------------------
+
+@bp.post("/<int:event_id>/venue")
+@admin_required
+def venue_sync(event_id: int):
+    """Block again what is missing (slots freed since publishing, a block released by hand at the facility)."""
+    event = _event_or_404(event_id)
+    if event.status == "published" and venue.venue_of(db.session(), event) is not None:
+        results = venue.sync_event(db.session(), event, clock.now(), staff_id=g.staff.id, audit=common.audit)
+        if not any(r.blocked for r in results):
+            flash(_("新たに確保できる枠はありませんでした。"), "info")
+        _venue_flashes(results)
+    return redirect(url_for(".sessions", event_id=event.id), 303)

@@ -24,7 +24,7 @@ from flask_babel import force_locale, lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from portal.events import registration as registering
+from portal.events import registration as registering, venue
 from portal.events.models import HOLDING_SEATS, Event, EventRegistration, EventSession, RegistrationSession
 from portal.identity.models import Resident
 from portal.notifications import mail
@@ -428,9 +428,11 @@ def cancel_session(dbs: Session, gateway_of, session: EventSession, reason: str,
         dbs.rollback()
         return None
     dbs.expire(session)
-    return _cancel_all(dbs, gateway_of, affected(dbs, session=session), reason, staff_id, now=now, audit=audit,
-                       scope="session", action=("events.session_cancel", "event_session", session.id),
-                       event_id=session.event_id)
+    report = _cancel_all(dbs, gateway_of, affected(dbs, session=session), reason, staff_id, now=now, audit=audit,
+                         scope="session", action=("events.session_cancel", "event_session", session.id),
+                         event_id=session.event_id)
+    venue.release_session_blocks(dbs, session, now, audit)   # the facility's slots are free for residents again
+    return report
 
 
 def cancel_event(dbs: Session, gateway_of, event: Event, reason: str, staff_id: int, *, now: datetime,
@@ -448,8 +450,10 @@ def cancel_event(dbs: Session, gateway_of, event: Event, reason: str, staff_id: 
     for s in list(dbs.identity_map.values()):
         if isinstance(s, EventSession) and s.event_id == event.id:
             dbs.expire(s)
-    return _cancel_all(dbs, gateway_of, affected(dbs, event=event), reason, staff_id, now=now, audit=audit,
-                       scope="event", action=("events.event_cancel", "event", event.id), event_id=event.id)
+    report = _cancel_all(dbs, gateway_of, affected(dbs, event=event), reason, staff_id, now=now, audit=audit,
+                         scope="event", action=("events.event_cancel", "event", event.id), event_id=event.id)
+    venue.release_event_blocks(dbs, event, now, audit)
+    return report
 
 
 def _cancel_all(dbs: Session, gateway_of, registrations: list[EventRegistration], reason: str, staff_id: int, *,

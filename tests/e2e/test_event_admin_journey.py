@@ -19,7 +19,7 @@ def publish_event_definition(live):
         session = portal_db.session()
         city = session.query(Municipality).filter_by(slug="ichinomiya").one()
         publish(session, {"id": "event-test", "version": 1, "kind": "event", "category": "event",
-                          "title": "子育て講座の申込", "audience": "signed_in",
+                          "title": "子育て講座の申込", "audience": "signed_in", "fee": {"rule": "kind"},
                           "steps": [{"id": "child", "title": "お子さん", "fields": [
                               {"id": "child_birthdate", "type": "date", "label": "お子さんの生年月日"}]}]},
                 source="builder", municipality=city)

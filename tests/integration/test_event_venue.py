@@ -13,7 +13,7 @@ from portal.audit.models import AuditEvent
 from portal.booking.domain.rules import SlotStatus
 from portal.booking.models import Reservation
 from portal.booking.services import availability, inventory
-from portal.events import venue
+from portal.events import cancellation, venue
 from portal.events.models import Event, EventSession
 from portal.procedures.publishing import publish
 from portal.timezone import TOKYO
@@ -299,4 +299,18 @@ def test_the_state_of_each_session(db, in_app, make_resident):
     db.commit()
     venue.sync_event(db, event, NOW, staff_id=None, audit=Audit())
     assert venue.venue_states(db, event, NOW)[event.sessions[0].id].state == "none"
+    assert not blocks(db)
+
+
+def test_staff_cancelling_a_session_then_the_event_frees_the_facility(db, in_app, make_staff):
+    facility = make_facility(db)
+    event = make_event(db, (10, 10), slug="cooking", title="親子料理教室", facility_id=facility.id)
+    audit = Audit()
+    venue.sync_event(db, event, NOW, staff_id=None, audit=audit)
+    assert len(blocks(db)) == 2
+    staff = make_staff(role="admin")
+    first = event.sessions[0]
+    assert cancellation.cancel_session(db, lambda *_: None, first, "講師の急病", staff.id, now=NOW, audit=audit)
+    assert [b.note for b in blocks(db)] == [venue.note_of(event, event.sessions[1])]
+    assert cancellation.cancel_event(db, lambda *_: None, event, "荒天", staff.id, now=NOW, audit=audit)
     assert not blocks(db)

@@ -449,7 +449,9 @@ def submit(dbs: Session, registration: EventRegistration, submission: Submission
                             lang=submission.lang or registration.lang, contact_email=submission.contact_email or "",
                             registration=registration)
     registration.submission_id = submission.id
-    registration.reference = _unique(dbs, EventRegistration.reference, tickets.new_reference)
+    # the application's own 受付番号 behind the event's E-: the resident sees one number on every page and email
+    registration.reference = _unique(dbs, EventRegistration.reference,
+                                     lambda: tickets.reference_of(submission.reference) or tickets.new_reference())
     registration.ticket_secret = _unique(dbs, EventRegistration.ticket_secret, tickets.new_secret)
     if outcome.status == "pending_payment":
         registration.pay_by = pay_deadline(event, sessions_of(dbs, registration), now)

@@ -27,6 +27,12 @@ def new_reference() -> str:
     return f"E-{code[:4]}-{code[4:]}"
 
 
+def reference_of(submission_reference: str) -> str:
+    """The 受付番号 of an application's registration: ``E-`` and its submission's reference (``E-TM79-DW4Y``) — one
+    number for the resident — or '' when that reference cannot be typed back at the door."""
+    return normalise_reference(f"E-{submission_reference}")
+
+
 def normalise_reference(typed: str) -> str:
     """What staff typed (lower case, spaces, O for 0, no dashes) as a stored reference, or '' when it cannot be."""
     code = "".join(c for c in typed.upper() if c.isalnum()).translate(str.maketrans("OIL", "011"))

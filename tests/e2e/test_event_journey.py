@@ -1,7 +1,7 @@
-"""A parent signs up for a paid 子育て講座 on a phone (390×844, axe on every page): chooses themselves and two
-children on the event's page, signs in with the card, answers the children's questions, pays by card on the
-(emulated) Stripe Checkout page and sees the confirmed registration and the QR ticket. The same application works
-with JavaScript off."""
+"""The event journey on phones (390×844, axe on every page): a parent finds a paid 子育て講座 in the events list,
+opens it, chooses themselves and two children, signs in with the card, answers the children's questions, pays by
+card on the (emulated) Stripe Checkout page and gets the confirmed registration and the QR ticket; at the door a
+staff member checks them in on a phone by typing the 受付番号. The same journey works with JavaScript off."""
 from __future__ import annotations
 
 import re
@@ -13,6 +13,8 @@ from portal.events.models import EventRegistration
 from tests.conftest import reset_database
 from tests.e2e.conftest import PHONE
 from tests.e2e.steps import next_step, sign_in_with_card
+from tests.e2e.test_backoffice_journey import create_staff
+from tests.e2e.test_event_checkin_journey import staff_sign_in
 from tests.integration.events_factory import NOW, PAID, make_event
 
 CHILDREN = [("child", "一宮 たろう", "いちのみや たろう", ("2019", "5", "1")),
@@ -27,8 +29,45 @@ def make_course(app):
     app.extensions["clock"] = lambda: NOW
 
 
+def find_the_course(page, url, a11y=None):
+    page.goto(url + "/ichinomiya/events")
+    if a11y:
+        a11y.check(page, "events")
+    page.get_by_role("link", name="親子でリトミック（子育て講座）").click()
+    page.wait_for_url("**/events/oyako-rhythm")
+    if a11y:
+        a11y.check(page, "event")
+    page.get_by_role("link", name="申し込む").first.click()
+    page.wait_for_url("**/events/oyako-rhythm/apply")
+
+
+def check_in_at_the_door(browser, live, reference, a11y=None, javascript=True):
+    """A staff phone: the session's 受付, the code typed as read out (lower case, no hyphens)."""
+    create_staff(live, "uketsuke", procedures=(), display_name="子育て支援課 受付")
+    context = browser.new_context(viewport=PHONE, locale="ja-JP", java_script_enabled=javascript)
+    context.console_errors = []
+    page = context.new_page()
+    try:
+        staff_sign_in(page, live, "uketsuke")
+        page.goto(f"{live.portal_url}/ichinomiya/backoffice/events")
+        page.get_by_role("link", name="親子でリトミック（子育て講座）").click()
+        page.get_by_role("link", name="当日受付").click()
+        page.wait_for_url("**/checkin")
+        if a11y:
+            a11y.check(page, "door-checkin")
+        page.get_by_label("受付番号").fill(reference.lower().replace("-", ""))
+        page.get_by_role("button", name="受付する", exact=True).click()
+        result = page.locator("#checkin-result").inner_text()
+        assert "受付しました" in result and "山田 花子" in result
+        assert page.locator("[data-count=arrived]").inner_text() == "3"   # people, not tickets
+        if a11y:
+            a11y.check(page, "door-checked-in")
+    finally:
+        context.close()
+
+
 def choose_and_answer(page, url, a11y=None):
-    page.goto(url + "/ichinomiya/events/oyako-rhythm/apply")
+    find_the_course(page, url, a11y)
     if a11y:
         a11y.check(page, "apply-signed-out")
     page.get_by_role("link", name="ログインして申し込む").click()
@@ -64,7 +103,7 @@ def choose_and_answer(page, url, a11y=None):
     page.wait_for_url("**/confirmation")
 
 
-def test_a_parent_applies_with_two_children_pays_by_card_and_gets_the_ticket(world, a11y, mail_sink):
+def test_a_parent_finds_applies_pays_and_is_checked_in_at_the_door(browser, world, a11y, mail_sink):
     live = world.live
     make_course(live.portal)
     try:
@@ -91,6 +130,7 @@ def test_a_parent_applies_with_two_children_pays_by_card_and_gets_the_ticket(wor
         assert box["width"] >= 250   # big enough to scan at the door
         message = mail_sink.wait_for(lambda m: reference in m["Subject"] and "お支払いを確認し" in m["Subject"])
         assert [p.get_content_type() for p in message.iter_attachments()] == ["image/png"]
+        check_in_at_the_door(browser, live, reference, a11y)
     finally:
         live.portal.extensions.pop("clock", None)
 
@@ -105,11 +145,21 @@ def test_the_application_works_with_javascript_off(browser, world, mail_sink):
         assert page.locator("#event-outcome").get_by_text("お支払い待ち").is_visible()
         page.get_by_role("link", name="申込のページ（参加票・状況）を見る").click()
         page.wait_for_url("**/registrations/*")
-        assert page.get_by_role("link", name=re.compile("参加費2,400円を支払う")).is_visible()
         with live.portal.app_context():
             dbs = portal_db.session()
             [registration] = dbs.scalars(select(EventRegistration)).all()
             assert registration.status == "pending_payment" and registration.party == {"adult": 1, "child": 2}
+        page.get_by_role("link", name=re.compile("参加費2,400円を支払う")).click()
+        page.get_by_role("button", name=re.compile("2,400円")).click()
+        page.wait_for_url(f"{live.emulator.base_url}/checkout/**")
+        page.get_by_role("button", name=re.compile("カード決済 成功")).click()
+        page.wait_for_url("**/payments/*/return**")
+        page.get_by_role("link", name="参加票を表示する").click()
+        page.get_by_role("link", name="参加票（QRコード）を表示する").click()
+        page.wait_for_url("**/ticket")
+        reference = page.locator("#ticket-reference").inner_text().strip()
+        assert page.locator(".ticket__qr svg").is_visible()
+        check_in_at_the_door(browser, live, reference, javascript=False)
     finally:
         live.portal.extensions.pop("clock", None)
         context.close()

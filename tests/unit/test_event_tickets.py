@@ -43,3 +43,9 @@ def test_qr_codes_carry_the_token(app_context):
     assert svg.startswith("<svg") and "<title>QR</title>" in svg
     png = tickets.qr_png("x")
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_an_applications_reference_is_its_submissions_behind_e():
+    assert tickets.reference_of("TM79-DW4Y") == "E-TM79-DW4Y"
+    assert tickets.normalise_reference("tm79dw4y") == "E-TM79-DW4Y"
+    assert tickets.reference_of("??") == ""

@@ -36,6 +36,8 @@ class EventKind(ProcedureKind):
     withdrawable = False
     # at the counter staff add a participant from the event's participant list, not from an empty form
     offered_at_counter = False
+    # the questions are answered for an event chosen on the events' pages, never started from the catalogue
+    in_catalogue = False
     partials = {
         "step_notice": "events/kind/_step_notice.html",
         "check": "events/kind/_check.html",

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from portal import db, page_cache
 from portal.procedures.catalogue import definitions_of, latest_versions, matches
+from portal.procedures.kinds import KINDS
 from portal.procedures.categories import ordered as ordered_categories
 from portal.tenancy.models import Municipality
 from portal.tenancy.scope import tenant_blueprint
@@ -27,7 +28,7 @@ def catalogue():
     grouped = defaultdict(list)
     rows = latest_versions(db.session(), g.municipality)
     for row, definition in zip(rows, definitions_of(db.session(), rows)):
-        if matches(definition, query):
+        if KINDS[definition.content["kind"]].in_catalogue and matches(definition, query):
             grouped[definition.content["category"]].append((row, definition))
     sections = [
         (category.key, category.label, sorted(grouped[category.key], key=lambda item: item[1].title))

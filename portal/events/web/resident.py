@@ -21,7 +21,7 @@ from portal.tenancy.scope import tenant_blueprint
 bp = tenant_blueprint("events", __name__, url_prefix="/events", template_folder="../templates")
 
 AUDIENCE_LABELS = {
-    "anyone": _l("どなたでも申し込めます（ログインは不要です）"),
+    "anyone": _l("どなたでも申し込めます（市外の方も。申込はマイナンバーカードでログインしてから）"),
     "signed_in": _l("マイナンバーカードでログインした方が申し込めます"),
     "residents": _l("市内にお住まいの方が申し込めます（マイナンバーカードでログイン）"),
 }

@@ -26,6 +26,10 @@ class ProcedureKind:
     #: whether a resident withdraws it from my page (otherwise from the kind's own page, ``resident_home``)
     withdrawable: ClassVar[bool] = True
 
+    #: whether its procedures are listed in the municipality's catalogue; False for a kind whose definitions are
+    #: only ever reached from the feature's own pages (an event's questions are answered for an event)
+    in_catalogue: ClassVar[bool] = True
+
     #: whether staff may start it from an empty form at the counter (窓口申請)
     offered_at_counter: ClassVar[bool] = True
 

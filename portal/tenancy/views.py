@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from portal import db, page_cache
 from portal.procedures.catalogue import definitions_of, latest_versions, matches
-from portal.procedures.kinds import KINDS
 from portal.procedures.categories import ordered as ordered_categories
+from portal.procedures.kinds import KINDS
 from portal.tenancy.models import Municipality
 from portal.tenancy.scope import tenant_blueprint
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, UTCDateTime, utcnow
@@ -74,6 +74,30 @@ class Event(Base):
     municipality: Mapped[Municipality] = relationship()
     sessions: Mapped[list[EventSession]] = relationship(
         back_populates="event", order_by="EventSession.starts_at", cascade="all, delete-orphan")
+    image: Mapped[EventImage | None] = relationship(back_populates="event", cascade="all, delete-orphan",
+                                                    uselist=False)
+
+
+class EventImage(Base):
+    """An event's optional image, re-encoded on upload (JPEG, no EXIF, at most 1600 px — see
+    :mod:`portal.events.images`) and kept in the database so every web process serves it. ``alt`` (Japanese) is
+    required; residents reading English get ``alt_en`` when set."""
+
+    __tablename__ = "event_image"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), unique=True)
+    #: SHA-256 of ``data``: the served URL carries it, so a browser may cache each version for good
+    digest: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(30), default="image/jpeg")
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    alt: Mapped[str] = mapped_column(String(300))
+    alt_en: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), default=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="image")
 
 
 class EventSession(Base):

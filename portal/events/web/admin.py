@@ -9,7 +9,7 @@ from portal import clock, db
 from portal.backoffice import common
 from portal.booking.presentation.labels import RESERVATION_KIND_LABELS
 from portal.booking.services import staff as booking_staff
-from portal.events import admin_forms as forms, admin_service as service, venue
+from portal.events import admin_forms as forms, admin_service as service, images, venue
 from portal.events.admin_service import Invalid
 from portal.staff.auth import staff_required
 from portal.tenancy.scope import tenant_blueprint
@@ -242,6 +242,60 @@ def session_delete(event_id: int, session_id: int):
     _venue_flashes([venue.VenueResult(session_id, released=venue.release_blocks_of(
         db.session(), g.municipality.id, session_id, clock.now(), common.audit))])
     return redirect(url_for(".sessions", event_id=event.id))
+
+
+# --- image -------------------------------------------------------------------------------------------------------
+
+def _image_page(event, values: dict | None = None, errors: list[dict] | None = None, status: int = 200):
+    image = images.image_of(db.session(), event)
+    if values is None:
+        values = {"alt": image.alt if image else "", "alt_en": image.alt_en if image else ""}
+    return render_template("events/admin/image.html", nav=NAV, event=event, image=image, values=values,
+                           errors=errors or [], statuses=service.STATUS_LABELS, tab="image",
+                           max_mb=images.MAX_BYTES // (1024 * 1024)), status
+
+
+@bp.get("/<int:event_id>/image")
+@admin_required
+def image(event_id: int):
+    return _image_page(_event_or_404(event_id))
+
+
+@bp.post("/<int:event_id>/image")
+@admin_required
+def image_save(event_id: int):
+    """Set, replace or re-describe the image; a bad file or a missing alt text keeps the answers (422)."""
+    event = _event_or_404(event_id)
+    values = {name: (request.form.get(name) or "").strip() for name in ("alt", "alt_en")}
+    if _cancelled(event):
+        return _image_page(event, values, _cancelled(event), 422)
+    upload = request.files.get("image")
+    raw = upload.read(images.MAX_BYTES + 1) if upload else b""
+    try:
+        stored, changes = images.save(db.session(), event, images.ImageForm(raw, values["alt"], values["alt_en"]))
+    except Invalid as invalid:
+        db.session().rollback()
+        return _image_page(event, values, invalid.errors, 422)
+    if changes:
+        common.audit("admin.event_image_set", "event", event.id, digest=stored.digest, width=stored.width,
+                     height=stored.height, changes=changes)
+    db.session().commit()
+    flash(_("画像を登録しました。") if "digest" in changes else _("画像の説明を保存しました。"), "success")
+    return redirect(url_for(".image", event_id=event.id))
+
+
+@bp.post("/<int:event_id>/image/delete")
+@admin_required
+def image_remove(event_id: int):
+    event = _event_or_404(event_id)
+    if _cancelled(event):
+        return _image_page(event, None, _cancelled(event), 422)
+    digest = images.remove(db.session(), event)
+    if digest is not None:
+        common.audit("admin.event_image_remove", "event", event.id, digest=digest)
+        db.session().commit()
+        flash(_("画像を削除しました。"), "success")
+    return redirect(url_for(".image", event_id=event.id))
 
 
 # --- duplicating -------------------------------------------------------------------------------------------------

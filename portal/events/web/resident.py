@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import abort, g, render_template, request
+from flask import Response, abort, g, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal import db
 from portal.clock import now
-from portal.events import listing
+from portal.events import images, listing
 from portal.events.models import Event, EventDraw
 from portal.i18n import current_lang
 from portal.params import parse_date
@@ -48,6 +48,7 @@ def index():
                                      replace(filters, date_from=day, date_to=day), moment)
             facilities = listing.facilities_of(dbs, page.items)
             cards = [listing.card(e, moment, lang, facilities, yen) for e in page.items]
+            common["images"] = images.images_of(dbs, page.items)
         counts = listing.day_counts(events, first, last)
         return render_template("events/calendar.html", month=first, day=day, cards=cards, page=page,
                                month_total=len(events),
@@ -58,7 +59,23 @@ def index():
     page = listing.find_page(dbs, g.municipality.id, filters, moment)
     facilities = listing.facilities_of(dbs, page.items)
     cards = [listing.card(e, moment, lang, facilities, yen) for e in page.items]
-    return render_template("events/index.html", cards=cards, page=page, **common)
+    return render_template("events/index.html", cards=cards, page=page, images=images.images_of(dbs, page.items),
+                           **common)
+
+
+@bp.get("/<slug>/image")
+def image(slug: str):
+    """A published event's image. The pages link it as ``?v=<digest prefix>``: that URL names one version, so
+    it is cached for good; any other URL (an old version, none) is answered fresh and cached briefly."""
+    found = images.served(db.session(), g.municipality.id, slug)
+    if found is None:
+        abort(404)
+    response = Response(found.data, mimetype=found.content_type)
+    response.headers["Cache-Control"] = ("public, max-age=31536000, immutable"
+                                         if request.args.get("v") == images.version(found) else "public, max-age=300")
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _published_or_404(slug: str) -> Event:
@@ -132,4 +149,5 @@ def detail(slug: str):
         audience=str(AUDIENCE_LABELS.get(event.audience, AUDIENCE_LABELS["signed_in"])),
         types=[{"label": (t.get("label_en") if lang == "en" and t.get("label_en") else t.get("label", "")),
                 "price": int(t.get("price") or 0)} for t in event.participant_types or []],
-        can_apply=can_apply, draw=draw, cancelled=event.status == "cancelled", labels=listing)
+        can_apply=can_apply, draw=draw, cancelled=event.status == "cancelled", labels=listing,
+        image=images.image_of(dbs, event), image_alt=images.alt_for)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from portal.booking.models import Facility
 from portal.events import admin_forms as forms
-from portal.events.models import Event, EventRegistration, EventSession, RegistrationSession
+from portal.events.models import Event, EventImage, EventRegistration, EventSession, RegistrationSession
 from portal.procedures.catalogue import definition_of, latest_versions
 from portal.tenancy.models import Municipality
 
@@ -286,6 +286,10 @@ def duplicate(dbs: Session, event: Event, values: dict) -> Event:
                  **{name: _copied(getattr(event, name)) for name in COPIED_COLUMNS})
     copy.sessions = [EventSession(starts_at=s.starts_at + delta, ends_at=s.ends_at + delta, capacity=s.capacity,
                                   taken=0, status="open") for s in event.sessions if s.status == "open"]
+    if event.image is not None:   # next year's course keeps its picture (the admin may change it)
+        image = event.image
+        copy.image = EventImage(digest=image.digest, content_type=image.content_type, data=image.data,
+                                width=image.width, height=image.height, alt=image.alt, alt_en=image.alt_en)
     dbs.add(copy)
     dbs.flush()
     return copy

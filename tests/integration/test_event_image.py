@@ -169,3 +169,16 @@ def test_staff_who_are_not_admins_may_not_upload(client, db, make_staff):
     sign_in_staff(client, make_staff(role="staff"))
     event = make_event(db)
     assert client.get(f"{BASE}/{event.id}/image").status_code == 403
+
+
+def test_a_duplicate_keeps_the_image_and_its_alt_text(db, admin_client):
+    event = make_event(db, slug="cooking-2026")
+    assert upload(admin_client, event, image_bytes()).status_code == 302
+    response = post(admin_client, f"{BASE}/{event.id}/duplicate",
+                    {"title": "料理教室 2027", "slug": "cooking-2027", "shift": "weeks", "weeks": "52"},
+                    page=f"{BASE}/{event.id}/duplicate")
+    assert response.status_code == 302
+    db.expire_all()
+    original, copy = (db.scalar(select(Event).where(Event.slug == slug)) for slug in ("cooking-2026", "cooking-2027"))
+    assert copy.image.digest == original.image.digest and copy.image.alt == "調理実習で野菜を切る参加者"
+    assert copy.image.id != original.image.id

@@ -8,7 +8,6 @@ rules are stored in the shape :mod:`portal.events.domain.eligibility` reads (see
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from portal.events.domain.eligibility import APPLICANT, AgeRule, GradeRule
+from portal.form_input import FieldErrors, normal, position
 from portal.timezone import TOKYO
 
 CATEGORY_LABELS = {
@@ -81,11 +81,6 @@ MAX_RULES = 10
 MAX_SHIFT_WEEKS = 520
 
 
-class _Errors(list):
-    def add(self, name: str, message: str) -> None:
-        self.append({"href": f"#f-{name}", "message": message})
-
-
 @dataclass
 class Parsed:
     """The event's column values (None when there were errors) and the errors, in form order."""
@@ -102,11 +97,6 @@ class Choices:
     facilities: Mapping[int, str] = field(default_factory=dict)
     procedures: Mapping[str, str] = field(default_factory=dict)
     date_fields: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-
-
-def normal(text: str) -> str:
-    """Full-width digits, colons and hyphens as typed on a Japanese keyboard → ASCII."""
-    return unicodedata.normalize("NFKC", text or "").strip()
 
 
 # --- moments in Tokyo time ---------------------------------------------------------------------------------
@@ -154,7 +144,7 @@ def local_day(value: datetime) -> date:
 
 # --- small parsers ------------------------------------------------------------------------------------------
 
-def _int(values: Mapping, name: str, label, errors: _Errors, minimum: int = 0, maximum: int = MAX_YEN,
+def _int(values: Mapping, name: str, label, errors: FieldErrors, minimum: int = 0, maximum: int = MAX_YEN,
          required: bool = True) -> int | None:
     text = re.sub(r"[,\s円人]", "", normal(values.get(name, "")))
     if not text:
@@ -168,7 +158,7 @@ def _int(values: Mapping, name: str, label, errors: _Errors, minimum: int = 0, m
     return int(text)
 
 
-def _text(values: Mapping, name: str, label, errors: _Errors, required: bool = False, max_length: int = 200) -> str:
+def _text(values: Mapping, name: str, label, errors: FieldErrors, required: bool = False, max_length: int = 200) -> str:
     text = (values.get(name) or "").strip()
     if required and not text:
         errors.add(name, _("%(label)sを入力してください", label=label))
@@ -177,7 +167,7 @@ def _text(values: Mapping, name: str, label, errors: _Errors, required: bool = F
     return text
 
 
-def _choice(values: Mapping, name: str, options: Mapping, message: str, errors: _Errors) -> str:
+def _choice(values: Mapping, name: str, options: Mapping, message: str, errors: FieldErrors) -> str:
     value = values.get(name) or ""
     if value not in options:
         errors.add(name, message)
@@ -250,7 +240,7 @@ def values_from_event(event=None) -> dict:
 
 def parse(values: Mapping, choices: Choices, *, first_start: datetime | None = None) -> Parsed:
     """Check the whole form; ``first_start`` is the event's first session (applications close before it)."""
-    errors = _Errors()
+    errors = FieldErrors()
     data = _basic(values, errors)
     data.update(_venue(values, choices, errors))
     data["audience"] = _choice(values, "audience", AUDIENCE_LABELS, _("申し込める方を選んでください"), errors)
@@ -278,7 +268,7 @@ def parse(values: Mapping, choices: Choices, *, first_start: datetime | None = N
     return Parsed(data)
 
 
-def _basic(values: Mapping, errors: _Errors) -> dict:
+def _basic(values: Mapping, errors: FieldErrors) -> dict:
     data = {"title": _text(values, "title", _("イベント名"), errors, required=True)}
     data["title_kana"] = _text(values, "title_kana", _("イベント名のよみがな"), errors)
     if data["title_kana"] and not KANA.match(data["title_kana"]):
@@ -298,7 +288,7 @@ def _basic(values: Mapping, errors: _Errors) -> dict:
     return data
 
 
-def _venue(values: Mapping, choices: Choices, errors: _Errors) -> dict:
+def _venue(values: Mapping, choices: Choices, errors: FieldErrors) -> dict:
     kind = values.get("venue_kind")
     if kind == "facility":
         text = normal(values.get("facility_id", ""))
@@ -312,37 +302,18 @@ def _venue(values: Mapping, choices: Choices, errors: _Errors) -> dict:
     data = {"facility_id": None,
             "venue_name": _text(values, "venue_name", _("会場名"), errors, required=kind == "free"),
             "venue_address": _text(values, "venue_address", _("会場の所在地"), errors, max_length=300)}
-    data["latitude"], data["longitude"] = _position(values, errors)
+    data["latitude"], data["longitude"] = position(values, errors)
     return data
 
 
-def _position(values: Mapping, errors: _Errors) -> tuple[float | None, float | None]:
-    result = []
-    for name, label, limit in (("latitude", _("緯度"), 90), ("longitude", _("経度"), 180)):
-        text = normal(values.get(name, ""))
-        try:
-            number = float(text) if text else None
-        except ValueError:
-            number = float("nan")
-        if number is not None and not -limit <= number <= limit:   # NaN fails this too
-            errors.add(name, _("%(label)sは-%(limit)s〜%(limit)sの数で入力してください（例：35.3037）", label=label,
-                               limit=limit))
-            number = None
-        result.append(number)
-    if (result[0] is None) != (result[1] is None) and not any(e["href"] in ("#f-latitude", "#f-longitude")
-                                                              for e in errors):
-        errors.add("latitude", _("緯度と経度は両方入力するか、両方とも空欄にしてください"))
-    return result[0], result[1]
-
-
-def _procedure(values: Mapping, choices: Choices, errors: _Errors) -> str:
+def _procedure(values: Mapping, choices: Choices, errors: FieldErrors) -> str:
     key = values.get("procedure_key") or ""
     if key and key not in choices.procedures:
         errors.add("procedure_key", _("申込の質問は、この自治体で公開中のイベント用の手続きから選んでください"))
     return key
 
 
-def _subject(row: dict, name: str, choices: Choices, procedure_key: str, errors: _Errors) -> str | None:
+def _subject(row: dict, name: str, choices: Choices, procedure_key: str, errors: FieldErrors) -> str | None:
     subject = row.get("subject") or APPLICANT
     if subject == APPLICANT:
         return subject
@@ -365,7 +336,7 @@ def _bound(text: str, low: int, high: int) -> int | None | bool:
     return int(text)
 
 
-def _eligibility(values: Mapping, choices: Choices, procedure_key: str, errors: _Errors) -> list[dict]:
+def _eligibility(values: Mapping, choices: Choices, procedure_key: str, errors: FieldErrors) -> list[dict]:
     rules: list[dict] = []
     for i, row in enumerate(values.get("age_rows") or []):
         if not (row.get("min") or row.get("max")):
@@ -425,7 +396,7 @@ def _new_key(row: dict, taken: set[str]) -> str:
     return candidate
 
 
-def _participant_types(values: Mapping, errors: _Errors) -> list[dict]:
+def _participant_types(values: Mapping, errors: FieldErrors) -> list[dict]:
     types: list[dict] = []
     taken: set[str] = set()
     rows = values.get("type_rows") or []
@@ -437,7 +408,7 @@ def _participant_types(values: Mapping, errors: _Errors) -> list[dict]:
             errors.add(f"type_label_{i}", _("参加者の区分の名前を50文字以内で入力してください（例：大人、子ども）"))
         if len(row.get("label_en", "")) > 50:
             errors.add(f"type_label_en_{i}", _("参加者の区分の名前（英語）は50文字以内で入力してください"))
-        price = _int(row, "price", _("参加費"), _Errors(), maximum=MAX_YEN, required=False)
+        price = _int(row, "price", _("参加費"), FieldErrors(), maximum=MAX_YEN, required=False)
         price_text = normal(row.get("price", ""))
         if price_text and price is None:
             errors.add(f"type_price_{i}", _("参加費は0〜%(max)s円の整数で入力してください（無料は0）",
@@ -454,7 +425,7 @@ def _participant_types(values: Mapping, errors: _Errors) -> list[dict]:
     return types
 
 
-def _window(values: Mapping, errors: _Errors, first_start: datetime | None) -> dict:
+def _window(values: Mapping, errors: FieldErrors, first_start: datetime | None) -> dict:
     opens, closes = parse_moment(values.get("opens_at", "")), parse_moment(values.get("closes_at", ""))
     for name, moment, label in (("opens_at", opens, _("受付開始")), ("closes_at", closes, _("締切"))):
         if moment is None:
@@ -504,7 +475,7 @@ def parse_session(values: Mapping, prefix: str, *, closes_at: datetime | None) -
         add("end", _("終了時刻を「12:00」の形で入力してください"))
     elif start is not None and end <= start:
         add("end", _("終了時刻は開始時刻より後にしてください"))
-    capacity_errors = _Errors()
+    capacity_errors = FieldErrors()
     capacity = _int(values, "capacity", _("定員"), capacity_errors, minimum=1, maximum=MAX_CAPACITY)
     for error in capacity_errors:
         add("capacity", error["message"])
@@ -527,7 +498,7 @@ def duplicate_values(event, suggested_slug: str) -> dict:
 
 def parse_shift(values: Mapping, first_start: datetime | None) -> tuple[timedelta | None, list]:
     """How far a copy moves: a number of weeks, or to a new first date (in whole days, times kept)."""
-    errors = _Errors()
+    errors = FieldErrors()
     if values.get("shift") == "weeks":
         weeks = _int(values, "weeks", _("ずらす週数"), errors, minimum=1, maximum=MAX_SHIFT_WEEKS)
         return (timedelta(weeks=weeks) if weeks else None), list(errors)

@@ -8,7 +8,6 @@ Japanese error whose ``href`` is the field's id in the template (``#f-<name>``),
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import date, time
 
@@ -22,6 +21,7 @@ from portal.booking.domain.pricing import CancellationPolicy, FeeSchedule, Price
 from portal.booking.domain.rules import BookingRules
 from portal.booking.domain.slots import OpeningHours, SlotPattern
 from portal.booking.presentation.labels import CATEGORY_LABELS
+from portal.form_input import FieldErrors, normal, position
 from portal.params import parse_int
 
 # Whole names: 「月」 alone is also the msgid of "Month" (and 「日」 of "Day").
@@ -97,16 +97,6 @@ class Parsed:
 
     data: dict | None
     errors: list[dict] = field(default_factory=list)
-
-
-class _Errors(list):
-    def add(self, name: str, message: str) -> None:
-        self.append({"href": f"#f-{name}", "message": message})
-
-
-def _normal(text: str) -> str:
-    """Full-width digits, colons and hyphens as typed on a Japanese keyboard → ASCII."""
-    return unicodedata.normalize("NFKC", text).strip()
 
 
 # --- values ----------------------------------------------------------------------------------------------
@@ -237,15 +227,15 @@ def _lottery_values(data: dict | None) -> dict:
 # --- small parsers ---------------------------------------------------------------------------------------
 
 def _time(text: str) -> time | None:
-    match = TIME.match(_normal(text))
+    match = TIME.match(normal(text))
     if not match or int(match[1]) > 23 or int(match[2]) > 59:
         return None
     return time(int(match[1]), int(match[2]))
 
 
-def _int(values: dict, name: str, label, errors: _Errors, minimum: int = 0, maximum: int = MAX_YEN,
+def _int(values: dict, name: str, label, errors: FieldErrors, minimum: int = 0, maximum: int = MAX_YEN,
          required: bool = True) -> int | None:
-    text = re.sub(r"[,\s円]", "", _normal(values.get(name, "")))
+    text = re.sub(r"[,\s円]", "", normal(values.get(name, "")))
     if not text:
         if required:
             errors.add(name, _("%(label)sを入力してください", label=label))
@@ -257,7 +247,7 @@ def _int(values: dict, name: str, label, errors: _Errors, minimum: int = 0, maxi
     return int(text)
 
 
-def _text(values: dict, name: str, label, errors: _Errors, required: bool = False, max_length: int = 200) -> str:
+def _text(values: dict, name: str, label, errors: FieldErrors, required: bool = False, max_length: int = 200) -> str:
     text = values.get(name, "")
     if required and not text:
         errors.add(name, _("%(label)sを入力してください", label=label))
@@ -266,10 +256,10 @@ def _text(values: dict, name: str, label, errors: _Errors, required: bool = Fals
     return text
 
 
-def _bands(text: str, name: str, errors: _Errors) -> list[tuple[time, time]] | None:
+def _bands(text: str, name: str, errors: FieldErrors) -> list[tuple[time, time]] | None:
     """Bands typed one per line (or separated by commas): "09:00-12:00"."""
     bands = []
-    for number, line in enumerate(_normal(text).splitlines(), start=1):
+    for number, line in enumerate(normal(text).splitlines(), start=1):
         for part in filter(None, (p.strip() for p in re.split(r"[,、]", line))):
             match = BAND.match(part)
             start, end = (_time(match[1]), _time(match[2])) if match else (None, None)
@@ -284,9 +274,9 @@ def _bands(text: str, name: str, errors: _Errors) -> list[tuple[time, time]] | N
     return bands
 
 
-def _times(text: str, name: str, label, errors: _Errors) -> list[time] | None:
+def _times(text: str, name: str, label, errors: FieldErrors) -> list[time] | None:
     result = []
-    for part in filter(None, LIST_SEPARATORS.split(_normal(text))):
+    for part in filter(None, LIST_SEPARATORS.split(normal(text))):
         moment = _time(part)
         if moment is None:
             errors.add(name, _("%(label)s「%(text)s」を「18:00」の形で入力してください", label=label, text=part))
@@ -324,7 +314,7 @@ _DOMAIN_MESSAGES = [
 # --- the form ----------------------------------------------------------------------------------------------
 
 def parse(values: dict) -> Parsed:
-    errors = _Errors()
+    errors = FieldErrors()
     data = _basic(values, errors)
     hours = _opening_hours(values, errors)
     pattern = _slot_pattern(values, errors)
@@ -348,8 +338,8 @@ def parse(values: dict) -> Parsed:
     return Parsed(data)
 
 
-def _basic(values: dict, errors: _Errors) -> dict:
-    slug = _normal(values.get("slug", "")).lower()
+def _basic(values: dict, errors: FieldErrors) -> dict:
+    slug = normal(values.get("slug", "")).lower()
     if not SLUG.match(slug):
         errors.add("slug", _("URL用の名前は半角英小文字・数字・「-」で60文字以内にしてください（例：chuo-gym）"))
     if values.get("category") not in CATEGORY_LABELS:
@@ -364,8 +354,8 @@ def _basic(values: dict, errors: _Errors) -> dict:
     data["area_en"] = _text(values, "area_en", _("地区（英語）"), errors, max_length=100)
     data["postal_code"] = _postal_code(values, errors)
     data["address"] = _text(values, "address", _("所在地"), errors, max_length=300)
-    data["latitude"], data["longitude"] = _position(values, errors)
-    phone = _normal(values.get("phone", ""))
+    data["latitude"], data["longitude"] = position(values, errors)
+    phone = normal(values.get("phone", ""))
     if phone and not PHONE.match(phone):
         errors.add("phone", _("電話番号は数字とハイフンで入力してください（例：0586-28-8100）"))
     data["phone"] = phone
@@ -374,7 +364,7 @@ def _basic(values: dict, errors: _Errors) -> dict:
                         ("accessibility", _("バリアフリー情報")), ("accessibility_en", _("バリアフリー情報（英語）")),
                         ("usage_rules", _("利用規則")), ("usage_rules_en", _("利用規則（英語）"))):
         data[name] = _text(values, name, label, errors, max_length=MAX_TEXT)
-    procedure = _normal(values.get("booking_procedure", ""))
+    procedure = normal(values.get("booking_procedure", ""))
     if not PROCEDURE_KEY.match(procedure):
         errors.add("booking_procedure",
                    _("予約の手続きのキーを半角英小文字・数字・「-」で入力してください（例：facility-booking）"))
@@ -386,8 +376,8 @@ def _basic(values: dict, errors: _Errors) -> dict:
     return data
 
 
-def _postal_code(values: dict, errors: _Errors) -> str:
-    digits = _normal(values.get("postal_code", "")).replace("-", "").replace("〒", "")
+def _postal_code(values: dict, errors: FieldErrors) -> str:
+    digits = normal(values.get("postal_code", "")).replace("-", "").replace("〒", "")
     if not digits:
         return ""
     if not re.fullmatch(r"\d{7}", digits):
@@ -396,26 +386,7 @@ def _postal_code(values: dict, errors: _Errors) -> str:
     return f"{digits[:3]}-{digits[3:]}"
 
 
-def _position(values: dict, errors: _Errors) -> tuple[float | None, float | None]:
-    result = []
-    for name, label, limit in (("latitude", _("緯度"), 90), ("longitude", _("経度"), 180)):
-        text = _normal(values.get(name, ""))
-        try:
-            number = float(text) if text else None
-        except ValueError:
-            number = float("nan")
-        if number is not None and not -limit <= number <= limit:   # NaN fails this too
-            errors.add(name, _("%(label)sは-%(limit)s〜%(limit)sの数で入力してください（例：35.3037）", label=label,
-                               limit=limit))
-            number = None
-        result.append(number)
-    if (result[0] is None) != (result[1] is None) and not any(e["href"] in ("#f-latitude", "#f-longitude")
-                                                              for e in errors):
-        errors.add("latitude", _("緯度と経度は両方入力するか、両方とも空欄にしてください"))
-    return result[0], result[1]
-
-
-def _opening_hours(values: dict, errors: _Errors) -> OpeningHours | None:
+def _opening_hours(values: dict, errors: FieldErrors) -> OpeningHours | None:
     closed = set(values.get("closed_days") or [])
     weekly, ok = {}, True
     for d in range(7):
@@ -453,7 +424,7 @@ def _opening_hours(values: dict, errors: _Errors) -> OpeningHours | None:
         return None
 
 
-def _slot_pattern(values: dict, errors: _Errors) -> SlotPattern | None:
+def _slot_pattern(values: dict, errors: FieldErrors) -> SlotPattern | None:
     if values.get("slot_kind") == "step":
         minutes = _int(values, "step_minutes", _("枠の長さ（分）"), errors, minimum=5, maximum=24 * 60)
         return SlotPattern.hourly(minutes) if minutes else None
@@ -477,9 +448,9 @@ def _slot_pattern(values: dict, errors: _Errors) -> SlotPattern | None:
         return None
 
 
-def _weekday_bands(text: str, errors: _Errors) -> dict[int, list]:
+def _weekday_bands(text: str, errors: FieldErrors) -> dict[int, list]:
     result: dict[int, list] = {}
-    for number, line in enumerate(_normal(text).splitlines(), start=1):
+    for number, line in enumerate(normal(text).splitlines(), start=1):
         if not line.strip():
             continue
         match = WEEKDAY_LINE.match(line.strip())
@@ -510,7 +481,7 @@ def _band_starts(pattern: SlotPattern, hours: OpeningHours) -> set[time]:
     return {start for start, _end in bands}
 
 
-def _check_bands_open(pattern: SlotPattern, hours: OpeningHours, errors: _Errors) -> None:
+def _check_bands_open(pattern: SlotPattern, hours: OpeningHours, errors: FieldErrors) -> None:
     """A band outside every day's opening hours would silently never be offered."""
     for name, bands in (("slot_bands", pattern.ranges), ("slot_bands_holiday", pattern.holiday_ranges or ()),
                         ("slot_bands_by_weekday", [b for day in pattern.by_weekday.values() for b in day])):
@@ -520,13 +491,13 @@ def _check_bands_open(pattern: SlotPattern, hours: OpeningHours, errors: _Errors
                                    start=f"{start:%H:%M}", end=f"{end:%H:%M}"))
 
 
-def _price_table(values: dict, key: str, title: str, errors: _Errors) -> PriceTable | None:
+def _price_table(values: dict, key: str, title: str, errors: FieldErrors) -> PriceTable | None:
     amounts = {c: _int(values, key.format(column=c), f"{title}（{label}）", errors)
                for c, label in PRICE_COLUMNS.items()}
     return PriceTable(**amounts) if None not in amounts.values() else None
 
 
-def _prices(values: dict, errors: _Errors, starts: set[time] | None) -> FeeSchedule | None:
+def _prices(values: dict, errors: FieldErrors, starts: set[time] | None) -> FeeSchedule | None:
     default = _price_table(values, "price_{column}", _("使用料"), errors)
     evening: dict[time, PriceTable] = {}
     for i, row in enumerate(values.get("evening") or []):
@@ -547,7 +518,7 @@ def _prices(values: dict, errors: _Errors, starts: set[time] | None) -> FeeSched
     return FeeSchedule(default, evening) if default else None
 
 
-def _rules(values: dict, errors: _Errors) -> BookingRules | None:
+def _rules(values: dict, errors: FieldErrors) -> BookingRules | None:
     numbers = {
         "max_days_ahead": _int(values, "max_days_ahead", _("何日先まで予約できるか"), errors, maximum=730),
         "min_notice_hours": _int(values, "min_notice_hours", _("予約の締切（利用開始の何時間前）"), errors,
@@ -565,7 +536,7 @@ def _rules(values: dict, errors: _Errors) -> BookingRules | None:
                         group_required=bool(values.get("group_required")))
 
 
-def _cancellation(values: dict, errors: _Errors) -> CancellationPolicy | None:
+def _cancellation(values: dict, errors: FieldErrors) -> CancellationPolicy | None:
     count = len(errors)
     free_until = _int(values, "free_until_days_before", _("無料でキャンセルできる期限（利用日の何日前まで）"), errors,
                       maximum=365)
@@ -588,7 +559,7 @@ def _cancellation(values: dict, errors: _Errors) -> CancellationPolicy | None:
     return CancellationPolicy(free_until, late_fee_percent=percent, late_fee_yen=yen, no_cancel_within_days=no_cancel)
 
 
-def _lottery(values: dict, errors: _Errors, starts: set[time] | None) -> LotteryConfig | None:
+def _lottery(values: dict, errors: FieldErrors, starts: set[time] | None) -> LotteryConfig | None:
     count = len(errors)
     moments = {}
     for name, label in MOMENT_LABELS.items():
